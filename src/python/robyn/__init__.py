@@ -1,0 +1,47 @@
+"""RobynGateway's `robyn` package: Robyn's Python API, served by ASP.NET Core.
+
+Importing it has no side effects; `app.start()` hands the app to the gateway."""
+
+from robyn import status_codes
+from robyn.app import Robyn
+from robyn.argument_parser import Config
+from robyn.cors import ALLOW_CORS
+from robyn.dependency_injection import DependencyMap
+from robyn.enums import HttpMethod, MiddlewareType
+from robyn.events import Events
+from robyn.function_info import FunctionInfo
+from robyn.headers import Headers
+from robyn.jsonify import jsonify
+from robyn.request import Request
+from robyn.response import Response
+from robyn.responses import html, serve_file, serve_html
+from robyn.sub_router import SubRouter
+from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
+from robyn.version import __version__, get_version
+
+__all__ = [
+    "ALLOW_CORS",
+    "Config",
+    "DependencyMap",
+    "Directory",
+    "Events",
+    "FunctionInfo",
+    "Headers",
+    "HttpMethod",
+    "JsonBody",
+    "MiddlewareType",
+    "Request",
+    "RequestBody",
+    "RequestMethod",
+    "RequestURL",
+    "Response",
+    "Robyn",
+    "SubRouter",
+    "get_version",
+    "html",
+    "jsonify",
+    "serve_file",
+    "serve_html",
+    "status_codes",
+    "__version__",
+]

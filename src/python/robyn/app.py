@@ -1,0 +1,100 @@
+"""Robyn: the application object a user's file builds and starts."""
+
+import logging
+import os
+import socket
+import sys
+from typing import Any, Callable, List, Optional
+
+from robyn.argument_parser import Config
+from robyn.dependency_injection import DependencyMap
+from robyn.env_populator import load_vars
+from robyn.headers import Headers
+from robyn.launcher import HandOver, exec_gateway, start_args, under_gateway
+from robyn.router import BaseRouter
+from robyn.routes import normalize_endpoint
+from robyn.types import Directory
+
+# robyn._bridge.load subscribes here while an app file runs, to find the app
+# when the file never calls start().
+construction_hooks: List[Callable[["Robyn"], None]] = []
+
+
+class Robyn(BaseRouter):
+    def __init__(
+        self,
+        file_object: str,
+        config: Optional[Config] = None,
+        openapi_file_path: Optional[str] = None,
+        openapi: Any = None,
+        dependencies: Optional[DependencyMap] = None,
+    ) -> None:
+        super().__init__(config=config, dependencies=dependencies)
+        self.file_path = file_object
+        self.directory_path = os.path.dirname(os.path.abspath(file_object))
+        self.openapi_file_path = openapi_file_path
+        self.openapi = openapi
+        self.state: dict = {}  # the seed's per-app (per-process) state
+        self.request_headers = Headers()
+        self.response_headers = Headers()
+        self.excluded_response_headers_paths: Optional[List[str]] = None
+        self.directories: List[Directory] = []
+        self.cors: Optional[tuple] = None  # (origins, headers), set by ALLOW_CORS
+        if not os.environ.get("ROBYN_CLI"):
+            load_vars(self.directory_path)
+        # As Robyn does; a no-op under the gateway, whose log bridge is already installed.
+        logging.basicConfig(level=self.config.log_level)
+        for hook in construction_hooks:
+            hook(self)
+
+    def add_request_header(self, key: str, value: str) -> None:
+        self.request_headers.append(key, value)
+
+    def set_request_header(self, key: str, value: str) -> None:
+        self.request_headers.set(key, value)
+
+    def add_response_header(self, key: str, value: str) -> None:
+        self.response_headers.append(key, value)
+
+    def set_response_header(self, key: str, value: str) -> None:
+        self.response_headers.set(key, value)
+
+    def exclude_response_headers_for(self, paths: Optional[List[str]]) -> None:
+        self.excluded_response_headers_paths = (
+            [normalize_endpoint(p) for p in paths] if paths is not None else None
+        )
+
+    def serve_directory(
+        self,
+        route: str,
+        directory_path: str,
+        index_file: Optional[str] = None,
+        show_files_listing: bool = False,
+    ) -> None:
+        self.directories.append(
+            Directory(normalize_endpoint(route), directory_path, show_files_listing, index_file)
+        )
+
+    def is_port_in_use(self, port: int) -> bool:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            return s.connect_ex(("localhost", port)) == 0
+
+    def start(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        processes: Optional[int] = None,
+        workers: Optional[int] = None,
+        _check_port: bool = True,
+        client_timeout: int = 30,
+        keep_alive_timeout: int = 20,
+        **ignored: Any,
+    ) -> None:
+        """Serve the app through the gateway. Under the gateway this records its
+        arguments and raises HandOver; otherwise it execs the gateway."""
+        args = start_args(self.config, host, port, processes, workers)
+        if under_gateway():
+            raise HandOver(self, args)
+        main = sys.modules.get("__main__")
+        app_path = os.path.abspath(getattr(main, "__file__", None) or self.file_path)
+        exec_gateway(app_path, sys.argv[1:])

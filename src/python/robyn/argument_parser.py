@@ -1,0 +1,78 @@
+"""Config: Robyn's command-line settings, plus a free-form dict part.
+
+Parsed from sys.argv when a Config is constructed (never at import), with
+parse_known_args so unknown arguments are ignored. `app.config` is both Robyn's
+Config object (`.processes`, `.log_level`, ...) and a dict
+(`app.config["DEBUG"] = True`) as the seed text uses it."""
+
+import argparse
+import os
+import sys
+from typing import Any, Dict, FrozenSet, Iterator, List, MutableMapping, Optional
+
+
+def _parser() -> argparse.ArgumentParser:
+    # allow_abbrev=False: an unknown `--work` must not be taken for `--workers`.
+    parser = argparse.ArgumentParser(prog="robyn", add_help=False, allow_abbrev=False)
+    parser.add_argument("--processes", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--log-level", dest="log_level", type=str.upper, default=None)
+    for flag in ("--dev", "--fast", "--disable-openapi", "--open-browser", "--create", "--docs", "--version"):
+        parser.add_argument(flag, action="store_true", default=False)
+    parser.add_argument("--compile-rust-path", dest="compile_rust_path", default=None)
+    parser.add_argument("--create-rust-file", dest="create_rust_file", default=None)
+    # The gateway's own flags: accepted (with their values) so they are not
+    # mistaken for the app file; the gateway acts on them.
+    for flag in ("--host", "--port", "--python"):
+        parser.add_argument(flag, default=None)
+    return parser
+
+
+class Config(MutableMapping[str, Any]):
+    def __init__(self, argv: Optional[List[str]] = None) -> None:
+        args, unknown = _parser().parse_known_args(sys.argv[1:] if argv is None else argv)
+        self._items: Dict[str, Any] = {}
+        self.dev: bool = args.dev or os.environ.get("ROBYN_DEV_MODE", "").lower() == "true"
+        self.fast: bool = args.fast and not self.dev
+        self.disable_openapi: bool = args.disable_openapi
+        self.open_browser: bool = args.open_browser
+        self.create, self.docs, self.version = args.create, args.docs, args.version
+        self.compile_rust_path: Optional[str] = args.compile_rust_path
+        self.create_rust_file: Optional[str] = args.create_rust_file
+        self.host: Optional[str] = args.host
+        self.port: Optional[str] = args.port
+        self.file_path: Optional[str] = next((a for a in unknown if a.endswith(".py")), None)
+
+        processes, workers, log_level = args.processes, args.workers, args.log_level
+        if self.fast:
+            processes = processes or 2 * (os.cpu_count() or 1) + 1
+            workers = workers or 2
+            log_level = log_level or "WARNING"
+        # Which of processes/workers came from the command line: they beat app.start()'s.
+        self.given: FrozenSet[str] = frozenset(
+            name for name, value in (("processes", processes), ("workers", workers)) if value is not None
+        )
+        self.processes: int = processes or 1
+        self.workers: int = workers or 1
+        self.log_level: str = log_level or ("DEBUG" if self.dev else "INFO")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._items[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return (
+            f"Config(processes={self.processes}, workers={self.workers}, log_level={self.log_level!r}, "
+            f"dev={self.dev}, fast={self.fast}, items={self._items!r})"
+        )

@@ -1,0 +1,111 @@
+"""Cookie and Cookies: what `Response.set_cookie` stores and renders as Set-Cookie."""
+
+from typing import Dict, Iterator, List, Optional
+
+_SAME_SITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
+
+
+class Cookie:
+    __slots__ = ("value", "path", "domain", "max_age", "expires", "secure", "http_only", "same_site")
+
+    def __init__(
+        self,
+        value: str,
+        path: Optional[str] = None,
+        domain: Optional[str] = None,
+        max_age: Optional[int] = None,
+        expires: Optional[str] = None,
+        secure: bool = False,
+        http_only: bool = False,
+        same_site: Optional[str] = None,
+    ) -> None:
+        self.value, self.path, self.domain = value, path, domain
+        self.max_age, self.expires = max_age, expires
+        self.secure, self.http_only, self.same_site = secure, http_only, same_site
+
+    @classmethod
+    def deleted(cls) -> "Cookie":
+        """A cookie that makes the browser drop the one it has."""
+        return cls("", max_age=0)
+
+    def render(self, name: str) -> Optional[str]:
+        """The Set-Cookie value, or None when `same_site` is not a valid value
+        (Robyn silently drops such a cookie). `expires` is never emitted, as in Robyn."""
+        parts = [f"{name}={self.value}"]
+        if self.path is not None:
+            parts.append(f"Path={self.path}")
+        if self.domain is not None:
+            parts.append(f"Domain={self.domain}")
+        if self.max_age is not None:
+            parts.append(f"Max-Age={self.max_age}")
+        if self.secure:
+            parts.append("Secure")
+        if self.http_only:
+            parts.append("HttpOnly")
+        if self.same_site is not None:
+            same_site = _SAME_SITE.get(str(self.same_site).lower())
+            if same_site is None:
+                return None
+            parts.append(f"SameSite={same_site}")
+        return "; ".join(parts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Cookie):
+            return NotImplemented
+        return all(getattr(self, a) == getattr(other, a) for a in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"Cookie({self.value!r})"
+
+
+class Cookies:
+    """Cookies by name; setting a name again replaces it."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self) -> None:
+        self._d: Dict[str, Cookie] = {}
+
+    def set(self, name: str, cookie: Cookie) -> None:
+        self._d[name] = cookie
+
+    def get(self, name: str) -> Optional[Cookie]:
+        return self._d.get(name)
+
+    def remove(self, name: str) -> Optional[Cookie]:
+        """Forget a cookie this response would have set."""
+        return self._d.pop(name, None)
+
+    def delete(self, name: str) -> None:
+        """Tell the browser to drop `name`."""
+        self._d[name] = Cookie.deleted()
+
+    def keys(self) -> List[str]:
+        return list(self._d)
+
+    def is_empty(self) -> bool:
+        return not self._d
+
+    def _set_cookie_values(self) -> List[str]:
+        rendered = (cookie.render(name) for name, cookie in self._d.items())
+        return [value for value in rendered if value is not None]
+
+    __setitem__ = set
+
+    def __getitem__(self, name: str) -> Cookie:
+        return self._d[name]
+
+    def __delitem__(self, name: str) -> None:
+        del self._d[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._d
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __repr__(self) -> str:
+        return f"Cookies({self._d!r})"

@@ -1,0 +1,169 @@
+"""Request: built per call from the bridge's raw fields, parsed lazily.
+
+The dispatcher creates one with `request_from_bridge`, which only stores the raw
+strings; headers, query string, path params, body and multipart parts are parsed
+on first access and cached in their slots (None = not parsed yet)."""
+
+import json
+from typing import Any, Dict, Optional, Tuple, Union
+
+from robyn.headers import Headers
+from robyn.multipart import boundary_of, parse_multipart
+from robyn.query_params import QueryParams
+from robyn.url import Identity, Url
+
+
+class Request:
+    __slots__ = (
+        "_method", "_scheme", "_host", "_path", "_url", "_ip_addr",
+        "_raw_query", "_query_params", "_raw_headers", "_headers",
+        "_param_names", "_param_values", "_path_params",
+        "_raw_body", "_body", "_form_data", "_files",
+        "identity", "session",
+    )
+
+    def __init__(
+        self,
+        query_params: QueryParams,
+        headers: Union[Headers, Dict[str, Any]],
+        path_params: Dict[str, str],
+        body: Union[str, bytes],
+        method: str,
+        url: Url,
+        form_data: Optional[Dict[str, str]] = None,
+        files: Optional[Dict[str, bytes]] = None,
+        identity: Optional[Identity] = None,
+        ip_addr: Optional[str] = None,
+        session: Any = None,
+    ) -> None:
+        self._method, self._url, self._ip_addr = method, url, ip_addr
+        self._scheme, self._host, self._path = url.scheme, url.host, url.path
+        self._raw_query = self._raw_headers = ""
+        self._param_names = self._param_values = ()
+        self._raw_body = b""
+        self.query_params = query_params
+        self.headers = headers
+        self.path_params = path_params
+        self.body = body
+        self._form_data = form_data if form_data is not None else {}
+        self._files = files if files is not None else {}
+        self.identity, self.session = identity, session
+
+    @property
+    def method(self) -> str:
+        return self._method
+
+    @property
+    def url(self) -> Url:
+        url = self._url
+        if url is None:
+            url = self._url = Url(self._scheme, self._host, self._path)
+        return url
+
+    @property
+    def ip_addr(self) -> Optional[str]:
+        return self._ip_addr or None
+
+    @property
+    def headers(self) -> Headers:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers._from_raw(self._raw_headers)
+        return headers
+
+    @headers.setter
+    def headers(self, value: Union[Headers, Dict[str, Any]]) -> None:
+        self._headers = value if isinstance(value, Headers) else Headers(value)
+
+    @property
+    def query_params(self) -> QueryParams:
+        params = self._query_params
+        if params is None:
+            params = self._query_params = QueryParams._parse(self._raw_query)
+        return params
+
+    @query_params.setter
+    def query_params(self, value: QueryParams) -> None:
+        self._query_params = value
+
+    @property
+    def path_params(self) -> Dict[str, str]:
+        params = self._path_params
+        if params is None:
+            params = self._path_params = dict(zip(self._param_names, self._param_values))
+        return params
+
+    @path_params.setter
+    def path_params(self, value: Dict[str, str]) -> None:
+        self._path_params = value
+
+    @property
+    def body(self) -> Union[str, bytes]:
+        """str when the bytes are valid UTF-8, else bytes; "" when empty."""
+        if self._body is None:
+            self._decode_body()
+        return self._body
+
+    @body.setter
+    def body(self, value: Union[str, bytes]) -> None:
+        if not isinstance(value, (str, bytes)):
+            raise TypeError(f"body must be str or bytes, not {type(value).__name__}")
+        self._body = value
+
+    @property
+    def form_data(self) -> Dict[str, str]:
+        if self._form_data is None:
+            self._decode_body()
+        return self._form_data
+
+    @property
+    def files(self) -> Dict[str, bytes]:
+        if self._files is None:
+            self._decode_body()
+        return self._files
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"Invalid JSON: {exc}") from None
+
+    def _decode_body(self) -> None:
+        raw, form, files = self._raw_body, {}, {}
+        # A substring test on the raw block keeps non-multipart bodies from parsing headers.
+        if raw and "multipart/form-data" in self._raw_headers:
+            boundary = boundary_of(self.headers.get("content-type", ""))
+            if boundary:
+                form, files, raw = parse_multipart(raw, boundary)
+        self._form_data, self._files = form, files
+        if self._body is None:
+            self._body = _text_or_bytes(raw)
+
+    def __repr__(self) -> str:
+        return f"Request(method={self._method!r}, url={self.url!r})"
+
+
+def _text_or_bytes(raw: bytes) -> Union[str, bytes]:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+_new = object.__new__
+
+
+def request_from_bridge(
+    method: str, path: str, query: str, headers: str, body: bytes,
+    param_names: Tuple[str, ...], params: Tuple[str, ...],
+    client_ip: str, host: str, scheme: str,
+) -> Request:
+    """Build a Request from the bridge's raw fields without parsing anything."""
+    request = _new(Request)
+    request._method, request._path, request._host, request._scheme = method, path, host, scheme
+    request._raw_query, request._raw_headers, request._raw_body = query, headers, body
+    request._param_names, request._param_values, request._ip_addr = param_names, params, client_ip
+    request._url = request._query_params = request._headers = request._path_params = None
+    request._body = request._form_data = request._files = None
+    request.identity = request.session = None
+    return request

@@ -1,0 +1,92 @@
+"""Response: what a handler returns when it wants a status, headers or cookies."""
+
+from typing import Any, Dict, Optional, Tuple, Union
+
+from robyn.cookies import Cookie, Cookies
+from robyn.headers import Headers
+
+_MISSING: Any = object()
+
+
+class Response:
+    __slots__ = ("_status_code", "_headers", "_description", "_response_type", "_file_path", "cookies")
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Optional[Union[Headers, Dict[str, Any]]] = None,
+        description: Union[str, bytes] = _MISSING,
+        *,
+        body: Union[str, bytes] = _MISSING,
+    ) -> None:
+        # `description` is Robyn's legacy name (and may be positional); `body` the new one.
+        if (description is _MISSING) == (body is _MISSING):
+            raise TypeError("Response() takes exactly one of 'description' or 'body'")
+        self._status_code = int(status_code)
+        self.headers = headers if headers is not None else Headers()
+        self.description = body if description is _MISSING else description
+        self._response_type = "text"
+        self._file_path: Optional[str] = None
+        self.cookies = Cookies()
+
+    @property
+    def status_code(self) -> int:
+        return self._status_code
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: Union[Headers, Dict[str, Any]]) -> None:
+        self._headers = value if isinstance(value, Headers) else Headers(value)
+
+    @property
+    def description(self) -> Union[str, bytes]:
+        return self._description
+
+    @description.setter
+    def description(self, value: Union[str, bytes]) -> None:
+        if not isinstance(value, (str, bytes)):
+            raise ValueError(f"Response body must be str or bytes, not {type(value).__name__}")
+        self._description = value
+
+    @property
+    def response_type(self) -> str:
+        return self._response_type
+
+    @property
+    def file_path(self) -> Optional[str]:
+        return self._file_path
+
+    @file_path.setter
+    def file_path(self, path: str) -> None:
+        """Setting a path reads that file into the body, as Robyn does."""
+        with open(path, "rb") as f:
+            self._description = f.read()
+        self._file_path = path
+        self._response_type = "static_file"
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str,
+        path: Optional[str] = None,
+        domain: Optional[str] = None,
+        max_age: Optional[int] = None,
+        expires: Optional[str] = None,
+        secure: bool = False,
+        http_only: bool = False,
+        same_site: Optional[str] = None,
+    ) -> None:
+        self.cookies[key] = Cookie(value, path, domain, max_age, expires, secure, http_only, same_site)
+
+    def _to_result(self) -> Tuple[int, Tuple[str, ...], bytes]:
+        headers = self._headers._flat()
+        if self.cookies:
+            headers += tuple(x for v in self.cookies._set_cookie_values() for x in ("set-cookie", v))
+        body = self._description
+        return self._status_code, headers, body.encode() if isinstance(body, str) else body
+
+    def __repr__(self) -> str:
+        return f"Response(status_code={self._status_code}, headers={self._headers!r})"

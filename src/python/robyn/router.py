@@ -1,0 +1,183 @@
+"""Registration shared by Robyn and SubRouter: routes, middlewares, exception and
+lifecycle handlers, dependencies. Everything here runs at import of the user's
+app; handlers are introspected once, here, never per request."""
+
+import logging
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Union
+
+from robyn.argument_parser import Config
+from robyn.dependency_injection import DEFAULT_DEPENDENCIES, DependencyMap
+from robyn.enums import HttpMethod, MiddlewareType
+from robyn.events import Events
+from robyn.function_info import FunctionInfo
+from robyn.routes import Route, normalize_endpoint, shape_of
+
+_logger = logging.getLogger(__name__)
+
+Handler = Callable[..., Any]
+
+
+class Middleware(NamedTuple):
+    middleware_type: MiddlewareType
+    endpoint: Optional[str]  # None: global
+    function: FunctionInfo
+
+
+class BaseRouter:
+    def __init__(
+        self,
+        prefix: str = "",
+        tags: Optional[Sequence[str]] = None,
+        config: Optional[Config] = None,
+        dependencies: Optional[DependencyMap] = None,
+    ) -> None:
+        self.prefix = normalize_endpoint(prefix) if prefix.strip(" /") else ""
+        self.tags: List[str] = list(tags or [])
+        self.config = config if config is not None else Config()
+        self.dependencies = dependencies if dependencies is not None else DEFAULT_DEPENDENCIES
+        self.routes: List[Route] = []
+        self.before_request_middlewares: List[Middleware] = []
+        self.after_request_middlewares: List[Middleware] = []
+        self.exception_handler: Optional[Callable[[Exception], Any]] = None
+        self.event_handlers: Dict[Events, FunctionInfo] = {}
+        self.included_routers: List["BaseRouter"] = []
+        self._shapes: Dict[tuple, str] = {}  # (method, shape) -> registered path
+
+    # Routes ---------------------------------------------------------------
+
+    def add_route(
+        self,
+        route_type: Union[HttpMethod, str],
+        endpoint: str,
+        handler: Handler,
+        is_const: bool = False,
+        auth_required: bool = False,
+        openapi_name: str = "",
+        openapi_tags: Optional[Sequence[str]] = None,
+        status_code: Optional[int] = None,
+        response_model: Any = None,
+        responses: Any = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
+    ) -> Handler:
+        method = _method_name(route_type)
+        route = Route.create(
+            method,
+            normalize_endpoint(self.prefix + normalize_endpoint(endpoint)),
+            handler,
+            status_code=status_code,
+            on_error=self.exception_handler,
+            dependencies=self.dependencies.get_dependency_map(self),
+            is_const=is_const,
+            auth_required=auth_required,
+            openapi_name=openapi_name,
+            openapi_tags=tuple(openapi_tags if openapi_tags is not None else [method.lower()]),
+            response_model=response_model,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+        )
+        self._register(route, strict=True)
+        return handler
+
+    def _register(self, route: Route, strict: bool) -> None:
+        key = (route.method, shape_of(route.path))
+        existing = self._shapes.get(key)
+        if existing is None:
+            self._shapes[key] = route.path
+            self.routes.append(route)
+        elif strict and existing == route.path:
+            raise ValueError(f"Route {route.method} {route.path} already exists")
+        else:
+            # Robyn's router refuses the conflicting insert and only logs it.
+            _logger.debug("Route %s %s conflicts with %s; not registered", route.method, route.path, existing)
+
+    def _decorator(self, method: str, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            return self.add_route(method, endpoint, handler, **options)
+
+        return register
+
+    def get(self, endpoint: str, const: bool = False, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("GET", endpoint, is_const=const, **options)
+
+    def post(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("POST", endpoint, **options)
+
+    def put(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("PUT", endpoint, **options)
+
+    def delete(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("DELETE", endpoint, **options)
+
+    def patch(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("PATCH", endpoint, **options)
+
+    def head(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("HEAD", endpoint, **options)
+
+    def options(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("OPTIONS", endpoint, **options)
+
+    def connect(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("CONNECT", endpoint, **options)
+
+    def trace(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._decorator("TRACE", endpoint, **options)
+
+    def include_router(self, router: "BaseRouter") -> None:
+        """Adopt `router`'s routes (under this router's prefix) and middlewares."""
+        for route in router.routes:
+            self._register(route.included(self.prefix, router.tags), strict=False)
+        self.before_request_middlewares.extend(router.before_request_middlewares)
+        self.after_request_middlewares.extend(router.after_request_middlewares)
+        if router.dependencies is not self.dependencies:
+            ours = self.dependencies.get_global_dependencies()
+            for key, value in router.dependencies.get_global_dependencies().items():
+                ours.setdefault(key, value)
+        self.included_routers.append(router)
+
+    # Middlewares, exception and lifecycle handlers ---------------------------
+
+    def before_request(self, endpoint: Optional[str] = None) -> Any:
+        return self._middleware(MiddlewareType.BEFORE_REQUEST, self.before_request_middlewares, endpoint)
+
+    def after_request(self, endpoint: Optional[str] = None) -> Any:
+        return self._middleware(MiddlewareType.AFTER_REQUEST, self.after_request_middlewares, endpoint)
+
+    def _middleware(self, kind: MiddlewareType, target: List[Middleware], endpoint: Any) -> Any:
+        if callable(endpoint):  # used bare: @app.before_request
+            target.append(Middleware(kind, None, FunctionInfo.of(endpoint)))
+            return None
+        path = normalize_endpoint(endpoint) if endpoint is not None else None
+
+        # Returns None, as Robyn's decorator does: the decorated name is rebound to None.
+        def register(handler: Handler) -> None:
+            target.append(Middleware(kind, path, FunctionInfo.of(handler)))
+
+        return register
+
+    def exception(self, handler: Callable[[Exception], Any]) -> None:
+        """Covers the routes registered after this call (contract §11)."""
+        self.exception_handler = handler
+
+    def startup_handler(self, handler: Handler) -> None:
+        self.event_handlers[Events.STARTUP] = FunctionInfo.of(handler)
+
+    def shutdown_handler(self, handler: Handler) -> None:
+        self.event_handlers[Events.SHUTDOWN] = FunctionInfo.of(handler)
+
+    def inject(self, **dependencies: Any) -> None:
+        self.dependencies.add_router_dependency(self, **dependencies)
+
+    def inject_global(self, **dependencies: Any) -> None:
+        self.dependencies.add_global_dependency(**dependencies)
+
+
+def _method_name(route_type: Union[HttpMethod, str]) -> str:
+    if isinstance(route_type, HttpMethod):
+        return route_type.value
+    name = str(route_type).upper()
+    if name not in HttpMethod.__members__:
+        raise ValueError(f"Unsupported HTTP method: {route_type!r}")
+    return name

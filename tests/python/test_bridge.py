@@ -1,0 +1,381 @@
+"""robyn._bridge exercised the way the gateway uses it: load a real app file,
+then dispatch with the raw fields C# passes and inspect the result tuples."""
+
+import logging
+import os
+import sys
+import textwrap
+import threading
+import uuid
+
+import pytest
+
+from robyn import _bridge
+from robyn.events import Events
+from robyn.results import KIND_ERROR
+
+TIMEOUT = 5
+
+
+class Gateway:
+    """Python stand-ins for the C# complete/log functions."""
+
+    def __init__(self):
+        self.completed = []
+        self.logs = []
+        self._cv = threading.Condition()
+
+    def complete(self, token, result):
+        with self._cv:
+            self.completed.append((token, result))
+            self._cv.notify_all()
+
+    def log(self, levelno, name, message):
+        self.logs.append((levelno, name, message))
+
+    def wait_for(self, count):
+        with self._cv:
+            assert self._cv.wait_for(lambda: len(self.completed) >= count, TIMEOUT), self.completed
+        return dict(self.completed)
+
+
+@pytest.fixture
+def gateway():
+    return Gateway()
+
+
+@pytest.fixture
+def load(tmp_path, gateway):
+    """load(source, *argv) writes an app file and loads it; stops its loop afterwards."""
+    loaded = []
+
+    def _load(source, *argv, name="app.py", complete=None):
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(source))
+        app = _bridge.load(str(path), list(argv), complete or gateway.complete, gateway.log)
+        loaded.append(app)
+        return app
+
+    yield _load
+    for app in loaded:
+        app.stop_loop()
+
+
+def fields(method="GET", path="/", query="", headers="", body=b"", params=()):
+    return (method, path, query, headers, body, params, "127.0.0.1", "localhost:8080", "http")
+
+
+def dispatch_async(app, token, index, *raw):
+    """Like the C# drain: dispatch_async runs on the loop thread."""
+    app.start_loop()
+    app.loop.call_soon_threadsafe(app.dispatch_async, token, index, *raw)
+
+
+APP = """
+    from robyn import Robyn, Response
+
+    app = Robyn(__file__)
+    GREETING = "hello"
+
+    @app.get("/")
+    def index():
+        return GREETING
+
+    @app.post("/items/:id")
+    def item(request, id: int, q: str = "none"):
+        return {"id": id, "q": q, "ct": request.headers.get("content-type"), "body": request.json()}
+
+    @app.get("/async/:name")
+    async def hi(name):
+        return Response(201, {"X-Name": name}, body=f"hi {name}")
+
+    if __name__ == "__main__":
+        app.start(host="0.0.0.0", port=9000)
+        raise SystemExit("start() must not return under the gateway")
+"""
+
+
+def test_load_runs_the_file_as_main_and_catches_the_hand_over(load, tmp_path):
+    app = load(APP, "--workers", "3")
+    assert app.start_args == {"host": "0.0.0.0", "port": 9000, "processes": None, "workers": 3, "log_level": "INFO"}
+    assert sys.argv == [str(tmp_path / "app.py"), "--workers", "3"]
+    assert os.environ["ROBYN_GATEWAY"] == "1"
+    assert sys.path[0] == str(tmp_path)
+
+
+def test_routes_table(load):
+    app = load(APP)
+    assert app.routes == [
+        ("GET", "/", 0, False, ()),
+        ("POST", "/items/:id", 1, False, ("id",)),
+        ("GET", "/async/:name", 2, True, ("name",)),
+    ]
+
+
+def test_dispatch_sync(load):
+    app = load(APP)
+    result = app.dispatch_sync(0, *fields())
+    assert result == (200, ("content-type", "text/plain"), b"hello")  # module globals still alive
+    assert result[1] is app.const_headers[0]
+
+    result = app.dispatch_sync(1, *fields(
+        "POST", "/items/7", "q=a&q=b", "content-type:application/json\nx-other:1", b'{"k": [1]}', ("7",),
+    ))
+    assert result == (200, ("content-type", "application/json"),
+                      b'{"id":7,"q":"b","ct":"application/json","body":{"k":[1]}}')
+    assert result[1] is app.const_headers[1]
+
+
+def test_dispatch_sync_bad_input(load):
+    app = load(APP)
+    invalid = app.dispatch_sync(1, *fields("POST", "/items/x", body=b"{}", params=("x",)))
+    assert invalid == (400, ("content-type", "text/plain"), b"Invalid value 'x' for parameter 'id': expected int")
+    malformed = app.dispatch_sync(1, *fields("POST", "/items/1", body=b"{nope", params=("1",)))
+    assert malformed[:4] == (500, ("content-type", "text/plain"), b"Internal server error", KIND_ERROR)
+    assert "ValueError: Invalid JSON:" in malformed[4]
+    bad_index = app.dispatch_sync(42, *fields())
+    assert bad_index[0] == 500 and bad_index[3] == KIND_ERROR and "IndexError" in bad_index[4]
+
+
+def test_dispatch_async_completes_with_the_result(load, gateway):
+    app = load(APP)
+    dispatch_async(app, 41, 2, *fields("GET", "/async/bob", params=("bob",)))
+    assert gateway.wait_for(1) == {41: (201, ("x-name", "bob"), b"hi bob")}
+
+
+def test_async_requests_run_concurrently_each_in_a_fresh_context(load, gateway):
+    app = load("""
+        import asyncio, contextvars
+        from robyn import Robyn
+
+        app = Robyn(__file__)
+        current = contextvars.ContextVar("current", default="unset")
+        arrived = []
+        release = asyncio.Event()
+
+        @app.get("/wait/:n")
+        async def wait(n):
+            before = current.get()
+            current.set(n)
+            arrived.append(n)
+            if len(arrived) == 3:
+                release.set()
+            await release.wait()  # all three must be in flight at once
+            return f"{before}->{current.get()}"
+    """)
+    for token in (1, 2, 3):
+        dispatch_async(app, token, 0, *fields(path=f"/wait/{token}", params=(str(token),)))
+    assert gateway.wait_for(3) == {t: (200, ("content-type", "text/plain"), f"unset->{t}".encode()) for t in (1, 2, 3)}
+    assert sorted(token for token, _ in gateway.completed) == [1, 2, 3]  # exactly once each
+
+
+def test_dispatch_async_failures_complete_with_error(load, gateway):
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/boom")
+        async def boom():
+            raise RuntimeError("async kaput")
+
+        @app.get("/sync")
+        def sync():
+            return "sync on loop"
+    """)
+    dispatch_async(app, 1, 0, *fields(path="/boom"))
+    dispatch_async(app, 2, 1, *fields(path="/sync"))
+    dispatch_async(app, 3, 99, *fields(path="/nowhere"))  # a bad index still completes
+    done = gateway.wait_for(3)
+    assert done[1][:4] == (500, ("content-type", "text/plain"), b"Internal server error", KIND_ERROR)
+    assert "RuntimeError: async kaput" in done[1][4]
+    assert done[2] == (200, ("content-type", "text/plain"), b"sync on loop")
+    assert done[3][0] == 500 and "IndexError" in done[3][4]
+
+
+def test_a_failing_complete_does_not_break_the_loop(load, gateway):
+    calls = []
+
+    def flaky_complete(token, result):
+        calls.append(token)
+        if token == 1:
+            raise RuntimeError("C# threw")
+        gateway.complete(token, result)
+
+    app = load(APP, complete=flaky_complete)
+    dispatch_async(app, 1, 2, *fields(path="/async/a", params=("a",)))
+    dispatch_async(app, 2, 2, *fields(path="/async/b", params=("b",)))
+    assert gateway.wait_for(1) == {2: (201, ("x-name", "b"), b"hi b")}
+    assert calls == [1, 2]
+    assert any("complete(1) failed" in m and "C# threw" in m for _, _, m in gateway.logs)
+
+
+def test_stop_loop_completes_pending_requests(load, gateway):
+    app = load("""
+        import asyncio
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/forever")
+        async def forever():
+            await asyncio.Event().wait()
+    """)
+    dispatch_async(app, 5, 0, *fields(path="/forever"))  # queued, maybe not started yet
+    thread = next(t for t in threading.enumerate() if t.name == "robyn-loop" and t.is_alive())
+    app.stop_loop()
+    done = gateway.wait_for(1)
+    assert done[5][0] == 500 and done[5][3] == KIND_ERROR and "CancelledError" in done[5][4]
+    assert not thread.is_alive() and app.loop is None
+
+
+def test_loop_thread(load):
+    app = load(APP)
+    assert app.loop is None
+    app.start_loop()
+    loop = app.loop
+    app.start_loop()
+    assert app.loop is loop  # idempotent
+    names = [t for t in threading.enumerate() if t.name == "robyn-loop" and t.is_alive()]
+    assert names and all(t.daemon for t in names)
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        assert type(loop).__module__.startswith("asyncio")
+    else:
+        assert type(loop).__module__.startswith("uvloop")
+
+
+def test_attach_wakeup_calls_drain_on_the_loop_thread(load, gateway):
+    app = load(APP)
+    read_fd, write_fd = os.pipe()
+    drained = []
+
+    def drain():
+        os.read(read_fd, 64)
+        drained.append(threading.current_thread().name)
+        app.dispatch_async(9, 0, *fields())
+
+    try:
+        app.start_loop()
+        app.attach_wakeup(read_fd, drain)
+        os.write(write_fd, b"\x01")
+        assert gateway.wait_for(1) == {9: (200, ("content-type", "text/plain"), b"hello")}
+        assert drained == ["robyn-loop"]
+    finally:
+        app.stop_loop()
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_startup_and_shutdown_handlers(load):
+    app = load("""
+        import threading
+        from robyn import Robyn
+        app = Robyn(__file__)
+        events = []
+
+        @app.startup_handler
+        async def up():
+            events.append(("up", threading.current_thread().name))
+
+        def down():
+            events.append(("down", threading.current_thread().name))
+
+        app.shutdown_handler(down)
+    """)
+    app.run_startup()
+    app.run_shutdown()
+    events = app.app.event_handlers[Events.STARTUP].handler.__globals__["events"]
+    assert events == [("up", "robyn-loop"), ("down", threading.current_thread().name)]
+
+
+def test_startup_errors_are_reraised(load):
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.startup_handler
+        async def up():
+            raise ConnectionError("db down")
+    """)
+    with pytest.raises(ConnectionError, match="db down"):
+        app.run_startup()
+    app.run_shutdown()  # none registered: a no-op
+
+
+def test_without_start_the_last_app_is_used(load):
+    app = load("""
+        from robyn import Robyn
+        first = Robyn(__file__)
+        second = Robyn(__file__)
+        second.get("/only")(lambda: "second")
+    """, "--processes", "2")
+    assert app.routes == [("GET", "/only", 0, False, ())]
+    assert app.start_args == {"host": None, "port": None, "processes": 2, "workers": None, "log_level": "INFO"}
+
+
+def test_a_file_without_an_app_is_an_error(load):
+    with pytest.raises(RuntimeError, match="defines no Robyn app"):
+        load("x = 1\n")
+
+
+@pytest.mark.parametrize("source, error", [("def broken(:\n", SyntaxError), ("import no_such_module_xyz\n", ImportError)])
+def test_app_errors_propagate(load, source, error):
+    with pytest.raises(error):
+        load(source)
+
+
+def test_the_app_directory_is_importable(load, tmp_path):
+    module = f"helpers_{uuid.uuid4().hex}"
+    (tmp_path / f"{module}.py").write_text("VALUE = 'from helper'\n")
+    app = load(f"""
+        from robyn import Robyn
+        from {module} import VALUE
+        app = Robyn(__file__)
+        app.get("/")(lambda: VALUE)
+    """)
+    assert app.dispatch_sync(0, *fields())[2] == b"from helper"
+
+
+def test_logging_is_bridged_and_follows_log_level(load, gateway):
+    app = load("""
+        import logging
+        from robyn import Robyn
+        log = logging.getLogger("userapp")
+        log.info("info at import")
+        log.warning("warning at import")
+        app = Robyn(__file__)
+
+        @app.get("/")
+        def index():
+            log.error("in handler")
+            return ""
+    """, "--log-level", "WARNING")
+    app.dispatch_sync(0, *fields())
+    assert logging.getLogger().level == logging.WARNING
+    user = [(lvl, msg) for lvl, name, msg in gateway.logs if name == "userapp"]
+    assert user == [(logging.WARNING, "warning at import"), (logging.ERROR, "in handler")]
+
+
+def test_two_apps_in_one_interpreter_are_independent(load, gateway):
+    a = load('from robyn import Robyn\napp = Robyn(__file__)\napp.get("/")(lambda: "a")\n', name="a.py")
+    b = load('from robyn import Robyn\napp = Robyn(__file__)\napp.get("/")(lambda: "b")\n', name="b.py")
+    dispatch_async(a, 1, 0, *fields())
+    dispatch_async(b, 2, 0, *fields())
+    done = gateway.wait_for(2)
+    assert (done[1][2], done[2][2]) == (b"a", b"b")
+    assert a.loop is not b.loop
+
+
+def test_plain_asyncio_loop_when_uvloop_is_missing(load, gateway, monkeypatch):
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # makes `import uvloop` fail
+    app = load(APP)
+    dispatch_async(app, 1, 2, *fields(path="/async/x", params=("x",)))
+    assert gateway.wait_for(1) == {1: (201, ("x-name", "x"), b"hi x")}
+    assert type(app.loop).__module__.startswith("asyncio")
+
+
+def test_dispatch_async_before_start_loop_still_completes(load, gateway):
+    app = load(APP)
+    app.dispatch_async(3, 2, *fields(path="/async/x", params=("x",)))
+    done = gateway.wait_for(1)
+    assert done[3][0] == 500 and done[3][3] == KIND_ERROR

@@ -1,0 +1,88 @@
+from robyn import Headers
+
+
+def test_names_are_case_insensitive_and_stored_lower_case():
+    h = Headers({"Content-Type": "text/html", "X-Token": ["a", "b"]})
+    assert h.get("content-type") == "text/html"
+    assert h["CONTENT-TYPE"] == "text/html"
+    assert h.keys() == ["content-type", "x-token"]
+    assert h.contains("X-TOKEN") and "x-token" in h
+
+
+def test_get_returns_last_value_or_default():
+    h = Headers({"x": ["1", "2"]})
+    assert h.get("x") == "2"
+    assert h.get("missing") is None
+    assert h.get("missing", "fallback") == "fallback"
+    assert h["missing"] is None  # no KeyError, as in Robyn
+
+
+def test_set_replaces_and_append_adds():
+    h = Headers({"x": ["1", "2"]})
+    h.set("X", "3")
+    assert h.get_all("x") == ["3"]
+    h["x"] = "4"
+    h.append("X", "5")
+    assert h.get_all("x") == ["4", "5"]
+    assert h.get_all("nope") == []
+
+
+def test_views():
+    h = Headers({"a": ["1", "2"], "b": "3"})
+    assert h.get_headers() == {"a": ["1", "2"], "b": ["3"]}
+    assert h.to_dict() == {"a": "1, 2", "b": "3"}
+    assert h.values() == ["2", "3"]
+    assert h.items() == [("a", "2"), ("b", "3")]
+    assert h.multi_items() == [("a", "1"), ("a", "2"), ("b", "3")]
+
+
+def test_get_all_returns_a_copy():
+    h = Headers({"a": "1"})
+    h.get_all("a").append("2")
+    assert h.get_all("a") == ["1"]
+
+
+def test_populate_from_dict_adds_values():
+    h = Headers({"a": "1"})
+    h.populate_from_dict({"A": "2", "b": ["3", "4"]})
+    assert h.get_all("a") == ["1", "2"]
+    assert h.get_all("b") == ["3", "4"]
+
+
+def test_empty_and_equality():
+    assert Headers().is_empty() and Headers(None).is_empty()
+    assert not Headers({"a": "1"}).is_empty()
+    assert Headers({"A": "1"}) == Headers({"a": "1"})
+    assert Headers({"a": "1"}) != Headers({"a": "2"})
+
+
+def test_copy_constructor_is_independent():
+    original = Headers({"a": "1"})
+    copy = Headers(original)
+    copy.append("a", "2")
+    assert original.get_all("a") == ["1"]
+
+
+def test_non_string_values_are_stringified():
+    h = Headers()
+    h.set("content-length", 12)
+    assert h.get("content-length") == "12"
+
+
+def test_from_raw_parses_bridge_block():
+    h = Headers._from_raw("host:localhost:8080\naccept:a\naccept:b\nbroken-line\nx-empty:")
+    assert h.get("host") == "localhost:8080"  # only the first colon separates
+    assert h.get_all("accept") == ["a", "b"]
+    assert h.get("x-empty") == ""
+    assert "broken-line" not in h
+
+
+def test_from_raw_empty_block():
+    assert Headers._from_raw("").is_empty()
+
+
+def test_flat_keeps_order_and_repeats():
+    h = Headers({"b": "1"})
+    h.append("a", "2")
+    h.append("b", "3")
+    assert h._flat() == ("b", "1", "b", "3", "a", "2")

@@ -1,0 +1,37 @@
+import logging
+
+from robyn._logging import BridgeLogHandler, install
+
+
+def test_records_reach_the_log_function_with_traceback():
+    lines = []
+    install(lambda *a: lines.append(a), "INFO")
+    log = logging.getLogger("test.bridge")
+    log.debug("hidden")
+    log.warning("hello %s", "world")
+    try:
+        raise ValueError("bad")
+    except ValueError:
+        log.exception("failed")
+    assert lines[0] == (logging.WARNING, "test.bridge", "hello world")
+    level, name, message = lines[1]
+    assert level == logging.ERROR and message.startswith("failed\nTraceback") and "ValueError: bad" in message
+    assert len(lines) == 2
+
+
+def test_install_replaces_the_previous_bridge():
+    first, second = [], []
+    install(lambda *a: first.append(a), "DEBUG")
+    install(lambda *a: second.append(a), "DEBUG")
+    logging.getLogger("x").info("once")
+    assert first == [] and len(second) == 1
+    assert sum(isinstance(h, BridgeLogHandler) for h in logging.getLogger().handlers) == 1
+
+
+def test_failing_log_function_does_not_raise(capsys):
+    def broken(*a):
+        raise RuntimeError("C# side gone")
+
+    install(broken, "INFO")
+    logging.getLogger("x").error("still fine")
+    assert "RuntimeError" in capsys.readouterr().err
