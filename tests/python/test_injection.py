@@ -135,7 +135,7 @@ def test_easy_access_path_then_query_with_coercion(app):
         return {"id": id, "q": q, "page": page, "flag": flag, "ratio": ratio}
 
     result = call(app, "GET", "/items/:id", path="/items/5", query="id=999&q=a+b&flag=yes", params=("5",))
-    assert result[2] == b'{"id":5,"q":"a+b","page":1,"flag":true,"ratio":null}'
+    assert result[2] == b'{"id":5,"q":"a b","page":1,"flag":true,"ratio":null}'
 
 
 def test_query_uses_last_value_and_list_takes_all(app):

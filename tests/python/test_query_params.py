@@ -20,11 +20,13 @@ def test_first_and_all():
     assert q.get_first("missing") is None
 
 
-def test_values_are_not_decoded():
-    q = parse("name=John%20Doe&plus=a+b&eq=x=y")
-    assert q.get("name") == "John%20Doe"
-    assert q.get("plus") == "a+b"
+def test_keys_and_values_are_decoded_like_a_browser_encodes_them():
+    q = parse("name=John%20Doe&plus=a+b&eq=x=y&caf%C3%A9=%E2%9C%93&lit=%2B")
+    assert q.get("name") == "John Doe"
+    assert q.get("plus") == "a b"
     assert q.get("eq") == "x=y"  # split on the first '=' only
+    assert q.get("café") == "✓"
+    assert q.get("lit") == "+"
 
 
 def test_key_without_value_and_empty_segments():

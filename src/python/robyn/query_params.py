@@ -1,6 +1,7 @@
-"""QueryParams: the query string as a multimap of raw (undecoded) values."""
+"""QueryParams: the query string as a multimap of decoded values."""
 
 from typing import Dict, List, Optional, Tuple
+from urllib.parse import unquote_plus
 
 
 class QueryParams:
@@ -11,12 +12,18 @@ class QueryParams:
 
     @classmethod
     def _parse(cls, raw: str) -> "QueryParams":
-        """Split on `&` and the first `=`; like Robyn, no percent-decoding, `+` kept."""
+        """Split on `&` and the first `=`, then decode as browsers encode (`%XX`, `+` is a space).
+
+        Robyn hands handlers the raw text (`John%20Doe`); users of every other framework
+        expect decoded values, so we decode. Parts without `%` or `+` skip the decoder.
+        """
         d: Dict[str, List[str]] = {}
         if raw:
             for part in raw.split("&"):
                 if part:
                     key, _, value = part.partition("=")
+                    if "%" in part or "+" in part:
+                        key, value = unquote_plus(key), unquote_plus(value)
                     values = d.get(key)
                     if values is None:
                         d[key] = [value]

@@ -1,0 +1,119 @@
+using System.Globalization;
+
+namespace RobynGateway.Hosting;
+
+/// <summary>What the user typed. Null means "not given", so lower-precedence sources can fill in.</summary>
+internal sealed record CommandLine
+{
+    public string? AppPath { get; init; }
+    public string? Host { get; init; }
+    public int? Port { get; init; }
+    public int? Processes { get; init; }
+    public int? Workers { get; init; }
+    public string? LogLevel { get; init; }
+    public string? Python { get; init; }
+    public bool Dev { get; init; }
+    public double? GracefulTimeout { get; init; }
+    public bool Help { get; init; }
+
+    /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
+    public IReadOnlyList<string> AppArgs { get; init; } = [];
+
+    /// <summary>Unknown <c>--key=value</c> arguments, handed to ASP.NET's configuration (e.g. WebApplicationFactory's).</summary>
+    public IReadOnlyList<string> HostingArgs { get; init; } = [];
+
+    public const string Usage = """
+        usage: RobynGateway app.py [options] [app arguments]
+
+        Runs a Robyn app on ASP.NET Core (Kestrel). Only handlers and hooks run in Python.
+
+        options:
+          --host HOST              address to listen on (default 127.0.0.1; env ROBYN_HOST)
+          --port PORT              port to listen on (default 8080; env ROBYN_PORT)
+          --processes N            worker processes (default 1)
+          --workers M              threads running sync handlers per process (default 1)
+          --log-level LEVEL        DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)
+          --python PATH            the interpreter to embed (else ROBYN_PYTHON, an active
+                                   virtualenv, then python3 on PATH)
+          --graceful-timeout SECS  how long a stop waits for in-flight requests (default 10)
+          --dev                    development mode: tracebacks in 500 responses
+          -h, --help               show this help
+
+        Flags given here win over the app's app.start(host=..., port=...) arguments.
+        Other arguments are passed on to the app in sys.argv.
+        """;
+
+    static readonly HashSet<string> ValueFlags =
+        ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout"];
+
+    /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
+    public static CommandLine Parse(IReadOnlyList<string> args)
+    {
+        var result = new CommandLine();
+        var appArgs = new List<string>();
+        var hostingArgs = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var (flag, inlineValue) = SplitFlag(arg);
+            if (flag is "-h" or "--help")
+            {
+                result = result with { Help = true };
+                continue;
+            }
+            if (flag == "--dev")
+            {
+                result = result with { Dev = true };
+                appArgs.Add(arg);
+                continue;
+            }
+            if (ValueFlags.Contains(flag))
+            {
+                var value = inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"{flag} needs a value."));
+                result = Apply(result, flag, value);
+                appArgs.Add(flag);
+                appArgs.Add(value);
+                continue;
+            }
+            if (result.AppPath is null && !arg.StartsWith('-'))
+            {
+                result = result with { AppPath = arg };
+                continue;
+            }
+            if (arg.StartsWith("--", StringComparison.Ordinal) && inlineValue is not null && result.AppPath is null)
+                hostingArgs.Add(arg);
+            else
+                appArgs.Add(arg);
+        }
+        return result with { AppArgs = appArgs, HostingArgs = hostingArgs };
+    }
+
+    static (string Flag, string? Value) SplitFlag(string arg)
+    {
+        if (!arg.StartsWith("--", StringComparison.Ordinal)) return (arg, null);
+        var eq = arg.IndexOf('=');
+        return eq < 0 ? (arg, null) : (arg[..eq], arg[(eq + 1)..]);
+    }
+
+    static CommandLine Apply(CommandLine r, string flag, string value) => flag switch
+    {
+        "--host" => r with { Host = value },
+        "--port" => r with { Port = ParseInt(flag, value, 0, 65535) },
+        "--processes" => r with { Processes = ParseInt(flag, value, 1, 1024) },
+        "--workers" => r with { Workers = ParseInt(flag, value, 1, 1024) },
+        "--log-level" => r with { LogLevel = LogLevels.Normalise(value) ?? throw new UsageException(
+            $"--log-level {value}: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.") },
+        "--python" => r with { Python = value },
+        "--graceful-timeout" => r with { GracefulTimeout = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0
+            ? s : throw new UsageException($"--graceful-timeout {value}: expected a number of seconds.") },
+        _ => r,
+    };
+
+    internal static int ParseInt(string what, string value, int min, int max) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new UsageException($"{what} {value}: expected a whole number from {min} to {max}.");
+}
+
+/// <summary>Bad command-line input; the message is printed as is, with exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,64 @@
+using RobynGateway.Python;
+using RobynGateway.Routing;
+using Serilog;
+
+namespace RobynGateway.Hosting;
+
+/// <summary>
+/// Builds the web application for one Robyn app: chooses and starts Python, runs the app file (so
+/// its routes and its <c>app.start(...)</c> arguments are known before Kestrel is configured), then
+/// wires Kestrel, the route table and the lifecycle. Used by Program and, unchanged, by the tests.
+/// </summary>
+internal static class GatewayHost
+{
+    public static WebApplication Build(CommandLine cli)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = cli.HostingArgs.ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        Func<string, string?> env = Environment.GetEnvironmentVariable;
+        var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
+        Logging.Configure(options.LogLevel);
+        var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
+
+        var install = PythonRuntime.EnsureStarted(
+            () => PythonLocator.Locate(options.Python, env),
+            i => log.Information("Python {Version} at {Executable} (chosen by {Because}); libpython {Library}",
+                i.Version, i.Executable, i.ChosenBecause, i.LibraryPath));
+        if (options.Python is { } asked && PythonRuntime.Install.ChosenBecause != "--python")
+            log.Warning("--python {Asked} is ignored: this process already runs Python from {Executable}", asked, install.Executable);
+
+        var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
+        options = options.WithAppStart(cli, env, app.StartArgs);
+        if (options.Processes > 1)
+            log.Warning("--processes {Processes} is not available yet; serving from this one process", options.Processes);
+
+        builder.Host.UseSerilog();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout);
+        builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            // RequestReader enforces ROBYN_MAX_PAYLOAD_SIZE with Robyn's 413, the same under TestServer.
+            k.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(app);
+        builder.Services.AddSingleton<RouteHandlerFactory>();
+        builder.Services.AddSingleton<RobynEndpointDataSource>();
+        builder.Services.AddHostedService<PythonLifecycle>();
+
+        var web = builder.Build();
+        web.UseRobynMethodFilter();
+        web.UseRouting();
+        web.UseRobynNotFound();
+        ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
+        log.Information("Loaded {App}: {Count} routes; listening on http://{Host}:{Port}, {Workers} sync worker(s)",
+            options.AppPath, app.Routes.Count, options.Host, options.Port, options.Workers);
+        return web;
+    }
+
+    static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
+}

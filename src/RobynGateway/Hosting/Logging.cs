@@ -1,0 +1,23 @@
+using Serilog;
+using Serilog.Events;
+
+namespace RobynGateway.Hosting;
+
+/// <summary>Serilog to the console, at the level <c>--log-level</c> names.</summary>
+internal static class Logging
+{
+    public static void Configure(string level)
+    {
+        var minimum = LogLevels.ToSerilog(level);
+        // ASP.NET Core's own chatter stays at Warning unless the user asked for DEBUG.
+        var framework = minimum <= LogEventLevel.Debug ? LogEventLevel.Debug : LogEventLevel.Warning;
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(minimum)
+            .MinimumLevel.Override("Microsoft", framework)
+            .MinimumLevel.Override("System", framework)
+            // The host logs start failures with a stack trace; Program reports them in one line instead.
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+            .CreateLogger();
+    }
+}

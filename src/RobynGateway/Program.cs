@@ -1,0 +1,59 @@
+using RobynGateway.Hosting;
+using RobynGateway.Python;
+using Serilog;
+
+namespace RobynGateway;
+
+/// <summary>
+/// <c>RobynGateway app.py [options]</c>. Exit codes: 0 after a clean stop (SIGTERM, Ctrl-C),
+/// 1 when the app, Python or the port failed, 2 for bad command-line input.
+/// </summary>
+public partial class Program
+{
+    public static int Main(string[] args)
+    {
+        CommandLine cli;
+        try
+        {
+            cli = CommandLine.Parse(args);
+        }
+        catch (UsageException ex)
+        {
+            return Fail(2, ex.Message);
+        }
+        if (cli.Help)
+        {
+            Console.WriteLine(CommandLine.Usage);
+            return 0;
+        }
+
+        try
+        {
+            using var app = GatewayHost.Build(cli);
+            app.Run();
+            return 0;
+        }
+        catch (UsageException ex)
+        {
+            return Fail(2, ex.Message);
+        }
+        catch (Exception ex) when (ex is PythonNotUsableException or AppLoadException)
+        {
+            return Fail(1, ex.Message);
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            return Fail(1, $"{ex.Message} Another server is using that port: stop it, or pick another with --port.");
+        }
+        finally
+        {
+            Log.CloseAndFlush();
+        }
+    }
+
+    static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return code;
+    }
+}

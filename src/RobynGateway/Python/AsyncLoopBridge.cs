@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace RobynGateway.Python;
+
+/// <summary>
+/// Hands async calls to the app's asyncio loop thread without taking the GIL on the caller's side.
+/// Producers enqueue and, only when no drain is already pending, write the loop's eventfd: a burst
+/// of requests costs one syscall and one loop wake-up. The loop watches the eventfd with
+/// add_reader and calls our <c>drain()</c> builtin, which runs on the loop thread holding the GIL
+/// and starts every queued call there, so all asyncio work stays on the loop's own thread.
+/// </summary>
+internal sealed unsafe partial class AsyncLoopBridge : IDisposable
+{
+    const int EfdNonBlock = 0x800, EfdCloExec = 0x80000;
+
+    readonly PythonApp _app;
+    readonly ConcurrentQueue<PythonCall> _queue = new();
+    readonly GCHandle _self;
+    int _scheduled;
+
+    public int EventFd { get; }
+
+    /// <summary>The loop's reader callback (a new reference, owned by this bridge).</summary>
+    public nint DrainFunction { get; }
+
+    /// <summary>Created under the GIL.</summary>
+    public AsyncLoopBridge(PythonApp app)
+    {
+        _app = app;
+        EventFd = eventfd(0, EfdNonBlock | EfdCloExec);
+        if (EventFd < 0) throw new InvalidOperationException($"eventfd failed (errno {Marshal.GetLastPInvokeError()}).");
+        _self = GCHandle.Alloc(this);
+        DrainFunction = NativeCallbacks.NewDrain(_self);
+    }
+
+    public void Enqueue(PythonCall call)
+    {
+        _queue.Enqueue(call);
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            ulong one = 1;
+            write(EventFd, &one, sizeof(ulong));
+        }
+    }
+
+    /// <summary>On the loop thread, holding the GIL.</summary>
+    public void Drain()
+    {
+        ulong count;
+        read(EventFd, &count, sizeof(ulong));
+        // Re-arm before draining: a producer that enqueues after this point signals again.
+        Interlocked.Exchange(ref _scheduled, 0);
+        while (_queue.TryDequeue(out var call)) _app.DispatchAsync(call);
+    }
+
+    /// <summary>Answers calls that can no longer reach the loop (it stopped or died).</summary>
+    public void FailPending()
+    {
+        while (_queue.TryDequeue(out var call))
+            call.CompleteWith(503, "Service unavailable", ResultKind.Error, "the event loop stopped before this request ran");
+    }
+
+    public void Dispose()
+    {
+        FailPending();
+        close(EventFd);
+        _self.Free();
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint read(int fd, void* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint write(int fd, void* buf, nint count);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+}

@@ -1,0 +1,156 @@
+using System.Buffers;
+
+namespace RobynGateway.Python;
+
+/// <summary>
+/// Turns a <see cref="PythonCall"/> into the dispatcher's positional arguments and the result
+/// tuple back into the call (docs/bridge-protocol.md). Every method runs on a thread holding the
+/// GIL and does only what must happen there: wrap bytes in objects, one vectorcall, copy bytes out.
+/// </summary>
+internal static unsafe class CallMarshaller
+{
+    // Lets the callee borrow args[-1] (CPython's PY_VECTORCALL_ARGUMENTS_OFFSET) and skip a copy.
+    static readonly nuint ArgumentsOffset = (nuint)1 << (8 * sizeof(nuint) - 1);
+    const int MaxArgs = 11;
+
+    /// <summary>
+    /// Calls <paramref name="dispatcher"/> with the request fields, prefixed by <paramref name="token"/>
+    /// when it is not zero. Returns a new reference, or 0 with the Python error pending.
+    /// </summary>
+    public static nint Invoke(nint dispatcher, PythonCall call, long token)
+    {
+        var slots = stackalloc nint[MaxArgs + 1];
+        var args = slots + 1;
+        var n = 0;
+        if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
+        args[n++] = Borrow(call.Route.IndexObject);
+        args[n++] = Borrow(PyConstants.MethodObjects[call.MethodIndex]);
+        args[n++] = Text(call, PythonCall.PathField);
+        args[n++] = Text(call, PythonCall.QueryField);
+        args[n++] = Text(call, PythonCall.HeadersField);
+        args[n++] = Bytes(call.Body, call.BodyLength);
+        args[n++] = Params(call);
+        args[n++] = Text(call, PythonCall.ClientIpField);
+        args[n++] = Text(call, PythonCall.HostField);
+        args[n++] = Borrow(call.Https ? PyConstants.Https : PyConstants.Http);
+
+        var ok = true;
+        for (var i = 0; i < n; i++) ok &= args[i] != 0;
+        var r = ok ? CApi.PyObject_Vectorcall(dispatcher, args, (nuint)n | ArgumentsOffset, 0) : 0;
+        for (var i = 0; i < n; i++)
+            if (args[i] != 0) CApi.Py_DecRef(args[i]);
+        return r;
+    }
+
+    static nint Borrow(nint o)
+    {
+        CApi.Py_IncRef(o);
+        return o;
+    }
+
+    static nint Text(PythonCall call, int field)
+    {
+        var bytes = call.Field(field);
+        if (bytes.IsEmpty) return Borrow(PyConstants.EmptyString);
+        fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);
+    }
+
+    static nint Bytes(byte[] buffer, int length)
+    {
+        if (length == 0) return Borrow(PyConstants.EmptyBytes);
+        fixed (byte* p = buffer) return CApi.PyBytes_FromStringAndSize(p, length);
+    }
+
+    static nint Params(PythonCall call)
+    {
+        var count = call.Route.ParamNames.Length;
+        if (count == 0) return Borrow(PyConstants.EmptyTuple);
+        var tuple = CApi.PyTuple_New(count);
+        if (tuple == 0) return 0;
+        for (var i = 0; i < count; i++)
+        {
+            var item = Text(call, PythonCall.FirstParam + i);
+            if (item == 0)
+            {
+                CApi.Py_DecRef(tuple);
+                return 0;
+            }
+            CApi.PyTuple_SetItem(tuple, i, item); // steals item
+        }
+        return tuple;
+    }
+
+    /// <summary>
+    /// Copies a result tuple into the call. Returns false (nothing written) when the object is not
+    /// a result tuple; the Python error, if any, is cleared.
+    /// </summary>
+    public static bool TryReadResult(nint result, PythonCall call, HeaderCache cache)
+    {
+        var size = CApi.PyTuple_Size(result);
+        if (size is not (3 or 5))
+        {
+            CApi.PyErr_Clear();
+            return false;
+        }
+        var status = CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 0));
+        if (status is < 100 or > 999)
+        {
+            CApi.PyErr_Clear();
+            return false;
+        }
+        var headersObject = CApi.PyTuple_GetItem(result, 1);
+        var headers = headersObject == CApi.None ? null : cache.Get(headersObject);
+        if (headersObject != CApi.None && headers is null) return false;
+
+        byte* data;
+        nint length;
+        if (CApi.PyBytes_AsStringAndSize(CApi.PyTuple_GetItem(result, 2), &data, &length) != 0)
+        {
+            CApi.PyErr_Clear();
+            return false;
+        }
+        var kind = ResultKind.Plain;
+        string? aux = null;
+        if (size == 5)
+        {
+            kind = (ResultKind)CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 3));
+            aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, 4));
+            if (kind is not (ResultKind.Plain or ResultKind.Error or ResultKind.File) || aux is null)
+            {
+                CApi.PyErr_Clear();
+                return false;
+            }
+        }
+
+        call.Status = (int)status;
+        call.Headers = headers;
+        call.Kind = kind;
+        call.Aux = aux;
+        call.ResponseLength = (int)length;
+        if (length > 0)
+        {
+            call.ResponseBody = ArrayPool<byte>.Shared.Rent((int)length);
+            new ReadOnlySpan<byte>(data, (int)length).CopyTo(call.ResponseBody);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Completes the call from a dispatcher's result, whatever Python did: 0 means the dispatcher
+    /// raised (the error is pending). <paramref name="owned"/> says whether to release the result.
+    /// </summary>
+    public static void ReadAndComplete(nint result, PythonCall call, HeaderCache cache, string where, bool owned)
+    {
+        if (result == 0)
+        {
+            var error = CApi.TakeErrorText();
+            call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{where} raised: {error}");
+            return;
+        }
+        var ok = TryReadResult(result, call, cache);
+        if (owned) CApi.Py_DecRef(result);
+        if (ok) call.Complete();
+        else call.CompleteWith(500, "Internal server error", ResultKind.Error,
+            $"{where} returned something that is not a result tuple (docs/bridge-protocol.md).");
+    }
+}

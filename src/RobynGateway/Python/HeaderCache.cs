@@ -1,0 +1,49 @@
+namespace RobynGateway.Python;
+
+/// <summary>
+/// Converts a Python header tuple (<c>name, value, name, value, ...</c>) to .NET strings.
+/// The tuples the dispatcher reuses for every response (its <c>const_headers</c>, e.g.
+/// <c>("content-type", "application/json")</c>) are converted once and found again by object
+/// identity: they live as long as the app, so their addresses cannot be reused by other objects.
+/// Runs under the GIL.
+/// </summary>
+internal sealed unsafe class HeaderCache
+{
+    readonly nint[] _keys;
+    readonly KeyValuePair<string, string>[][] _values;
+
+    /// <param name="constants">Borrowed pointers to the app's constant header tuples (kept alive by the app).</param>
+    public HeaderCache(IReadOnlyList<nint> constants)
+    {
+        _keys = constants.ToArray();
+        _values = new KeyValuePair<string, string>[_keys.Length][];
+        for (var i = 0; i < _keys.Length; i++)
+            _values[i] = Convert(_keys[i]) ?? throw new InvalidOperationException("robyn._bridge gave a malformed constant header tuple.");
+    }
+
+    public KeyValuePair<string, string>[]? Get(nint tuple)
+    {
+        for (var i = 0; i < _keys.Length; i++)
+            if (_keys[i] == tuple) return _values[i];
+        return Convert(tuple);
+    }
+
+    static KeyValuePair<string, string>[]? Convert(nint tuple)
+    {
+        var size = CApi.PyTuple_Size(tuple);
+        if (size < 0 || size % 2 != 0)
+        {
+            CApi.PyErr_Clear();
+            return null;
+        }
+        var headers = new KeyValuePair<string, string>[size / 2];
+        for (var i = 0; i < headers.Length; i++)
+        {
+            var name = CApi.ToManagedString(CApi.PyTuple_GetItem(tuple, 2 * i));
+            var value = CApi.ToManagedString(CApi.PyTuple_GetItem(tuple, 2 * i + 1));
+            if (name is null || value is null) return null;
+            headers[i] = new(name, value);
+        }
+        return headers;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+using RobynGateway.Hosting;
+using Serilog;
+
+namespace RobynGateway.Python;
+
+/// <summary>
+/// C functions that Python calls: <c>complete(token, result)</c> when an async handler is done,
+/// <c>log(levelno, name, message)</c> for Python logging records, and one <c>drain()</c> per event
+/// loop that the loop calls when its eventfd is readable. They are plain CPython builtins
+/// (PyCFunction, METH_FASTCALL) over [UnmanagedCallersOnly] methods, so a call costs about what a
+/// call to any C builtin costs. An exception must never unwind into Python: each entry catches all.
+/// </summary>
+internal static unsafe class NativeCallbacks
+{
+    const int MethFastCall = 0x0080;
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct PyMethodDef
+    {
+        public byte* Name;
+        public void* Method;
+        public int Flags;
+        public byte* Doc;
+    }
+
+    static readonly object Gate = new();
+    static PyMethodDef* _drainDef;
+
+    /// <summary>Borrowed-forever references to the shared builtins (created by <see cref="EnsureCreated"/>).</summary>
+    public static nint Complete { get; private set; }
+    public static nint Log { get; private set; }
+
+    /// <summary>Creates the shared builtins once; the caller holds the GIL.</summary>
+    public static void EnsureCreated()
+    {
+        lock (Gate)
+        {
+            if (Complete != 0) return;
+            Complete = CApi.PyCFunction_NewEx((nint)Define("complete", &CompleteEntry), 0, 0);
+            Log = CApi.PyCFunction_NewEx((nint)Define("log", &LogEntry), 0, 0);
+            _drainDef = Define("drain", &DrainEntry);
+        }
+    }
+
+    /// <summary>A new <c>drain()</c> builtin bound to one bridge (the bridge's GCHandle is its `self`).</summary>
+    public static nint NewDrain(GCHandle bridge)
+    {
+        var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(bridge));
+        var fn = CApi.PyCFunction_NewEx((nint)_drainDef, self, 0);
+        CApi.Py_DecRef(self);
+        return fn;
+    }
+
+    static PyMethodDef* Define(string name, delegate* unmanaged<nint, nint*, nint, nint> entry)
+    {
+        // Lives for the life of the process: CPython keeps pointers to the definition.
+        var def = (PyMethodDef*)NativeMemory.AllocZeroed((nuint)sizeof(PyMethodDef));
+        def->Name = (byte*)Marshal.StringToCoTaskMemUTF8(name);
+        def->Method = entry;
+        def->Flags = MethFastCall;
+        return def;
+    }
+
+    [UnmanagedCallersOnly]
+    static nint CompleteEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 2) return RaiseRuntimeError("complete(token, result) takes two arguments");
+            var token = CApi.PyLong_AsLongLong(args[0]);
+            var handle = GCHandle.FromIntPtr((nint)token);
+            var call = (PythonCall)handle.Target!;
+            handle.Free();
+            call.App.CompleteAsync(args[1], call);
+        }
+        catch (Exception ex)
+        {
+            Serilog.Log.Error(ex, "Completing an async call failed");
+        }
+        return CApi.NewNone();
+    }
+
+    [UnmanagedCallersOnly]
+    static nint LogEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 3) return RaiseRuntimeError("log(levelno, name, message) takes three arguments");
+            var level = LogLevels.FromPython(CApi.PyLong_AsLongLong(args[0]));
+            var logger = Serilog.Log.Logger;
+            if (logger.IsEnabled(level))
+            {
+                var name = CApi.ToManagedString(args[1]) ?? "python";
+                var message = CApi.ToManagedString(args[2]) ?? "";
+                logger.ForContext(Serilog.Core.Constants.SourceContextPropertyName, name)
+                    .Write(level, "{PythonMessage:l}", message);
+            }
+        }
+        catch (Exception ex)
+        {
+            Serilog.Log.Error(ex, "Forwarding a Python log record failed");
+        }
+        return CApi.NewNone();
+    }
+
+    [UnmanagedCallersOnly]
+    static nint DrainEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            var bridge = (AsyncLoopBridge)GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target!;
+            bridge.Drain();
+        }
+        catch (Exception ex)
+        {
+            Serilog.Log.Error(ex, "Draining async calls failed");
+        }
+        return CApi.NewNone();
+    }
+
+    static nint RaiseRuntimeError(string message)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(message + "\0");
+        fixed (byte* p = bytes) CApi.PyErr_SetString(CApi.PyExc_RuntimeError, p);
+        return 0;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace RobynGateway.Python;
+
+/// <summary>
+/// Python objects every request would otherwise create: the method names, the schemes, empty
+/// str/bytes/tuple. Made once (under the GIL) and kept for the life of the process.
+/// </summary>
+internal static unsafe class PyConstants
+{
+    /// <summary>The methods Robyn routes; anything else is answered 405 before routing.</summary>
+    public static readonly string[] Methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
+
+    public static nint[] MethodObjects { get; private set; } = [];
+    public static nint Http { get; private set; }
+    public static nint Https { get; private set; }
+    public static nint EmptyString { get; private set; }
+    public static nint EmptyBytes { get; private set; }
+    public static nint EmptyTuple { get; private set; }
+
+    static readonly object Gate = new();
+
+    /// <summary>Index into <see cref="Methods"/>, or -1. Reference checks first: Kestrel interns known methods.</summary>
+    public static int MethodIndex(string method)
+    {
+        for (var i = 0; i < Methods.Length; i++)
+            if (ReferenceEquals(method, Methods[i])) return i;
+        for (var i = 0; i < Methods.Length; i++)
+            if (string.Equals(method, Methods[i], StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
+
+    /// <summary>Creates the constants; the caller holds the GIL.</summary>
+    public static void EnsureCreated()
+    {
+        lock (Gate)
+        {
+            if (EmptyTuple != 0) return;
+            MethodObjects = Methods.Select(Str).ToArray();
+            Http = Str("http");
+            Https = Str("https");
+            EmptyString = Str("");
+            EmptyBytes = CApi.PyBytes_FromStringAndSize(null, 0);
+            EmptyTuple = CApi.PyTuple_New(0);
+        }
+    }
+
+    public static nint Str(string s)
+    {
+        var bytes = Encoding.UTF8.GetBytes(s);
+        fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);
+    }
+}

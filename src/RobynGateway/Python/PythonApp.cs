@@ -1,0 +1,194 @@
+using Python.Runtime;
+using RobynGateway.Routing;
+
+namespace RobynGateway.Python;
+
+/// <summary>What the app's <c>app.start(...)</c> call asked for (null where it was silent).</summary>
+internal sealed record StartArgs(string? Host, int? Port, int? Processes, int? Workers);
+
+/// <summary>The app file failed to load; the message holds the Python traceback.</summary>
+internal sealed class AppLoadException(string message) : Exception(message);
+
+/// <summary>
+/// One Robyn app loaded into the interpreter: its route table, its dispatchers, its sync workers
+/// and its event-loop bridge. Several may live in one process (the tests do that), so nothing
+/// here is static. Lifetime: <see cref="Load"/> (runs the app file), <see cref="Start"/> (loop,
+/// startup handler, workers), <see cref="Stop"/> (shutdown handler, loop, workers).
+/// </summary>
+internal sealed unsafe class PythonApp
+{
+    static readonly object LoadGate = new();
+
+    readonly PyObject _loaded;
+    readonly PyObject _dispatchSync;
+    readonly PyObject _dispatchAsync;
+    readonly nint _dispatchSyncAddress;
+    readonly nint _dispatchAsyncAddress;
+    readonly List<PyObject> _keepAlive = [];
+    readonly HeaderCache _headers;
+    SyncWorkerPool? _sync;
+    AsyncLoopBridge? _async;
+
+    public IReadOnlyList<RouteEntry> Routes { get; }
+    public StartArgs StartArgs { get; }
+    public string AppPath { get; }
+
+    PythonApp(string appPath, PyObject loaded)
+    {
+        AppPath = appPath;
+        _loaded = loaded;
+        _dispatchSync = loaded.GetAttr("dispatch_sync");
+        _dispatchAsync = loaded.GetAttr("dispatch_async");
+        _dispatchSyncAddress = PyInterop.Address(_dispatchSync);
+        _dispatchAsyncAddress = PyInterop.Address(_dispatchAsync);
+
+        var routes = new List<RouteEntry>();
+        foreach (var route in new PyIterable(loaded.GetAttr("routes")))
+        {
+            var index = route[2];
+            _keepAlive.Add(index);
+            routes.Add(new RouteEntry(
+                route[0].As<string>(),
+                route[1].As<string>(),
+                index.As<int>(),
+                route[3].As<bool>(),
+                new PyIterable(route[4]).Select(p => p.As<string>()).ToArray(),
+                PyInterop.Address(index)));
+        }
+        Routes = routes;
+
+        var constants = new List<nint>();
+        foreach (var tuple in new PyIterable(loaded.GetAttr("const_headers")))
+        {
+            _keepAlive.Add(tuple);
+            constants.Add(PyInterop.Address(tuple));
+        }
+        _headers = new HeaderCache(constants);
+
+        using var start = loaded.GetAttr("start_args");
+        StartArgs = new StartArgs(
+            GetText(start, "host"), GetNumber(start, "port"), GetNumber(start, "processes"), GetNumber(start, "workers"));
+    }
+
+    static string? GetText(PyObject dict, string key)
+    {
+        using var value = dict.InvokeMethod("get", new PyString(key));
+        return value.IsNone() ? null : value.As<string>();
+    }
+
+    static int? GetNumber(PyObject dict, string key)
+    {
+        using var value = dict.InvokeMethod("get", new PyString(key));
+        return value.IsNone() ? null : value.As<int>();
+    }
+
+    /// <summary>Runs the app file as __main__ and reads what it registered.</summary>
+    public static PythonApp Load(string appPath, IReadOnlyList<string> appArgs, bool dev)
+    {
+        lock (LoadGate) // sys.argv and os.environ are process-wide
+        {
+            using (Py.GIL())
+            {
+                PyConstants.EnsureCreated();
+                NativeCallbacks.EnsureCreated();
+                try
+                {
+                    using var os = Py.Import("os");
+                    using var environ = os.GetAttr("environ");
+                    if (dev) environ.SetItem("ROBYN_DEV", new PyString("1"));
+                    using var bridge = Py.Import("robyn._bridge");
+                    using var argv = new PyList(appArgs.Select(a => (PyObject)new PyString(a)).ToArray());
+                    using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
+                    using var log = PyInterop.Wrap(NativeCallbacks.Log);
+                    var loaded = bridge.InvokeMethod("load", new PyString(appPath), argv, complete, log);
+                    return new PythonApp(appPath, loaded);
+                }
+                catch (PythonException ex)
+                {
+                    throw new AppLoadException($"Loading {appPath} failed:\n{ex.Format().TrimEnd()}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Starts the event loop, runs the startup handler on it, then starts the sync workers.</summary>
+    public void Start(int workers)
+    {
+        using (Py.GIL())
+        {
+            _async = new AsyncLoopBridge(this);
+            try
+            {
+                _loaded.InvokeMethod("start_loop").Dispose();
+                using var drain = PyInterop.Wrap(_async.DrainFunction);
+                _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
+                _loaded.InvokeMethod("run_startup").Dispose();
+            }
+            catch (PythonException ex)
+            {
+                throw new AppLoadException($"The startup handler of {AppPath} failed:\n{ex.Format().TrimEnd()}");
+            }
+        }
+        _sync = new SyncWorkerPool(this, workers);
+    }
+
+    /// <summary>Runs the shutdown handler, then stops the loop and the workers. Never throws.</summary>
+    public void Stop(Serilog.ILogger log)
+    {
+        using (Py.GIL())
+        {
+            try
+            {
+                _loaded.InvokeMethod("run_shutdown").Dispose();
+            }
+            catch (PythonException ex)
+            {
+                log.Error("The shutdown handler failed:\n{Traceback:l}", ex.Format().TrimEnd());
+            }
+            try
+            {
+                _loaded.InvokeMethod("stop_loop").Dispose();
+            }
+            catch (PythonException ex)
+            {
+                log.Error("Stopping the event loop failed:\n{Traceback:l}", ex.Format().TrimEnd());
+            }
+        }
+        _sync?.Dispose();
+        _async?.Dispose();
+    }
+
+    /// <summary>Queues a call for the thread that runs its handler kind.</summary>
+    public void Submit(PythonCall call)
+    {
+        if (call.Route.IsAsync) _async!.Enqueue(call);
+        else _sync!.Enqueue(call);
+    }
+
+    /// <summary>On a sync worker, holding the GIL.</summary>
+    internal void ExecuteSync(PythonCall call)
+    {
+        var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0);
+        CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true);
+    }
+
+    /// <summary>On the loop thread, holding the GIL: starts the handler as a task.</summary>
+    internal void DispatchAsync(PythonCall call)
+    {
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(call);
+        var token = (long)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle);
+        var result = CallMarshaller.Invoke(_dispatchAsyncAddress, call, token);
+        if (result != 0)
+        {
+            CApi.Py_DecRef(result);
+            return;
+        }
+
+        handle.Free();
+        call.CompleteWith(500, "Internal server error", ResultKind.Error, $"dispatch_async raised: {CApi.TakeErrorText()}");
+    }
+
+    /// <summary>Holding the GIL: completes an async call from the result Python passed to complete().</summary>
+    internal void CompleteAsync(nint borrowedResult, PythonCall call) =>
+        CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, "an async handler", owned: false);
+}

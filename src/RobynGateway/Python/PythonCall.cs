@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Text;
+using System.Threading.Tasks.Sources;
+using RobynGateway.Routing;
+
+namespace RobynGateway.Python;
+
+/// <summary>What the result tuple's kind field asks C# to do (docs/bridge-protocol.md).</summary>
+internal enum ResultKind { Plain = 0, Error = 1, File = 2 }
+
+/// <summary>
+/// One request's trip into Python and back, pooled so the hot path allocates nothing for it.
+///
+/// The Kestrel thread fills the request side (all text already UTF-8 encoded, so the Python thread
+/// holding the GIL only wraps bytes into objects), hands the call to a sync worker or the event
+/// loop, and awaits it. The Python thread fills the result side and completes it; continuations
+/// run asynchronously, never on the Python thread.
+/// </summary>
+internal sealed class PythonCall : IValueTaskSource
+{
+    // Field slots in the UTF-8 text buffer; path parameters follow from FirstParam on.
+    public const int PathField = 0, QueryField = 1, HeadersField = 2, ClientIpField = 3, HostField = 4, FirstParam = 5;
+
+    static readonly ConcurrentQueue<PythonCall> Pool = new();
+    static int _pooled;
+
+    ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    byte[] _text = new byte[1024];
+    int _textLength;
+    int[] _spans = new int[32]; // (start, length) pairs
+    int _fieldStart;
+
+    // Request side.
+    public PythonApp App = null!;
+    public RouteEntry Route = null!;
+    public int MethodIndex;
+    public bool Https;
+    public byte[] Body = [];
+    public int BodyLength;
+
+    // Result side.
+    public int Status;
+    public KeyValuePair<string, string>[]? Headers;
+    public byte[]? ResponseBody;
+    public int ResponseLength;
+    public ResultKind Kind;
+    public string? Aux;
+
+    public static PythonCall Rent(PythonApp app, RouteEntry route)
+    {
+        if (Pool.TryDequeue(out var call)) Interlocked.Decrement(ref _pooled);
+        else call = new PythonCall();
+        call.App = app;
+        call.Route = route;
+        return call;
+    }
+
+    public static void Return(PythonCall call)
+    {
+        call.Reset();
+        if (Interlocked.Increment(ref _pooled) <= 4096) Pool.Enqueue(call);
+        else Interlocked.Decrement(ref _pooled);
+    }
+
+    void Reset()
+    {
+        if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
+        if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
+        Body = [];
+        BodyLength = 0;
+        ResponseBody = null;
+        ResponseLength = 0;
+        Headers = null;
+        Kind = ResultKind.Plain;
+        Aux = null;
+        Status = 0;
+        _textLength = 0;
+        Route = null!;
+        App = null!;
+        _core.Reset();
+    }
+
+    // ---- Request text fields -------------------------------------------------------------
+
+    public void SetField(int field, ReadOnlySpan<char> value)
+    {
+        BeginField();
+        Append(value);
+        EndField(field);
+    }
+
+    public void BeginField() => _fieldStart = _textLength;
+
+    public void Append(ReadOnlySpan<char> value)
+    {
+        EnsureRoom(Encoding.UTF8.GetMaxByteCount(value.Length));
+        _textLength += Encoding.UTF8.GetBytes(value, _text.AsSpan(_textLength));
+    }
+
+    /// <summary>Appends ASCII lower-cased (header names are ASCII tokens).</summary>
+    public void AppendLower(ReadOnlySpan<char> name)
+    {
+        EnsureRoom(Encoding.UTF8.GetMaxByteCount(name.Length));
+        foreach (var c in name)
+        {
+            if (c < 0x80)
+                _text[_textLength++] = (byte)(c is >= 'A' and <= 'Z' ? c + 32 : c);
+            else
+                _textLength += Encoding.UTF8.GetBytes([c], _text.AsSpan(_textLength));
+        }
+    }
+
+    public void AppendByte(byte b)
+    {
+        EnsureRoom(1);
+        _text[_textLength++] = b;
+    }
+
+    public void EndField(int field)
+    {
+        if (2 * field + 1 >= _spans.Length) Array.Resize(ref _spans, 2 * (field + 8));
+        _spans[2 * field] = _fieldStart;
+        _spans[2 * field + 1] = _textLength - _fieldStart;
+    }
+
+    public ReadOnlySpan<byte> Field(int field) => _text.AsSpan(_spans[2 * field], _spans[2 * field + 1]);
+
+    void EnsureRoom(int bytes)
+    {
+        if (_textLength + bytes <= _text.Length) return;
+        Array.Resize(ref _text, Math.Max(_text.Length * 2, _textLength + bytes));
+    }
+
+    // ---- Completion ----------------------------------------------------------------------
+
+    public ValueTask Completion => new(this, _core.Version);
+
+    public void Complete() => _core.SetResult(true);
+
+    /// <summary>Completes with a plain-text answer made in C# (e.g. Python did not keep the protocol).</summary>
+    public void CompleteWith(int status, string text, ResultKind kind = ResultKind.Plain, string? aux = null)
+    {
+        Status = status;
+        Headers = [new("content-type", "text/plain")];
+        var bytes = Encoding.UTF8.GetBytes(text);
+        ResponseBody = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(ResponseBody, 0);
+        ResponseLength = bytes.Length;
+        Kind = kind;
+        Aux = aux;
+        Complete();
+    }
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token,
+        ValueTaskSourceOnCompletedFlags flags) => _core.OnCompleted(continuation, state, token, flags);
+}

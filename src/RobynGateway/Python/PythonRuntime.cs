@@ -1,0 +1,54 @@
+using Python.Runtime;
+
+namespace RobynGateway.Python;
+
+/// <summary>
+/// The one owner of the embedded interpreter. An interpreter can be started once per process and
+/// never restarted (re-initialising throws on .NET 10), so this starts it on first use, under a
+/// lock, and never shuts it down: Python clean-up (shutdown handlers, the event loop) is driven
+/// from the host's stop instead, because pythonnet does not run Py_Finalize.
+///
+/// After start-up no thread holds the GIL: threads that run Python take it with their own
+/// permanent thread state (sync workers), with Py.GIL() (cold paths), or are Python's own (the
+/// event loop).
+/// </summary>
+internal static class PythonRuntime
+{
+    static readonly object Gate = new();
+    static PythonInstall? _install;
+
+    /// <summary>The folder holding our `robyn` package; it goes first on sys.path.</summary>
+    public static string PackageDirectory => Path.Combine(AppContext.BaseDirectory, "python");
+
+    public static PythonInstall Install => _install ?? throw new InvalidOperationException("Python is not started.");
+
+    public static PythonInstall EnsureStarted(Func<PythonInstall> locate, Action<PythonInstall> announce)
+    {
+        lock (Gate)
+        {
+            if (_install is not null) return _install;
+            var install = locate();
+            announce(install);
+
+            Runtime.PythonDLL = install.LibraryPath;
+            // Without ProgramName a pyenv libpython found Debian's stdlib through PATH and crashed,
+            // and a virtualenv's site-packages were never added.
+            PythonEngine.ProgramName = install.Executable;
+            // initSigs: false leaves SIGINT and SIGTERM to .NET, which drains requests first.
+            PythonEngine.Initialize(Array.Empty<string>(), setSysArgv: true, initSigs: false);
+            using (Py.GIL())
+            {
+                using var sys = Py.Import("sys");
+                using var path = sys.GetAttr("path");
+                using var dir = new PyString(PackageDirectory);
+                path.InvokeMethod("insert", new PyInt(0), dir).Dispose();
+            }
+            CApi.Bind(install.LibraryPath);
+            // Release the GIL held by this thread since Initialize; otherwise every other thread
+            // blocks forever on its first call into Python.
+            PythonEngine.BeginAllowThreads();
+            _install = install;
+            return install;
+        }
+    }
+}

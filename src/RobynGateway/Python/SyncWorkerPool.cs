@@ -1,0 +1,73 @@
+namespace RobynGateway.Python;
+
+/// <summary>
+/// The <c>--workers M</c> threads that run sync handlers. Each is a dedicated background thread
+/// with a permanent Python thread state: it sleeps without the GIL, and when work arrives takes the
+/// GIL once and drains the queue in a batch. A handler that blocks (time.sleep, a blocking socket)
+/// releases the GIL inside Python, so the other workers, and the event loop, keep going; it never
+/// blocks a .NET thread-pool thread.
+/// </summary>
+internal sealed class SyncWorkerPool : IDisposable
+{
+    readonly PythonApp _app;
+    readonly Thread[] _threads;
+    readonly System.Collections.Concurrent.ConcurrentQueue<PythonCall> _queue = new();
+    readonly SemaphoreSlim _wake = new(0);
+    int _sleepers;
+    volatile bool _stopping;
+
+    public SyncWorkerPool(PythonApp app, int workers)
+    {
+        _app = app;
+        _threads = new Thread[workers];
+        for (var i = 0; i < workers; i++)
+        {
+            _threads[i] = new Thread(Run) { IsBackground = true, Name = $"robyn-sync-{i}" };
+            _threads[i].Start();
+        }
+    }
+
+    public void Enqueue(PythonCall call)
+    {
+        _queue.Enqueue(call);
+        // Pairs with the sleeper's re-check below: either it sees this item, or we see it asleep.
+        if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
+    }
+
+    unsafe void Run()
+    {
+        var state = CApi.PyThreadState_New(CApi.PyInterpreterState_Main());
+        while (true)
+        {
+            if (!_queue.TryDequeue(out var call))
+            {
+                Interlocked.Increment(ref _sleepers);
+                if (_queue.IsEmpty && !_stopping) _wake.Wait();
+                Interlocked.Decrement(ref _sleepers);
+                if (_stopping && _queue.IsEmpty) break;
+                continue;
+            }
+            CApi.PyEval_RestoreThread(state);
+            try
+            {
+                do _app.ExecuteSync(call);
+                while (_queue.TryDequeue(out call));
+            }
+            finally
+            {
+                CApi.PyEval_SaveThread();
+            }
+        }
+        CApi.PyEval_RestoreThread(state);
+        CApi.PyThreadState_Clear(state);
+        CApi.PyThreadState_DeleteCurrent();
+    }
+
+    /// <summary>Stops the threads after the queue is empty (the server has drained by then).</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Release(_threads.Length);
+        foreach (var t in _threads) t.Join(TimeSpan.FromSeconds(5));
+    }
+}

@@ -1,0 +1,28 @@
+using RobynGateway.Python;
+
+namespace RobynGateway.Routing;
+
+/// <summary>
+/// Robyn's answers when no route applies. A method Robyn does not know is 405 before anything else;
+/// a known method on a path with no route for it is 404 (Robyn keeps one table per method, so
+/// ASP.NET's own 405 for "path exists under another method" becomes 404 too).
+/// </summary>
+internal static class Fallback
+{
+    public static IApplicationBuilder UseRobynMethodFilter(this IApplicationBuilder app) =>
+        app.Use(static (context, next) => PyConstants.MethodIndex(context.Request.Method) < 0
+            ? WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed")
+            : next(context));
+
+    public static IApplicationBuilder UseRobynNotFound(this IApplicationBuilder app) =>
+        app.Use(static (context, next) => context.GetEndpoint()?.Metadata.GetMetadata<RouteEntry>() is null
+            ? WriteTextAsync(context, StatusCodes.Status404NotFound, "Not found")
+            : next(context));
+
+    public static Task WriteTextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(text);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using RobynGateway.Python;
+
+namespace RobynGateway.Routing;
+
+/// <summary>
+/// Copies what Python needs from the request into a <see cref="PythonCall"/>, UTF-8 encoded, on the
+/// Kestrel thread: the Python thread then only wraps bytes. The body is read whole before Python
+/// is entered (a handler never waits on the network while holding the GIL), bounded by
+/// ROBYN_MAX_PAYLOAD_SIZE.
+/// </summary>
+internal static class RequestReader
+{
+    /// <summary>Fills the call; false when the request was already answered (413).</summary>
+    public static async ValueTask<bool> ReadAsync(HttpContext context, PythonCall call, long maxPayload)
+    {
+        var request = context.Request;
+        if (request.ContentLength > maxPayload)
+        {
+            await Reject(context, maxPayload);
+            return false;
+        }
+        if (HasBody(context) && !await ReadBodyAsync(context, call, maxPayload))
+        {
+            await Reject(context, maxPayload);
+            return false;
+        }
+
+        call.MethodIndex = PyConstants.MethodIndex(request.Method);
+        call.Https = request.IsHttps;
+        var path = request.Path.Value.AsSpan();
+        if (path.Length > 1 && path[^1] == '/') path = path[..^1];
+        call.SetField(PythonCall.PathField, path.IsEmpty ? "/" : path);
+        var query = request.QueryString.Value.AsSpan();
+        call.SetField(PythonCall.QueryField, query.IsEmpty ? query : query[1..]);
+        WriteHeaders(request.Headers, call);
+        WriteClientIp(context.Connection.RemoteIpAddress, call);
+        call.SetField(PythonCall.HostField, request.Host.Value);
+
+        var names = call.Route.ParamNames;
+        for (var i = 0; i < names.Length; i++)
+            call.SetField(PythonCall.FirstParam + i, request.RouteValues[names[i]] as string);
+        return true;
+    }
+
+    static bool HasBody(HttpContext context) =>
+        context.Request.ContentLength is > 0
+        || (context.Request.ContentLength is null && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != false);
+
+    static async ValueTask<bool> ReadBodyAsync(HttpContext context, PythonCall call, long maxPayload)
+    {
+        var reader = context.Request.BodyReader;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(context.Request.ContentLength ?? 4096, maxPayload));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(context.RequestAborted);
+                var data = read.Buffer;
+                if (length + data.Length > maxPayload)
+                {
+                    reader.AdvanceTo(data.End);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return false;
+                }
+                if (length + data.Length > buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(buffer.Length * 2L, length + data.Length), maxPayload));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                data.CopyTo(buffer.AsSpan(length));
+                length += (int)data.Length;
+                reader.AdvanceTo(data.End);
+                if (read.IsCompleted) break;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        if (length == 0) ArrayPool<byte>.Shared.Return(buffer);
+        else
+        {
+            call.Body = buffer;
+            call.BodyLength = length;
+        }
+        return true;
+    }
+
+    static Task Reject(HttpContext context, long maxPayload)
+    {
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        context.Response.ContentType = "text/plain";
+        // The rest of an oversized body is not read; don't offer to keep the connection.
+        context.Response.Headers.Connection = "close";
+        return context.Response.WriteAsync($"Payload too large: the limit is {maxPayload} bytes (ROBYN_MAX_PAYLOAD_SIZE)");
+    }
+
+    /// <summary>`name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md).</summary>
+    static void WriteHeaders(IHeaderDictionary headers, PythonCall call)
+    {
+        call.BeginField();
+        var first = true;
+        foreach (var header in headers)
+        {
+            foreach (var value in header.Value)
+            {
+                if (!first) call.AppendByte((byte)'\n');
+                first = false;
+                call.AppendLower(header.Key);
+                call.AppendByte((byte)':');
+                call.Append(value);
+            }
+        }
+        call.EndField(PythonCall.HeadersField);
+    }
+
+    static void WriteClientIp(IPAddress? address, PythonCall call)
+    {
+        if (address is null)
+        {
+            call.SetField(PythonCall.ClientIpField, "");
+            return;
+        }
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        Span<char> text = stackalloc char[64];
+        call.SetField(PythonCall.ClientIpField, address.TryFormat(text, out var written) ? text[..written] : "");
+    }
+}

@@ -1,0 +1,22 @@
+namespace RobynGateway.Routing;
+
+/// <summary>
+/// One route the app registered in Python, bound once at start-up: everything the per-request path
+/// needs is decided here (which thread runs it, which path parameters to pass, its index object).
+/// Also the endpoint metadata that marks an endpoint as ours.
+/// </summary>
+internal sealed class RouteEntry(string method, string pattern, int index, bool isAsync, string[] paramNames, nint indexObject)
+{
+    public string Method { get; } = method;
+
+    /// <summary>Robyn syntax, normalised: <c>/users/:id</c>, <c>/files/*rest</c>.</summary>
+    public string Pattern { get; } = pattern;
+    public int Index { get; } = index;
+    public bool IsAsync { get; } = isAsync;
+    public string[] ParamNames { get; } = paramNames;
+
+    /// <summary>The route's index as a Python int, kept alive by the app's route table.</summary>
+    public nint IndexObject { get; } = indexObject;
+
+    public override string ToString() => $"{Method} {Pattern}";
+}

@@ -1,0 +1,61 @@
+using RobynGateway.Hosting;
+
+namespace RobynGateway.Tests.Hosting;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void App_path_and_flags_are_read_and_passed_on_to_the_app()
+    {
+        var cli = CommandLine.Parse(["app.py", "--port", "9000", "--workers=3", "--log-level", "warning", "--custom", "x"]);
+        Assert.Equal("app.py", cli.AppPath);
+        Assert.Equal(9000, cli.Port);
+        Assert.Equal(3, cli.Workers);
+        Assert.Equal("WARNING", cli.LogLevel);
+        Assert.Equal(["--port", "9000", "--workers", "3", "--log-level", "warning", "--custom", "x"], cli.AppArgs);
+    }
+
+    [Fact]
+    public void Nothing_given_leaves_everything_open()
+    {
+        var cli = CommandLine.Parse(["app.py"]);
+        Assert.Null(cli.Host);
+        Assert.Null(cli.Port);
+        Assert.Null(cli.Workers);
+        Assert.False(cli.Dev);
+    }
+
+    [Theory]
+    [InlineData("--port", "http")]
+    [InlineData("--port", "70000")]
+    [InlineData("--workers", "0")]
+    [InlineData("--processes", "-1")]
+    [InlineData("--log-level", "LOUD")]
+    [InlineData("--graceful-timeout", "soon")]
+    public void Bad_values_are_usage_errors_that_name_the_flag(string flag, string value)
+    {
+        var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(["app.py", flag, value]));
+        Assert.Contains(flag, ex.Message);
+    }
+
+    [Fact]
+    public void Flag_without_value_is_a_usage_error()
+    {
+        Assert.Throws<UsageException>(() => CommandLine.Parse(["app.py", "--port"]));
+    }
+
+    [Fact]
+    public void Hosting_arguments_before_the_app_go_to_aspnet_configuration()
+    {
+        var cli = CommandLine.Parse(["--environment=Development", "--Robyn:App=/x/app.py"]);
+        Assert.Null(cli.AppPath);
+        Assert.Equal(["--environment=Development", "--Robyn:App=/x/app.py"], cli.HostingArgs);
+    }
+
+    [Fact]
+    public void Help_is_recognised()
+    {
+        Assert.True(CommandLine.Parse(["--help"]).Help);
+        Assert.True(CommandLine.Parse(["app.py", "-h"]).Help);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace RobynGateway.Tests.Infrastructure;
+
+/// <summary>
+/// The gateway as users run it: a real process, real Kestrel on a loopback port. Output is
+/// captured; Stop sends SIGTERM (what Docker and systemd send) and waits for the exit code.
+/// Every instance ends the process it started, and only that one, by PID.
+/// </summary>
+public sealed partial class GatewayProcess : IAsyncDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _output = new();
+    readonly object _outputLock = new();
+
+    public int Port { get; }
+    public HttpClient Client { get; }
+    public int Pid => _process.Id;
+
+    GatewayProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string Output
+    {
+        get { lock (_outputLock) return _output.ToString(); }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts the gateway; with <paramref name="port"/> null a free port is passed as --port.</summary>
+    public static GatewayProcess Start(string appFile, IEnumerable<string>? args = null, int? port = null,
+        IDictionary<string, string>? env = null, bool passPort = true)
+    {
+        var p = port ?? FreePort();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        psi.ArgumentList.Add(TestApps.GatewayDll);
+        psi.ArgumentList.Add(Path.IsPathRooted(appFile) ? appFile : TestApps.PathOf(appFile));
+        if (passPort)
+        {
+            psi.ArgumentList.Add("--port");
+            psi.ArgumentList.Add(p.ToString());
+        }
+        foreach (var a in args ?? []) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("ROBYN_PORT");
+        psi.Environment.Remove("ROBYN_HOST");
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var gateway = new GatewayProcess(process, p);
+        process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return gateway;
+    }
+
+    void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_outputLock) _output.AppendLine(line);
+    }
+
+    /// <summary>Waits until the port accepts connections; fails with the output if the process exits first.</summary>
+    public async Task<GatewayProcess> WaitReadyAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"gateway exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(IPAddress.Loopback, Port);
+                return this;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+        throw new TimeoutException($"gateway did not open port {Port}:\n{Output}");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit(); // flushes the redirected output
+        return _process.ExitCode;
+    }
+
+    public void Signal(int signal)
+    {
+        if (!_process.HasExited) kill(_process.Id, signal);
+    }
+
+    public const int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            Signal(SIGKILL);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
+}

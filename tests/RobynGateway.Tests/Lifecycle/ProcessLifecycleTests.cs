@@ -1,0 +1,173 @@
+using System.Net;
+using RobynGateway.Tests.Infrastructure;
+
+namespace RobynGateway.Tests.Lifecycle;
+
+/// <summary>The gateway as a real process: start-up, stop, exit codes and messages.</summary>
+public sealed class ProcessLifecycleTests
+{
+    static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Startup_handler_finishes_before_the_port_opens()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
+        Assert.Equal("{\"started\":true}", await gateway.Client.GetStringAsync("/started"));
+        Assert.Contains("startup finished", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Sigterm_lets_an_in_flight_request_finish_then_runs_shutdown_and_exits_0()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"robyn-shutdown-{Guid.NewGuid():N}");
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py",
+            env: new Dictionary<string, string> { ["SHUTDOWN_MARKER"] = marker }).WaitReadyAsync();
+
+        var slow = gateway.Client.GetStringAsync("/slow");
+        await Task.Delay(300);
+        gateway.Signal(GatewayProcess.SIGTERM);
+
+        Assert.Equal("finished slowly", await slow);
+        Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Equal("shutdown ran", File.ReadAllText(marker));
+        File.Delete(marker);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_cleanly()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
+        gateway.Signal(GatewayProcess.SIGINT);
+        Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
+    }
+
+    [Fact]
+    public async Task Startup_handler_that_raises_aborts_with_its_traceback()
+    {
+        await using var gateway = GatewayProcess.Start("startup_fails_app.py");
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("ConnectionError: database is unreachable", gateway.Output);
+        Assert.Contains("startup", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Syntax_error_in_the_app_is_one_clear_message()
+    {
+        await using var gateway = GatewayProcess.Start("syntax_error_app.py");
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("SyntaxError", gateway.Output);
+        Assert.Contains("syntax_error_app.py", gateway.Output);
+    }
+
+    [Fact]
+    public async Task File_without_an_app_says_so()
+    {
+        await using var gateway = GatewayProcess.Start("no_app.py");
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("no Robyn app", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Missing_app_file_is_a_usage_error()
+    {
+        await using var gateway = GatewayProcess.Start("/nonexistent/app.py");
+        Assert.Equal(2, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("App file not found", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Port_in_use_is_one_clear_message()
+    {
+        await using var first = await GatewayProcess.Start("concurrency_app.py").WaitReadyAsync();
+        await using var second = GatewayProcess.Start("concurrency_app.py", port: first.Port);
+        Assert.Equal(1, await second.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("address already in use", second.Output);
+        Assert.Contains("--port", second.Output);
+        Assert.Equal("quick", await first.Client.GetStringAsync("/async-quick"));
+    }
+
+    [Fact]
+    public async Task App_start_arguments_are_honoured_when_the_command_line_is_silent()
+    {
+        var port = GatewayProcess.FreePort();
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py", port: port, passPort: false,
+            env: new Dictionary<string, string> { ["APP_START_PORT"] = port.ToString() }).WaitReadyAsync();
+        Assert.Equal("{\"started\":true}", await gateway.Client.GetStringAsync("/started"));
+    }
+
+    [Fact]
+    public async Task Robyn_port_variable_beats_app_start_and_the_flag_beats_both()
+    {
+        var envPort = GatewayProcess.FreePort();
+        await using (var byEnv = await GatewayProcess.Start("lifecycle_app.py", port: envPort, passPort: false,
+            env: new Dictionary<string, string> { ["ROBYN_PORT"] = envPort.ToString(), ["APP_START_PORT"] = "1" }).WaitReadyAsync())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await byEnv.Client.GetAsync("/started")).StatusCode);
+        }
+
+        var flagPort = GatewayProcess.FreePort();
+        await using var byFlag = await GatewayProcess.Start("lifecycle_app.py", port: flagPort,
+            env: new Dictionary<string, string> { ["ROBYN_PORT"] = "1", ["APP_START_PORT"] = "1" }).WaitReadyAsync();
+        Assert.Equal(HttpStatusCode.OK, (await byFlag.Client.GetAsync("/started")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Python_logging_comes_out_through_serilog_with_the_logger_name()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
+        Assert.Equal("logged", await gateway.Client.GetStringAsync("/log"));
+        await Task.Delay(200);
+        Assert.Contains("WRN] lifecycle_app: a warning from python with arguments", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Log_level_warning_hides_info_records()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py", ["--log-level", "WARNING"]).WaitReadyAsync();
+        await gateway.Client.GetStringAsync("/log");
+        await Task.Delay(200);
+        Assert.DoesNotContain("startup finished", gateway.Output);
+        Assert.Contains("a warning from python", gateway.Output);
+    }
+
+    [Fact]
+    public async Task The_chosen_interpreter_is_named_and_python_flag_picks_debians()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py", ["--python", "/usr/bin/python3"]).WaitReadyAsync();
+        Assert.Contains("at /usr/bin/python3", gateway.Output);
+        Assert.Contains("chosen by --python", gateway.Output);
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/started")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Robyn_python_variable_picks_the_interpreter()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py",
+            env: new Dictionary<string, string> { ["ROBYN_PYTHON"] = "/usr/bin/python3" }).WaitReadyAsync();
+        Assert.Contains("chosen by ROBYN_PYTHON", gateway.Output);
+    }
+
+    [Fact]
+    public async Task Too_old_python_is_refused_with_a_clear_message()
+    {
+        var fake = Path.Combine(Path.GetTempPath(), $"fake-python-{Guid.NewGuid():N}");
+        File.WriteAllText(fake, """
+            #!/bin/sh
+            echo '{"executable": "/fake/python3.9", "prefix": "/fake", "base_prefix": "/fake", "version": "3.9.18", "libdir": "/fake", "instsoname": "libpython3.9.so.1.0", "ldlibrary": "", "multiarch": "", "shared": 1}'
+            """);
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        await using var gateway = GatewayProcess.Start("lifecycle_app.py", ["--python", fake]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("Python 3.9.18", gateway.Output);
+        Assert.Contains("3.11 or newer", gateway.Output);
+        File.Delete(fake);
+    }
+
+    [Fact]
+    public async Task Nonexistent_interpreter_is_refused_with_a_clear_message()
+    {
+        await using var gateway = GatewayProcess.Start("lifecycle_app.py", ["--python", "/no/such/python"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("No Python interpreter at '/no/such/python'", gateway.Output);
+    }
+}

@@ -1,0 +1,2 @@
+# A file that defines no Robyn app.
+x = 1

@@ -1,0 +1,7 @@
+from robyn import Robyn
+
+app = Robyn(__file__)
+
+@app.get("/")
+def index(
+    return "broken"
