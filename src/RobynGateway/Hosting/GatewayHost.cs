@@ -55,8 +55,7 @@ internal static class GatewayHost
         web.UseRouting();
         web.UseRobynNotFound();
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
-        log.Information("Loaded {App}: {Count} routes; listening on http://{Host}:{Port}, {Workers} sync worker(s)",
-            options.AppPath, app.Routes.Count, options.Host, options.Port, options.Workers);
+        log.Information("Loaded {App}: {Count} routes, {Workers} sync worker(s)", options.AppPath, app.Routes.Count, options.Workers);
         return web;
     }
 

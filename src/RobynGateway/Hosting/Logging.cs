@@ -15,6 +15,8 @@ internal static class Logging
             .MinimumLevel.Is(minimum)
             .MinimumLevel.Override("Microsoft", framework)
             .MinimumLevel.Override("System", framework)
+            // "Now listening on ...", "Application is shutting down...": what a user watches for.
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", minimum)
             // The host logs start failures with a stack trace; Program reports them in one line instead.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")

@@ -1,0 +1,58 @@
+// Bare Kestrel: the upper bound the gateway is compared against in bench/run.sh.
+// usage: dotnet BareKestrel.dll [--port PORT] [--host HOST]   (defaults 127.0.0.1:8080)
+// GET /json and GET /async-json answer exactly what the gateway answers for bench/apps/bench_app.py:
+// 200, Content-Type: application/json, Content-Length: 17, body {"hello":"world"}.
+// The body is pre-encoded once; no serializer and no logging per request.
+using System.Globalization;
+using System.Net;
+
+var port = 8080;
+var host = IPAddress.Loopback;
+for (var i = 0; i < args.Length; i++)
+{
+    var value = i + 1 < args.Length ? args[i + 1] : null;
+    switch (args[i])
+    {
+        case "--port" when value is not null && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and <= 65535:
+            port = p;
+            i++;
+            break;
+        case "--host" when value is not null && IPAddress.TryParse(value, out var h):
+            host = h;
+            i++;
+            break;
+        default:
+            Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. usage: BareKestrel [--port PORT] [--host IP]");
+            return 2;
+    }
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddConsole();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Listen(host, port);
+});
+
+var app = builder.Build();
+app.MapGet("/json", Json.Write);
+app.MapGet("/async-json", Json.Write);
+app.Run();
+return 0;
+
+static class Json
+{
+    static readonly byte[] Body = "{\"hello\":\"world\"}"u8.ToArray();
+
+    public static Task Write(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        response.ContentLength = Body.Length;
+        return response.BodyWriter.WriteAsync(Body).AsTask();
+    }
+}

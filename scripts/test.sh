@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, then runs the xunit tests
+# (gateway, through WebApplicationFactory and real processes) and the pytest suite (the robyn
+# package). Both always run; the exit code is non-zero if either fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-test-deps.sh || exit 1
+
+dotnet_log=$(mktemp)
+# A hung test fails the run after 3 minutes instead of eating CI's budget.
+dotnet test RobynGateway.sln --blame-hang-timeout 3m 2>&1 | tee "$dotnet_log"
+dotnet_rc=${PIPESTATUS[0]}
+
+pytest_log=$(mktemp)
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python 2>&1 | tee "$pytest_log"
+pytest_rc=${PIPESTATUS[0]}
+
+# One closing line for both runners: "suite: N passed, N failed".
+count() { grep -oE "$1" "$2" | grep -oE '[0-9]+' | tail -1; }
+d_passed=$(count 'Passed: +[0-9]+' "$dotnet_log"); d_failed=$(count 'Failed: +[0-9]+' "$dotnet_log")
+p_passed=$(count '[0-9]+ passed' "$pytest_log"); p_failed=$(count '[0-9]+ failed' "$pytest_log")
+passed=$(( ${d_passed:-0} + ${p_passed:-0} ))
+failed=$(( ${d_failed:-0} + ${p_failed:-0} ))
+[ "$dotnet_rc" -ne 0 ] && [ "${d_failed:-0}" -eq 0 ] && failed=$((failed + 1))   # build error or crash
+[ "$pytest_rc" -ne 0 ] && [ "${p_failed:-0}" -eq 0 ] && failed=$((failed + 1))
+rm -f "$dotnet_log" "$pytest_log"
+
+echo
+echo "suite: $passed passed, $failed failed"
+[ "$dotnet_rc" -eq 0 ] && [ "$pytest_rc" -eq 0 ]
