@@ -37,10 +37,27 @@ async def slow():
     return "finished slowly"
 
 
+@app.get("/very-slow")
+async def very_slow():
+    await asyncio.sleep(30)
+    return "too late"
+
+
 @app.get("/log")
 def log_something():
     log.warning("a warning from python with %s", "arguments")
     return "logged"
+
+
+@app.get("/raise")
+def boom():
+    raise RuntimeError("lifecycle handler exploded")
+
+
+@app.get("/interpreter")
+def interpreter():
+    import sys
+    return {"prefix": sys.prefix, "executable": sys.executable}
 
 
 @app.get("/pid")

@@ -34,6 +34,64 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Drain_is_bounded_by_the_graceful_timeout()
+    {
+        // Kestrel aborts what is left after the budget and gives aborted connections one more second.
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py", ["--graceful-timeout", "0.5"]).WaitReadyAsync();
+        var slow = gateway.Client.GetAsync("/very-slow");
+        await Task.Delay(300);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        gateway.Signal(GatewayProcess.SIGTERM);
+        Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stop took {clock.Elapsed} with a 0.5 s drain budget and a 30 s handler");
+        await Assert.ThrowsAnyAsync<Exception>(() => slow);
+    }
+
+    [Fact]
+    public async Task Handler_exception_is_logged_once_with_its_traceback_and_not_sent()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
+        using var response = await gateway.Client.GetAsync("/raise");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("Internal server error", await response.Content.ReadAsStringAsync());
+        await Task.Delay(200);
+        var output = gateway.Output;
+        Assert.Contains("Traceback (most recent call last)", output);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(output, "RuntimeError: lifecycle handler exploded"));
+        Assert.Equal(HttpStatusCode.OK, (await gateway.Client.GetAsync("/started")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Dev_mode_puts_the_traceback_in_the_500()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py", ["--dev"]).WaitReadyAsync();
+        using var response = await gateway.Client.GetAsync("/raise");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains("RuntimeError: lifecycle handler exploded", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Active_virtualenv_is_used_with_its_prefix()
+    {
+        var venv = Path.Combine(Path.GetTempPath(), $"robyn-venv-{Guid.NewGuid():N}");
+        var make = System.Diagnostics.Process.Start("/usr/bin/python3", ["-m", "venv", "--without-pip", venv])!;
+        await make.WaitForExitAsync();
+        Assert.Equal(0, make.ExitCode);
+        try
+        {
+            await using var gateway = await GatewayProcess.Start("lifecycle_app.py",
+                env: new Dictionary<string, string> { ["VIRTUAL_ENV"] = venv }).WaitReadyAsync();
+            Assert.Contains("chosen by the active virtualenv", gateway.Output);
+            var json = await gateway.Client.GetStringAsync("/interpreter");
+            Assert.Contains($"\"prefix\":\"{venv}\"", json);
+        }
+        finally
+        {
+            Directory.Delete(venv, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Ctrl_c_stops_cleanly()
     {
         await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
