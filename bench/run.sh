@@ -13,7 +13,8 @@
 # routes of the WORKLOADS table below on 127.0.0.1, and add it to TARGETS.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRIPT=$(realpath "${BASH_SOURCE[0]}")
+ROOT=$(cd "$(dirname "$SCRIPT")/.." && pwd)
 cd "$ROOT"
 
 # ---------------------------------------------------------------- settings
@@ -23,7 +24,7 @@ COMMAND=""
 for var in WARMUP DURATION REPS CONNECTIONS WRK_THREADS LOAD_WARN STARTUP_TIMEOUT; do
     if [[ -n ${!var+x} ]]; then COMMAND+="$var=$(printf '%q' "${!var}") "; fi
 done
-COMMAND+="bash bench/run.sh"
+COMMAND+="bash $(realpath --relative-to="$ROOT" "$SCRIPT")"
 for arg in "$@"; do COMMAND+=" $(printf '%q' "$arg")"; done
 
 WARMUP=${WARMUP:-20}
@@ -36,7 +37,7 @@ STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-60}
 STOP_TIMEOUT=20
 QUICK=0
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$SCRIPT" | sed 's/^# \{0,1\}//'; }
 
 for arg in "$@"; do
     case $arg in
@@ -117,6 +118,11 @@ stop_server() {
 }
 
 cleanup() {
+    if [[ -n $WRK_PID ]]; then
+        kill -TERM "$WRK_PID" 2>/dev/null || true
+        wait "$WRK_PID" 2>/dev/null || true
+        WRK_PID=""
+    fi
     if [[ -n $SERVER_PID ]]; then
         log "stopping server pid $SERVER_PID"
         stop_server "$SERVER_PID"
@@ -195,8 +201,10 @@ initial_load_check() {
     local load busy
     load=$(cut -d' ' -f1 /proc/loadavg)
     sample_busy; busy=$BUSY
-    if awk -v l="$load" -v t="$LOAD_WARN" 'BEGIN { exit !(l > t) }'; then
-        note "before start: 1-min loadavg $load > $LOAD_WARN (CPU now ${busy} busy; top: $BUSY_TOP): something else is loading the machine; results are suspect"
+    if awk -v b="$busy" -v t="$LOAD_WARN" 'BEGIN { exit !(b > t) }'; then
+        note "before start: ${busy} CPUs busy (1-min loadavg $load; top: $BUSY_TOP): something else is loading the machine; results are suspect"
+    elif awk -v l="$load" -v t="$LOAD_WARN" 'BEGIN { exit !(l > t) }'; then
+        note "before start: 1-min loadavg $load > $LOAD_WARN: the machine was busy during the last minute (idle now: ${busy} CPUs busy); the per-measurement checks below tell whether it stayed quiet"
     else
         log "load before start: 1-min loadavg $load, ${busy} CPUs busy"
     fi
@@ -262,9 +270,16 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2)
 minimum() { printf '%s\n' "$@" | sort -g | head -1; }
 maximum() { printf '%s\n' "$@" | sort -g | tail -1; }
 
-run_wrk() {  # url seconds outfile; bounded by timeout in case wrk hangs
-    local url=$1 secs=$2 out=$3
-    timeout $(( secs + 30 )) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "$url" >"$out" 2>&1
+# url seconds outfile. Bounded by timeout in case wrk hangs; run in the background and waited
+# for, so that a SIGTERM/SIGINT to this script is handled at once rather than after the run.
+WRK_PID=""
+run_wrk() {
+    local url=$1 secs=$2 out=$3 rc=0
+    timeout $(( secs + 30 )) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "$url" >"$out" 2>&1 &
+    WRK_PID=$!
+    wait "$WRK_PID" || rc=$?
+    WRK_PID=""
+    return "$rc"
 }
 
 # Results, keyed "target|workload".
@@ -305,9 +320,12 @@ measure_one() {
         sleep 0.1
     done
     if ! alive "$pid" || ! port_open "$port"; then
-        note "$name/$wname: server did not open port $port within ${STARTUP_TIMEOUT}s; log $RAW/$slug.server.log:"
-        sed 's/^/      /' "$RAW/$slug.server.log" | tail -20 >&2
+        local why="did not open port $port within ${STARTUP_TIMEOUT}s"
+        alive "$pid" || why="exited before opening port $port"
         SERVER_PID=""; stop_server "$pid"
+        [[ $why != exited* ]] || why+=" (exit code $STOP_RC)"
+        note "$name/$wname: server $why; last log line: $(grep -v '^[[:space:]]*$' "$RAW/$slug.server.log" | tail -1 | cut -c1-200) (full log: $RAW/$slug.server.log)"
+        sed 's/^/      /' "$RAW/$slug.server.log" | tail -20 >&2
         return 1
     fi
     log "  port $port open after $(awk -v i="$i" 'BEGIN { printf "%.1f", i / 10 }') s"
@@ -316,7 +334,7 @@ measure_one() {
     body=$(printf '%s\n' "$resp" | sed '1,/^$/d')
     ctype=$(printf '%s\n' "$resp" | sed -n '1,/^$/{s/^[Cc]ontent-[Tt]ype:[[:space:]]*//p}')
     if [[ $(printf '%s\n' "$resp" | head -1) != "HTTP/1.1 200"* || $body != "$expect" || $ctype != application/json* ]]; then
-        note "$name/$wname: GET $path did not answer 200 application/json $expect; got:"
+        note "$name/$wname: GET $path did not answer 200 application/json $expect; got '$(printf '%s\n' "$resp" | head -1)', Content-Type '$ctype', body '$(printf '%s' "$body" | head -c 100 | tr '\n' ' ')'"
         printf '%s\n' "$resp" | head -12 | sed 's/^/      /' >&2
         SERVER_PID=""; stop_server "$pid"
         return 1
