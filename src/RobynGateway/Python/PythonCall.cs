@@ -79,6 +79,7 @@ internal sealed class PythonCall : IValueTaskSource
         Route = null!;
         App = null!;
         _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
     }
 
     // ---- Request text fields -------------------------------------------------------------
@@ -136,7 +137,32 @@ internal sealed class PythonCall : IValueTaskSource
 
     public ValueTask Completion => new(this, _core.Version);
 
-    public void Complete() => _core.SetResult(true);
+    // Set on a sync worker while it holds the GIL: completions wait there until it releases it.
+    [ThreadStatic] static List<PythonCall>? t_deferred;
+
+    public void Complete()
+    {
+        if (t_deferred is { } deferred) deferred.Add(this);
+        else _core.SetResult(true);
+    }
+
+    /// <summary>Collects completions made on this thread until <see cref="EndDeferring"/>.</summary>
+    public static void BeginDeferring(List<PythonCall> sink) => t_deferred = sink;
+
+    /// <summary>
+    /// Completes the collected calls with their continuations inline: the worker has released the
+    /// GIL, and running the response write here saves a thread-pool hop per request.
+    /// </summary>
+    public static void EndDeferring(List<PythonCall> sink)
+    {
+        t_deferred = null;
+        foreach (var call in sink)
+        {
+            call._core.RunContinuationsAsynchronously = false;
+            call._core.SetResult(true);
+        }
+        sink.Clear();
+    }
 
     /// <summary>Completes with a plain-text answer made in C# (e.g. Python did not keep the protocol).</summary>
     public void CompleteWith(int status, string text, ResultKind kind = ResultKind.Plain, string? aux = null)

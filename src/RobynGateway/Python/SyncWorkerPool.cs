@@ -37,6 +37,7 @@ internal sealed class SyncWorkerPool : IDisposable
     unsafe void Run()
     {
         var state = CApi.PyThreadState_New(CApi.PyInterpreterState_Main());
+        var completed = new List<PythonCall>();
         while (true)
         {
             if (!_queue.TryDequeue(out var call))
@@ -48,6 +49,7 @@ internal sealed class SyncWorkerPool : IDisposable
                 continue;
             }
             CApi.PyEval_RestoreThread(state);
+            PythonCall.BeginDeferring(completed);
             try
             {
                 do _app.ExecuteSync(call);
@@ -56,6 +58,7 @@ internal sealed class SyncWorkerPool : IDisposable
             finally
             {
                 CApi.PyEval_SaveThread();
+                PythonCall.EndDeferring(completed);
             }
         }
         CApi.PyEval_RestoreThread(state);
