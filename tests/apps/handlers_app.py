@@ -114,6 +114,26 @@ async def async_boom():
     raise ValueError("async handler exploded")
 
 
+class Unprintable:
+    def __str__(self):
+        raise TypeError("cannot print me")
+
+
+@app.get("/junk-return")
+def junk_return():
+    return Unprintable()
+
+
+@app.get("/bad-status")
+def bad_status():
+    return Response(status_code=42, headers={}, description="no such status")
+
+
+@app.get("/bad-header")
+def bad_header():
+    return Response(status_code=200, headers={"x-bad": "line\r\nInjected: yes"}, description="x")
+
+
 @app.exception
 def handle_exception(error):
     return Response(status_code=599, headers={}, description=f"handled: {error}")

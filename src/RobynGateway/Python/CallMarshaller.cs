@@ -151,6 +151,7 @@ internal static unsafe class CallMarshaller
         if (owned) CApi.Py_DecRef(result);
         if (ok) call.Complete();
         else call.CompleteWith(500, "Internal server error", ResultKind.Error,
-            $"{where} returned something that is not a result tuple (docs/bridge-protocol.md).");
+            $"{where} returned an answer that cannot be sent: a status outside 100-999, a header that is not " +
+            "a string or contains CR, LF or NUL, or a body that is not bytes (docs/bridge-protocol.md).");
     }
 }

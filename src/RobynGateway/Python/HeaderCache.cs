@@ -5,7 +5,7 @@ namespace RobynGateway.Python;
 /// The tuples the dispatcher reuses for every response (its <c>const_headers</c>, e.g.
 /// <c>("content-type", "application/json")</c>) are converted once and found again by object
 /// identity: they live as long as the app, so their addresses cannot be reused by other objects.
-/// Runs under the GIL.
+/// A tuple that is malformed or carries CR, LF or NUL converts to null. Runs under the GIL.
 /// </summary>
 internal sealed unsafe class HeaderCache
 {
@@ -28,6 +28,10 @@ internal sealed unsafe class HeaderCache
         return Convert(tuple);
     }
 
+    // A CR or LF would let a header value start another header (response splitting); Kestrel
+    // refuses them too, but only after the handler's answer is lost. NUL is refused likewise.
+    static bool IsSafe(string text) => text.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
+
     static KeyValuePair<string, string>[]? Convert(nint tuple)
     {
         var size = CApi.PyTuple_Size(tuple);
@@ -41,7 +45,7 @@ internal sealed unsafe class HeaderCache
         {
             var name = CApi.ToManagedString(CApi.PyTuple_GetItem(tuple, 2 * i));
             var value = CApi.ToManagedString(CApi.PyTuple_GetItem(tuple, 2 * i + 1));
-            if (name is null || value is null) return null;
+            if (name is null || value is null || !IsSafe(name) || !IsSafe(value)) return null;
             headers[i] = new(name, value);
         }
         return headers;

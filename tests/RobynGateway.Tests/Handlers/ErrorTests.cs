@@ -21,6 +21,18 @@ public sealed class ErrorTests(HandlersAppFactory factory) : IClassFixture<Handl
         Assert.Equal("hello", await _client.GetStringAsync("/str"));
     }
 
+    [Theory]
+    [InlineData("/junk-return")]
+    [InlineData("/bad-status")]
+    [InlineData("/bad-header")]
+    public async Task Return_value_the_gateway_cannot_send_is_500_and_the_server_keeps_serving(string path)
+    {
+        using var r = await _client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+        Assert.False(r.Headers.Contains("Injected"));
+        Assert.Equal("hello", await _client.GetStringAsync("/str"));
+    }
+
     [Fact]
     public async Task Exception_handler_answers_for_routes_registered_after_it()
     {

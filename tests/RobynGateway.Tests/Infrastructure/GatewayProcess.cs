@@ -53,7 +53,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory,
         };
         psi.ArgumentList.Add(TestApps.GatewayDll);
-        psi.ArgumentList.Add(Path.IsPathRooted(appFile) ? appFile : TestApps.PathOf(appFile));
+        psi.ArgumentList.Add(Path.IsPathRooted(appFile) || appFile.StartsWith('-') ? appFile : TestApps.PathOf(appFile));
         if (passPort)
         {
             psi.ArgumentList.Add("--port");

@@ -9,6 +9,26 @@ public sealed class ProcessLifecycleTests
     static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
+    public async Task App_from_robyns_getting_started_page_runs_unchanged()
+    {
+        await using var gateway = await GatewayProcess.Start("robyn_docs_app.py").WaitReadyAsync();
+        using var response = await gateway.Client.GetAsync("/");
+        Assert.Equal("Hello, world!", await response.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        gateway.Signal(GatewayProcess.SIGINT);
+        Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
+    }
+
+    [Fact]
+    public async Task Help_prints_the_usage_and_exits_0()
+    {
+        await using var gateway = GatewayProcess.Start("--help", passPort: false);
+        Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("usage: RobynGateway app.py", gateway.Output);
+        Assert.Contains("--workers", gateway.Output);
+    }
+
+    [Fact]
     public async Task Startup_handler_finishes_before_the_port_opens()
     {
         await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
