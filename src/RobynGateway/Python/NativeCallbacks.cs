@@ -25,7 +25,6 @@ internal static unsafe class NativeCallbacks
     }
 
     static readonly object Gate = new();
-    [ThreadStatic] static List<PythonCall>? t_completed;
     static PyMethodDef* _drainDef;
 
     /// <summary>Borrowed-forever references to the shared builtins (created by <see cref="EnsureCreated"/>).</summary>
@@ -73,20 +72,7 @@ internal static unsafe class NativeCallbacks
             var handle = GCHandle.FromIntPtr((nint)token);
             var call = (PythonCall)handle.Target!;
             handle.Free();
-            // On the loop thread: the response write runs right here with the GIL released,
-            // instead of waking a thread-pool thread for it (a context switch per request).
-            var completed = t_completed ??= [];
-            PythonCall.BeginDeferring(completed);
-            try
-            {
-                call.App.CompleteAsync(args[1], call);
-            }
-            finally
-            {
-                var state = CApi.PyEval_SaveThread();
-                PythonCall.EndDeferring(completed);
-                CApi.PyEval_RestoreThread(state);
-            }
+            call.App.CompleteAsync(args[1], call);
         }
         catch (Exception ex)
         {
