@@ -7,10 +7,10 @@ namespace RobynGateway.Python;
 // a raw PyObject_Vectorcall costs ~23 ns (docs/bridge-protocol.md). Every call here requires
 // the caller to hold the GIL, except the thread-state functions, which exist to take it.
 //
-// Pure getters that cannot run Python code are bound with SuppressGCTransition (no GC mode
-// switch). Anything that allocates Python objects or may run Python code (a decref can run
-// __del__; an allocation can start the cyclic GC) keeps the normal transition, so a long
-// Python call never blocks a .NET garbage collection.
+// Every entry keeps the normal GC transition. SuppressGCTransition on the pure getters saved a
+// few nanoseconds per call but, mixed with normal calls in methods that Python calls back
+// through [UnmanagedCallersOnly] entries, intermittently aborted the process on .NET 10.0.12
+// ("attempted to call a UnmanagedCallersOnly method from managed code"; cf. dotnet/runtime#46184).
 internal static unsafe class CApi
 {
     public static nint Handle { get; private set; }
@@ -39,13 +39,13 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, void> PyEval_RestoreThread;
     public static delegate* unmanaged<nint> PyEval_SaveThread;
 
-    // Getters that never run Python code.
-    public static delegate* unmanaged[SuppressGCTransition]<nint, void> Py_IncRef;
-    public static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int> PyTuple_SetItem;
-    public static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint> PyTuple_GetItem;
-    public static delegate* unmanaged[SuppressGCTransition]<nint, nint> PyTuple_Size;
-    public static delegate* unmanaged[SuppressGCTransition]<nint, long> PyLong_AsLongLong;
-    public static delegate* unmanaged[SuppressGCTransition]<nint, byte**, nint*, int> PyBytes_AsStringAndSize;
+    // Getters.
+    public static delegate* unmanaged<nint, void> Py_IncRef;
+    public static delegate* unmanaged<nint, nint, nint, int> PyTuple_SetItem;
+    public static delegate* unmanaged<nint, nint, nint> PyTuple_GetItem;
+    public static delegate* unmanaged<nint, nint> PyTuple_Size;
+    public static delegate* unmanaged<nint, long> PyLong_AsLongLong;
+    public static delegate* unmanaged<nint, byte**, nint*, int> PyBytes_AsStringAndSize;
     public static delegate* unmanaged<nint, nint*, byte*> PyUnicode_AsUTF8AndSize;
     public static nint PyExc_RuntimeError { get; private set; }
 
@@ -76,12 +76,12 @@ internal static unsafe class CApi
         PyEval_RestoreThread = (delegate* unmanaged<nint, void>)F("PyEval_RestoreThread");
         PyEval_SaveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
 
-        Py_IncRef = (delegate* unmanaged[SuppressGCTransition]<nint, void>)F("Py_IncRef");
-        PyTuple_SetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, int>)F("PyTuple_SetItem");
-        PyTuple_GetItem = (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint>)F("PyTuple_GetItem");
-        PyTuple_Size = (delegate* unmanaged[SuppressGCTransition]<nint, nint>)F("PyTuple_Size");
-        PyLong_AsLongLong = (delegate* unmanaged[SuppressGCTransition]<nint, long>)F("PyLong_AsLongLong");
-        PyBytes_AsStringAndSize = (delegate* unmanaged[SuppressGCTransition]<nint, byte**, nint*, int>)F("PyBytes_AsStringAndSize");
+        Py_IncRef = (delegate* unmanaged<nint, void>)F("Py_IncRef");
+        PyTuple_SetItem = (delegate* unmanaged<nint, nint, nint, int>)F("PyTuple_SetItem");
+        PyTuple_GetItem = (delegate* unmanaged<nint, nint, nint>)F("PyTuple_GetItem");
+        PyTuple_Size = (delegate* unmanaged<nint, nint>)F("PyTuple_Size");
+        PyLong_AsLongLong = (delegate* unmanaged<nint, long>)F("PyLong_AsLongLong");
+        PyBytes_AsStringAndSize = (delegate* unmanaged<nint, byte**, nint*, int>)F("PyBytes_AsStringAndSize");
         PyUnicode_AsUTF8AndSize = (delegate* unmanaged<nint, nint*, byte*>)F("PyUnicode_AsUTF8AndSize");
 
         None = F("_Py_NoneStruct");
