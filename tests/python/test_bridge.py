@@ -379,3 +379,39 @@ def test_dispatch_async_before_start_loop_still_completes(load, gateway):
     app.dispatch_async(3, 2, *fields(path="/async/x", params=("x",)))
     done = gateway.wait_for(1)
     assert done[3][0] == 500 and done[3][3] == KIND_ERROR
+
+
+def test_not_served_names_what_the_gateway_does_not_run_yet_and_what_is_unsafe(load):
+    app = load("""
+        from robyn import Robyn, ALLOW_CORS
+        app = Robyn(__file__)
+        ALLOW_CORS(app, "*")
+
+        @app.before_request()
+        def guard(request):
+            return request
+
+        @app.after_request()
+        def stamp(response):
+            return response
+
+        @app.get("/private", auth_required=True)
+        def private():
+            return "x"
+    """)
+    assert ("1 before_request hook(s)", True) in app.not_served
+    assert ("auth_required on 1 route(s)", True) in app.not_served
+    assert ("1 after_request hook(s)", False) in app.not_served
+    assert ("ALLOW_CORS", False) in app.not_served
+
+
+def test_plain_app_has_nothing_not_served(load):
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/")
+        def index():
+            return "x"
+    """)
+    assert app.not_served == []

@@ -62,6 +62,31 @@ def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -
     return LoadedApp(app, args, complete)
 
 
+def not_served(app: Any) -> List[Tuple[str, bool]]:
+    """What the app registered that this gateway does not run yet, as (description, unsafe).
+
+    Unsafe means serving without it would skip a check the app relies on (a before_request
+    hook, an auth_required route): the gateway refuses to start rather than serve unguarded."""
+    found: List[Tuple[str, bool]] = []
+    if app.before_request_middlewares:
+        found.append((f"{len(app.before_request_middlewares)} before_request hook(s)", True))
+    guarded = [r for r in app.routes if r.auth_required]
+    if guarded:
+        found.append((f"auth_required on {len(guarded)} route(s)", True))
+    if app.after_request_middlewares:
+        found.append((f"{len(app.after_request_middlewares)} after_request hook(s)", False))
+    if not app.response_headers.is_empty() or not app.request_headers.is_empty():
+        found.append(("global request/response headers", False))
+    if app.cors is not None:
+        found.append(("ALLOW_CORS", False))
+    if app.directories:
+        found.append((f"{len(app.directories)} serve_directory mount(s)", False))
+    consts = [r for r in app.routes if r.is_const]
+    if consts:
+        found.append((f"const=True on {len(consts)} route(s) (they run on every request)", False))
+    return found
+
+
 class LoadedApp:
     def __init__(self, app: Any, start_args: Dict[str, Any], complete: Complete) -> None:
         self.app = app
@@ -70,6 +95,7 @@ class LoadedApp:
         ]
         self.start_args = start_args
         self.const_headers = CONST_HEADERS
+        self.not_served = not_served(app)
         self._endpoints = tuple(r.endpoint for r in app.routes)
         self._complete = complete
         self._loop = LoopThread()

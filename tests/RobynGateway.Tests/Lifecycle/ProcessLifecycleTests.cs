@@ -20,6 +20,23 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task App_guarded_by_a_before_hook_is_refused_rather_than_served_unguarded()
+    {
+        await using var gateway = GatewayProcess.Start("guarded_app.py");
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("1 before_request hook(s)", gateway.Output);
+        Assert.Contains("refuses to start", gateway.Output);
+    }
+
+    [Fact]
+    public async Task App_with_only_an_after_hook_is_served_with_a_warning()
+    {
+        await using var gateway = await GatewayProcess.Start("after_hook_app.py").WaitReadyAsync();
+        Assert.Equal("ok", await gateway.Client.GetStringAsync("/"));
+        Assert.Contains("1 after_request hook(s) registered by the app are not run", gateway.Output);
+    }
+
+    [Fact]
     public async Task Help_prints_the_usage_and_exits_0()
     {
         await using var gateway = GatewayProcess.Start("--help", passPort: false);
