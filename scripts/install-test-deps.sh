@@ -5,7 +5,10 @@ set -euo pipefail
 
 missing=()
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
-/usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+# Some tests embed Debian's /usr/bin/python3, which needs its shared libpython.
+/usr/bin/python3 -c 'import os, sys, sysconfig; v = sysconfig.get_config_var
+sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev/null \
+    || missing+=("lib$(/usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')")
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
 
 if [ ${#missing[@]} -gt 0 ]; then
