@@ -114,6 +114,16 @@ async def async_boom():
     raise ValueError("async handler exploded")
 
 
+@app.get("/exit")
+def exits():
+    raise SystemExit(3)
+
+
+@app.get("/async-exit")
+async def async_exits():
+    raise KeyboardInterrupt
+
+
 class Unprintable:
     def __str__(self):
         raise TypeError("cannot print me")

@@ -415,3 +415,29 @@ def test_plain_app_has_nothing_not_served(load):
             return "x"
     """)
     assert app.not_served == []
+
+
+def test_systemexit_and_keyboardinterrupt_are_500s_and_the_loop_keeps_running(load, gateway):
+    app = load("""
+        import sys
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/exit")
+        async def exits():
+            sys.exit(2)
+
+        @app.get("/interrupt")
+        def interrupts():
+            raise KeyboardInterrupt
+
+        @app.get("/ok")
+        async def ok():
+            return "still here"
+    """)
+    status, _, _, kind, trace = app.dispatch_sync(1, *fields(path="/interrupt"))
+    assert (status, kind) == (500, KIND_ERROR) and "KeyboardInterrupt" in trace
+    dispatch_async(app, 1, 0, *fields(path="/exit"))
+    assert gateway.wait_for(1)[1][0] == 500
+    dispatch_async(app, 2, 2, *fields(path="/ok"))
+    assert gateway.wait_for(2)[2] == (200, ("content-type", "text/plain"), b"still here")

@@ -47,9 +47,9 @@ internal sealed record GatewayOptions
             Dev = cli.Dev || env("ROBYN_DEV_MODE") is "true" or "True" or "1",
             GracefulTimeout = TimeSpan.FromSeconds(cli.GracefulTimeout ?? 10),
             MaxPayloadSize = NonEmpty(env("ROBYN_MAX_PAYLOAD_SIZE")) is { } m
-                ? long.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var max) && max > 0
+                ? long.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var max) && max > 0 && max <= Array.MaxLength
                     ? max
-                    : throw new UsageException($"ROBYN_MAX_PAYLOAD_SIZE={m}: expected a positive number of bytes.")
+                    : throw new UsageException($"ROBYN_MAX_PAYLOAD_SIZE={m}: expected a number of bytes from 1 to {Array.MaxLength} (bodies are read into one buffer).")
                 : DefaultMaxPayloadSize,
         };
     }

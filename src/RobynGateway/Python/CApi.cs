@@ -13,7 +13,7 @@ namespace RobynGateway.Python;
 // ("attempted to call a UnmanagedCallersOnly method from managed code"; cf. dotnet/runtime#46184).
 internal static unsafe class CApi
 {
-    public static nint Handle { get; private set; }
+    static bool _bound;
     public static nint None { get; private set; }
 
     // Calls that may run Python code.
@@ -51,7 +51,7 @@ internal static unsafe class CApi
 
     public static void Bind(string libraryPath)
     {
-        if (Handle != 0) return;
+        if (_bound) return;
         var h = NativeLibrary.Load(libraryPath);
         nint F(string name) => NativeLibrary.GetExport(h, name);
 
@@ -86,7 +86,7 @@ internal static unsafe class CApi
 
         None = F("_Py_NoneStruct");
         PyExc_RuntimeError = *(nint*)F("PyExc_RuntimeError");
-        Handle = h;
+        _bound = true;
     }
 
     /// <summary>A new reference to None, for returning from C functions called by Python.</summary>

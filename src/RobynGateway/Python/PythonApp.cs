@@ -53,7 +53,6 @@ internal sealed unsafe class PythonApp
             routes.Add(new RouteEntry(
                 route[0].As<string>(),
                 route[1].As<string>(),
-                index.As<int>(),
                 route[3].As<bool>(),
                 new PyIterable(route[4]).Select(p => p.As<string>()).ToArray(),
                 PyInterop.Address(index)));

@@ -10,10 +10,7 @@ internal sealed record PythonInstall(
     string LibraryPath,
     string Prefix,
     string BasePrefix,
-    string ChosenBecause)
-{
-    public bool IsVirtualEnv => Prefix != BasePrefix;
-}
+    string ChosenBecause);
 
 /// <summary>A Python that cannot host the gateway, with a message that says what to do.</summary>
 internal sealed class PythonNotUsableException(string message) : Exception(message);

@@ -5,13 +5,12 @@ namespace RobynGateway.Routing;
 /// needs is decided here (which thread runs it, which path parameters to pass, its index object).
 /// Also the endpoint metadata that marks an endpoint as ours.
 /// </summary>
-internal sealed class RouteEntry(string method, string pattern, int index, bool isAsync, string[] paramNames, nint indexObject)
+internal sealed class RouteEntry(string method, string pattern, bool isAsync, string[] paramNames, nint indexObject)
 {
     public string Method { get; } = method;
 
     /// <summary>Robyn syntax, normalised: <c>/users/:id</c>, <c>/files/*rest</c>.</summary>
     public string Pattern { get; } = pattern;
-    public int Index { get; } = index;
     public bool IsAsync { get; } = isAsync;
     public string[] ParamNames { get; } = paramNames;
 

@@ -52,6 +52,8 @@ class Endpoint:
             return exc.result
         except Exception as exc:
             return self.failed(exc)
+        except _STOPPERS as exc:
+            return _stopped(exc)
 
     async def run_async(self, *fields: Any) -> Result:
         return self.run_sync(*fields)
@@ -89,6 +91,20 @@ class AsyncEndpoint(Endpoint):
             return exc.result
         except Exception as exc:
             return self.failed(exc)
+        except _STOPPERS as exc:
+            return _stopped(exc)
+
+
+# A handler that calls sys.exit() or raises KeyboardInterrupt must not stop the thread that runs
+# it: escaping a task, either one ends the app's event loop, and every later async request
+# would wait forever. They become a 500 like any error (not passed to the exception handler,
+# which Robyn gives only Exceptions). CancelledError still propagates: it is how stop_loop ends
+# tasks.
+_STOPPERS = (SystemExit, KeyboardInterrupt)
+
+
+def _stopped(exc: BaseException) -> Result:
+    return internal_error("".join(traceback.format_exception(exc)))
 
 
 def internal_error(trace: str) -> Result:

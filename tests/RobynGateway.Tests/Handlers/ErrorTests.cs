@@ -33,6 +33,17 @@ public sealed class ErrorTests(HandlersAppFactory factory) : IClassFixture<Handl
         Assert.Equal("hello", await _client.GetStringAsync("/str"));
     }
 
+    [Theory]
+    [InlineData("/exit")]
+    [InlineData("/async-exit")]
+    public async Task Handler_raising_systemexit_or_keyboardinterrupt_is_500_and_its_thread_keeps_serving(string path)
+    {
+        using var r = await _client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+        Assert.Equal("hello", await _client.GetStringAsync("/str"));
+        Assert.Equal("slept", await _client.GetStringAsync("/async-sleep"));
+    }
+
     [Fact]
     public async Task Exception_handler_answers_for_routes_registered_after_it()
     {

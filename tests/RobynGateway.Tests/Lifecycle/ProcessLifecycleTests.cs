@@ -36,6 +36,18 @@ public sealed class ProcessLifecycleTests
         Assert.Contains("1 after_request hook(s) registered by the app are not run", gateway.Output);
     }
 
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("0")]
+    [InlineData("99999999999")]
+    public async Task Bad_payload_limit_is_a_usage_error(string limit)
+    {
+        await using var gateway = GatewayProcess.Start("lifecycle_app.py",
+            env: new Dictionary<string, string> { ["ROBYN_MAX_PAYLOAD_SIZE"] = limit });
+        Assert.Equal(2, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains($"ROBYN_MAX_PAYLOAD_SIZE={limit}", gateway.Output);
+    }
+
     [Fact]
     public async Task Help_prints_the_usage_and_exits_0()
     {
