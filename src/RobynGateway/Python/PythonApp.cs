@@ -34,6 +34,9 @@ internal sealed unsafe class PythonApp
     /// <summary>What the app registered that the gateway does not run yet; Unsafe ones stop the start.</summary>
     public IReadOnlyList<(string What, bool Unsafe)> NotServed { get; }
     public StartArgs StartArgs { get; }
+
+    /// <summary>Static mounts, CORS, global headers and hooks the app declared.</summary>
+    public AppDeclarations Declarations { get; }
     public string AppPath { get; }
 
     PythonApp(string appPath, PyObject loaded)
@@ -68,6 +71,8 @@ internal sealed unsafe class PythonApp
             constants.Add(PyInterop.Address(tuple));
         }
         _headers = new HeaderCache(constants);
+
+        Declarations = AppDeclarations.Read(loaded);
 
         using var start = loaded.GetAttr("start_args");
         StartArgs = new StartArgs(

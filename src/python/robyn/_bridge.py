@@ -20,7 +20,10 @@ from robyn._loop import LoopThread
 from robyn.argument_parser import Config
 from robyn.dispatch import internal_error
 from robyn.events import Events
+from robyn.hooks import (CONTINUE, Exchange, Hook, HookChains, run_after, run_after_async, run_before,
+                         run_before_async)
 from robyn.launcher import GATEWAY_ENV, HandOver, start_args
+from robyn.request import Request, request_from_bridge
 from robyn.results import CONST_HEADERS, Result
 
 __all__ = ["HandOver", "LoadedApp", "load"]
@@ -65,26 +68,35 @@ def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -
 def not_served(app: Any) -> List[Tuple[str, bool]]:
     """What the app registered that this gateway does not run yet, as (description, unsafe).
 
-    Unsafe means serving without it would skip a check the app relies on (a before_request
-    hook, an auth_required route): the gateway refuses to start rather than serve unguarded."""
+    Unsafe means serving without it would skip a check the app relies on (an auth_required
+    route): the gateway refuses to start rather than serve unguarded."""
     found: List[Tuple[str, bool]] = []
-    if app.before_request_middlewares:
-        found.append((f"{len(app.before_request_middlewares)} before_request hook(s)", True))
     guarded = [r for r in app.routes if r.auth_required]
     if guarded:
         found.append((f"auth_required on {len(guarded)} route(s)", True))
-    if app.after_request_middlewares:
-        found.append((f"{len(app.after_request_middlewares)} after_request hook(s)", False))
-    if not app.response_headers.is_empty() or not app.request_headers.is_empty():
-        found.append(("global request/response headers", False))
-    if app.cors is not None:
-        found.append(("ALLOW_CORS", False))
-    if app.directories:
-        found.append((f"{len(app.directories)} serve_directory mount(s)", False))
     consts = [r for r in app.routes if r.is_const]
     if consts:
         found.append((f"const=True on {len(consts)} route(s) (they run on every request)", False))
     return found
+
+
+def _hooks(middlewares: List[Any]) -> HookChains:
+    return HookChains([Hook(m.function.handler, m.function.is_async, m.function.number_of_params, m.endpoint)
+                       for m in middlewares])
+
+
+def _directories(app: Any) -> List[Tuple[str, str, Optional[str], bool]]:
+    """Mounts with absolute directories. A relative directory is taken from the working directory,
+    as Robyn does, or else from the app file's directory (where it usually is)."""
+    mounts = []
+    for d in app.directories:
+        path = os.path.abspath(d.directory_path)
+        if not os.path.isdir(path):
+            beside_app = os.path.join(app.directory_path, d.directory_path)
+            if os.path.isdir(beside_app):
+                path = os.path.abspath(beside_app)
+        mounts.append((d.route, path, d.index_file, bool(d.show_files_listing)))
+    return mounts
 
 
 class LoadedApp:
@@ -99,6 +111,28 @@ class LoadedApp:
         self._endpoints = tuple(r.endpoint for r in app.routes)
         self._complete = complete
         self._loop = LoopThread()
+
+        # What the gateway serves without entering Python (docs/bridge-protocol.md).
+        self.directories = _directories(app)
+        self.cors = None if app.cors is None else (tuple(app.cors[0]), tuple(app.cors[1]))
+        self.response_headers = app.response_headers._flat()
+        self.request_headers = tuple(
+            (name, value, name in app.request_headers_set) for name, value in app.request_headers.multi_items()
+        )
+        self.excluded_paths = tuple(app.excluded_response_headers_paths or ())
+
+        # Hooks: C# numbers them in this order and passes masks over it.
+        self._before = _hooks(app.before_request_middlewares)
+        self._after = _hooks(app.after_request_middlewares)
+        self.hooks = tuple(
+            (kind, h.pattern, h.is_async) for kind, chain in (("before", self._before), ("after", self._after))
+            for h in chain.hooks
+        )
+        self.exchange_type = Exchange
+        self.continue_result = CONTINUE
+        excluded = set(self.excluded_paths)
+        globals_ = None if app.response_headers.is_empty() else app.response_headers
+        self._globals_for = lambda path: None if path in excluded else globals_
 
     def dispatch_sync(self, index, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
         try:
@@ -116,6 +150,78 @@ class LoadedApp:
             task = self._loop.loop.create_task(self._endpoints[index].run_async(
                 method, path, query, headers, body, params, client_ip, host, scheme
             ))
+        except Exception as exc:
+            self._finish(token, internal_error("".join(traceback.format_exception(exc))))
+            return
+        task.add_done_callback(functools.partial(self._task_done, token))
+
+    # ---- Hook stages (C# calls them only for requests some hook applies to) -------------------
+    # The trailing request fields come with the first stage of a request only: later stages find
+    # the request in the exchange.
+
+    def before_sync(self, exchange, mask, index, *fields) -> Result:
+        try:
+            self._open(exchange, index, fields)
+            return exchange.context.run(run_before, exchange, self._before[mask])
+        except Exception as exc:
+            return internal_error("".join(traceback.format_exception(exc)))
+
+    def before_async(self, token, exchange, mask, index, *fields) -> None:
+        self._start(token, exchange, index, fields, lambda: run_before_async(exchange, self._before[mask]))
+
+    def handle_sync(self, exchange, mask, index, *fields) -> Result:
+        try:
+            endpoint = self._endpoints[index]
+            request = self._for_handler(exchange, endpoint, index, fields)
+            exchange.result = exchange.context.run(endpoint.run_request_sync, request)
+            return exchange.result
+        except Exception as exc:
+            return internal_error("".join(traceback.format_exception(exc)))
+
+    def handle_async(self, token, exchange, mask, index, *fields) -> None:
+        def handle():
+            endpoint = self._endpoints[index]
+            return self._handled(exchange, endpoint.run_request_async(self._for_handler(exchange, endpoint, index, ())))
+        self._start(token, exchange, index, fields, handle)
+
+    def after_sync(self, exchange, mask, index, *fields) -> Result:
+        try:
+            self._open(exchange, index, fields)
+            return exchange.context.run(run_after, exchange, self._after[mask], self._globals_for(exchange.request.url.path))
+        except Exception as exc:
+            return internal_error("".join(traceback.format_exception(exc)))
+
+    def after_async(self, token, exchange, mask, index, *fields) -> None:
+        self._start(token, exchange, index, fields, lambda: run_after_async(
+            exchange, self._after[mask], self._globals_for(exchange.request.url.path)))
+
+    def _open(self, exchange: Exchange, index: int, fields: tuple) -> None:
+        """Builds the request from the first stage's fields."""
+        if fields:
+            method, path, query, headers, body, params, client_ip, host, scheme = fields
+            names = self._endpoints[index].param_names if index >= 0 else ()
+            exchange.request = request_from_bridge(method, path, query, headers, body, names, params, client_ip, host, scheme)
+            exchange.params = params
+
+    def _for_handler(self, exchange: Exchange, endpoint: Any, index: int, fields: tuple) -> Optional[Request]:
+        self._open(exchange, index, fields)
+        if endpoint.invoke is None:
+            return None
+        request = exchange.request
+        # The handler sees its route's parameters, whatever a scoped hook's pattern filled in.
+        request._param_names, request._param_values, request._path_params = endpoint.param_names, exchange.params, None
+        return request
+
+    @staticmethod
+    async def _handled(exchange: Exchange, running: Any) -> Result:
+        exchange.result = await running
+        return exchange.result
+
+    def _start(self, token: int, exchange: Exchange, index: int, fields: tuple, make: Callable[[], Any]) -> None:
+        """On the loop thread: runs a stage as a task in the request's context; complete() follows."""
+        try:
+            self._open(exchange, index, fields)
+            task = self._loop.loop.create_task(make(), context=exchange.context)
         except Exception as exc:
             self._finish(token, internal_error("".join(traceback.format_exception(exc))))
             return

@@ -36,6 +36,7 @@ class Robyn(BaseRouter):
         self.openapi = openapi
         self.state: dict = {}  # the seed's per-app (per-process) state
         self.request_headers = Headers()
+        self.request_headers_set: set = set()  # names set_request_header replaces on requests
         self.response_headers = Headers()
         self.excluded_response_headers_paths: Optional[List[str]] = None
         self.directories: List[Directory] = []
@@ -52,6 +53,7 @@ class Robyn(BaseRouter):
 
     def set_request_header(self, key: str, value: str) -> None:
         self.request_headers.set(key, value)
+        self.request_headers_set.add(key.lower())
 
     def add_response_header(self, key: str, value: str) -> None:
         self.response_headers.append(key, value)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from robyn.function_info import is_coroutine_function
 from robyn.injection import plan_injection
-from robyn.request import request_from_bridge
+from robyn.request import Request, request_from_bridge
 from robyn.results import KIND_ERROR, TEXT_PLAIN, BadRequest, Result, to_result
 
 ExceptionHandler = Callable[[Exception], Any]
@@ -39,14 +39,15 @@ class Endpoint:
         self.on_error = on_error
 
     def run_sync(self, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
+        request = None if self.invoke is None else request_from_bridge(
+            method, path, query, headers, body, self.param_names, params, client_ip, host, scheme
+        )
+        return self.run_request_sync(request)
+
+    def run_request_sync(self, request: Optional[Request]) -> Result:
+        """Runs the handler with a request already built (None when it takes no parameters)."""
         try:
-            invoke = self.invoke
-            if invoke is None:
-                value = self.handler()
-            else:
-                value = invoke(request_from_bridge(
-                    method, path, query, headers, body, self.param_names, params, client_ip, host, scheme
-                ))
+            value = self.handler() if request is None else self.invoke(request)
             return to_result(value, self.status)
         except BadRequest as exc:
             return exc.result
@@ -57,6 +58,9 @@ class Endpoint:
 
     async def run_async(self, *fields: Any) -> Result:
         return self.run_sync(*fields)
+
+    async def run_request_async(self, request: Optional[Request]) -> Result:
+        return self.run_request_sync(request)
 
     def failed(self, exc: BaseException) -> Result:
         trace = "".join(traceback.format_exception(exc))
@@ -74,18 +78,21 @@ class AsyncEndpoint(Endpoint):
     is_async = True
 
     def run_sync(self, *fields: Any) -> Result:
+        return self.run_request_sync(None)
+
+    async def run_async(self, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
+        request = None if self.invoke is None else request_from_bridge(
+            method, path, query, headers, body, self.param_names, params, client_ip, host, scheme
+        )
+        return await self.run_request_async(request)
+
+    def run_request_sync(self, request: Optional[Request]) -> Result:
         # The gateway routes async handlers to the loop; reaching here is a bug there.
         return internal_error("RuntimeError: an async route was dispatched with dispatch_sync\n")
 
-    async def run_async(self, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
+    async def run_request_async(self, request: Optional[Request]) -> Result:
         try:
-            invoke = self.invoke
-            if invoke is None:
-                value = await self.handler()
-            else:
-                value = await invoke(request_from_bridge(
-                    method, path, query, headers, body, self.param_names, params, client_ip, host, scheme
-                ))
+            value = await (self.handler() if request is None else self.invoke(request))
             return to_result(value, self.status)
         except BadRequest as exc:
             return exc.result

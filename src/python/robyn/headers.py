@@ -32,6 +32,16 @@ class Headers:
         headers._d = d
         return headers
 
+    @classmethod
+    def _from_flat(cls, flat: Tuple[str, ...]) -> "Headers":
+        """The inverse of `_flat`."""
+        d: Dict[str, List[str]] = {}
+        for i in range(0, len(flat) - 1, 2):
+            d.setdefault(flat[i], []).append(flat[i + 1])
+        headers = cls.__new__(cls)
+        headers._d = d
+        return headers
+
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
         """The last value; Robyn has no default argument, the seed API passes one."""
         values = self._d.get(key.lower())
