@@ -1,4 +1,4 @@
-# Uses an after_request hook only: served, with a warning that the hook does not run yet.
+# Uses a global after_request hook only: every answer, 404s included, carries its header.
 from robyn import Robyn
 
 app = Robyn(__file__)

@@ -1,4 +1,4 @@
-# Uses a before_request hook as a guard: the gateway must not serve it without the hook.
+# Uses a before_request hook as a guard: a request without the token never reaches the handler.
 from robyn import Robyn, Response
 
 app = Robyn(__file__)

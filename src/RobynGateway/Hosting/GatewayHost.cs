@@ -1,3 +1,4 @@
+using RobynGateway.Hooks;
 using RobynGateway.Python;
 using RobynGateway.Routing;
 using Serilog;
@@ -52,6 +53,8 @@ internal static class GatewayHost
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(app);
+        builder.Services.AddSingleton(new HookTable(app.Declarations.Hooks));
+        builder.Services.AddSingleton(new GlobalHeaders(app.Declarations));
         builder.Services.AddSingleton<RouteHandlerFactory>();
         builder.Services.AddSingleton<RobynEndpointDataSource>();
         builder.Services.AddHostedService<PythonLifecycle>();
@@ -59,7 +62,8 @@ internal static class GatewayHost
         var web = builder.Build();
         web.UseRobynMethodFilter();
         web.UseRouting();
-        web.UseRobynNotFound();
+        web.UseRobynHooks(web.Services);
+        web.UseRobynNotFound(web.Services.GetRequiredService<GlobalHeaders>(), hooked: !web.Services.GetRequiredService<HookTable>().IsEmpty);
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
         log.Information("Loaded {App}: {Count} routes, {Workers} sync worker(s)", options.AppPath, app.Routes.Count, options.Workers);
         return web;

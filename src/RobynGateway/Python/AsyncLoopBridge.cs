@@ -52,6 +52,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
         // Re-arm before draining: a producer that enqueues after this point signals again.
         Interlocked.Exchange(ref _scheduled, 0);
         while (_queue.TryDequeue(out var call)) _app.DispatchAsync(call);
+        _app.ReleaseFinished();
     }
 
     /// <summary>Answers calls that can no longer reach the loop (it stopped or died).</summary>

@@ -23,7 +23,33 @@ internal static unsafe class CallMarshaller
         var args = slots + 1;
         var n = 0;
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
-        args[n++] = Borrow(call.Route.IndexObject);
+        args[n++] = Borrow(call.Route!.IndexObject);
+        AddFields(args, ref n, call);
+        return CallAndRelease(dispatcher, args, n);
+    }
+
+    /// <summary>
+    /// Calls a hook-stage function: <c>([token,] exchange, mask, index[, fields...])</c>. The first
+    /// stage of a request creates its Exchange and passes the request fields; later stages find
+    /// the request in the exchange. Returns a new reference, or 0 with the Python error pending.
+    /// </summary>
+    public static nint InvokeStage(nint function, PythonCall call, long token, nint exchangeType)
+    {
+        var first = call.Exchange == 0;
+        if (first && (call.Exchange = CApi.PyObject_CallNoArgs(exchangeType)) == 0) return 0;
+        var slots = stackalloc nint[MaxArgs + 4];
+        var args = slots + 1;
+        var n = 0;
+        if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
+        args[n++] = Borrow(call.Exchange);
+        args[n++] = CApi.PyLong_FromLongLong((long)(call.Stage == CallStage.After ? call.AfterMask : call.BeforeMask));
+        args[n++] = Borrow(call.Route?.IndexObject ?? PyConstants.MinusOne);
+        if (first) AddFields(args, ref n, call);
+        return CallAndRelease(function, args, n);
+    }
+
+    static void AddFields(nint* args, ref int n, PythonCall call)
+    {
         args[n++] = Borrow(PyConstants.MethodObjects[call.MethodIndex]);
         args[n++] = Text(call, PythonCall.PathField);
         args[n++] = Text(call, PythonCall.QueryField);
@@ -33,10 +59,13 @@ internal static unsafe class CallMarshaller
         args[n++] = Text(call, PythonCall.ClientIpField);
         args[n++] = Text(call, PythonCall.HostField);
         args[n++] = Borrow(call.Https ? PyConstants.Https : PyConstants.Http);
+    }
 
+    static nint CallAndRelease(nint function, nint* args, int n)
+    {
         var ok = true;
         for (var i = 0; i < n; i++) ok &= args[i] != 0;
-        var r = ok ? CApi.PyObject_Vectorcall(dispatcher, args, (nuint)n | ArgumentsOffset, 0) : 0;
+        var r = ok ? CApi.PyObject_Vectorcall(function, args, (nuint)n | ArgumentsOffset, 0) : 0;
         for (var i = 0; i < n; i++)
             if (args[i] != 0) CApi.Py_DecRef(args[i]);
         return r;
@@ -63,7 +92,7 @@ internal static unsafe class CallMarshaller
 
     static nint Params(PythonCall call)
     {
-        var count = call.Route.ParamNames.Length;
+        var count = call.Route?.ParamNames.Length ?? 0;
         if (count == 0) return Borrow(PyConstants.EmptyTuple);
         var tuple = CApi.PyTuple_New(count);
         if (tuple == 0) return 0;
@@ -123,6 +152,7 @@ internal static unsafe class CallMarshaller
         }
 
         call.Status = (int)status;
+        call.FromPython = true;
         call.Headers = headers;
         call.Kind = kind;
         call.Aux = aux;

@@ -18,6 +18,9 @@ internal static unsafe class PyConstants
     public static nint EmptyBytes { get; private set; }
     public static nint EmptyTuple { get; private set; }
 
+    /// <summary>The route index of a request no route matches.</summary>
+    public static nint MinusOne { get; private set; }
+
     static readonly object Gate = new();
 
     /// <summary>Index into <see cref="Methods"/>, or -1. Reference checks first: Kestrel interns known methods.</summary>
@@ -35,13 +38,14 @@ internal static unsafe class PyConstants
     {
         lock (Gate)
         {
-            if (EmptyTuple != 0) return;
+            if (MinusOne != 0) return;
             MethodObjects = Methods.Select(Str).ToArray();
             Http = Str("http");
             Https = Str("https");
             EmptyString = Str("");
             EmptyBytes = CApi.PyBytes_FromStringAndSize(null, 0);
             EmptyTuple = CApi.PyTuple_New(0);
+            MinusOne = CApi.PyLong_FromLongLong(-1);
         }
     }
 

@@ -24,6 +24,13 @@ internal sealed unsafe class PythonApp
     readonly PyObject _dispatchAsync;
     readonly nint _dispatchSyncAddress;
     readonly nint _dispatchAsyncAddress;
+    // Hook stages, indexed by CallStage (Before, Handler, After); the continue answer and Exchange
+    // class are compared and called by address.
+    readonly nint[] _stageSync = new nint[4];
+    readonly nint[] _stageAsync = new nint[4];
+    readonly nint _exchangeType;
+    readonly nint _continue;
+    readonly System.Collections.Concurrent.ConcurrentQueue<nint> _released = new();
     readonly List<PyObject> _keepAlive = [];
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
@@ -47,6 +54,14 @@ internal sealed unsafe class PythonApp
         _dispatchAsync = loaded.GetAttr("dispatch_async");
         _dispatchSyncAddress = PyInterop.Address(_dispatchSync);
         _dispatchAsyncAddress = PyInterop.Address(_dispatchAsync);
+
+        foreach (var (stage, name) in new[] { (CallStage.Before, "before"), (CallStage.Handler, "handle"), (CallStage.After, "after") })
+        {
+            _stageSync[(int)stage] = Keep(loaded.GetAttr(name + "_sync"));
+            _stageAsync[(int)stage] = Keep(loaded.GetAttr(name + "_async"));
+        }
+        _exchangeType = Keep(loaded.GetAttr("exchange_type"));
+        _continue = Keep(loaded.GetAttr("continue_result"));
 
         var routes = new List<RouteEntry>();
         foreach (var route in new PyIterable(loaded.GetAttr("routes")))
@@ -77,6 +92,12 @@ internal sealed unsafe class PythonApp
         using var start = loaded.GetAttr("start_args");
         StartArgs = new StartArgs(
             GetText(start, "host"), GetNumber(start, "port"), GetNumber(start, "processes"), GetNumber(start, "workers"));
+    }
+
+    nint Keep(PyObject o)
+    {
+        _keepAlive.Add(o);
+        return PyInterop.Address(o);
     }
 
     static string? GetText(PyObject dict, string key)
@@ -154,6 +175,7 @@ internal sealed unsafe class PythonApp
             {
                 log.Error("The shutdown handler failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }
+            ReleaseFinished();
             try
             {
                 _loaded.InvokeMethod("stop_loop").Dispose();
@@ -167,26 +189,44 @@ internal sealed unsafe class PythonApp
         _async?.Dispose();
     }
 
-    /// <summary>Queues a call for the thread that runs its handler kind.</summary>
+    /// <summary>Queues a call for the thread that runs it: the loop for async work, else a sync worker.</summary>
     public void Submit(PythonCall call)
     {
-        if (call.Route.IsAsync) _async!.Enqueue(call);
+        var onLoop = call.Stage == CallStage.Dispatch ? call.Route!.IsAsync : call.StageOnLoop;
+        if (onLoop) _async!.Enqueue(call);
         else _sync!.Enqueue(call);
+    }
+
+    /// <summary>Runs one hook stage of a request and waits for its answer, holding no thread.</summary>
+    public ValueTask RunStage(PythonCall call, CallStage stage, bool onLoop)
+    {
+        call.BeginStage(stage, onLoop);
+        Submit(call);
+        return call.Completion;
     }
 
     /// <summary>On a sync worker, holding the GIL.</summary>
     internal void ExecuteSync(PythonCall call)
     {
-        var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0);
-        CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true);
+        if (call.Stage == CallStage.Dispatch)
+        {
+            var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0);
+            CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true);
+            return;
+        }
+        var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType);
+        if (answer == _continue) CompleteContinue(call, answer, owned: true);
+        else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true);
     }
 
-    /// <summary>On the loop thread, holding the GIL: starts the handler as a task.</summary>
+    /// <summary>On the loop thread, holding the GIL: starts the handler (or a hook stage) as a task.</summary>
     internal void DispatchAsync(PythonCall call)
     {
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(call);
         var token = (long)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle);
-        var result = CallMarshaller.Invoke(_dispatchAsyncAddress, call, token);
+        var result = call.Stage == CallStage.Dispatch
+            ? CallMarshaller.Invoke(_dispatchAsyncAddress, call, token)
+            : CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType);
         if (result != 0)
         {
             CApi.Py_DecRef(result);
@@ -194,10 +234,40 @@ internal sealed unsafe class PythonApp
         }
 
         handle.Free();
-        call.CompleteWith(500, "Internal server error", ResultKind.Error, $"dispatch_async raised: {CApi.TakeErrorText()}");
+        call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{StageName(call.Stage)} raised: {CApi.TakeErrorText()}");
     }
 
     /// <summary>Holding the GIL: completes an async call from the result Python passed to complete().</summary>
-    internal void CompleteAsync(nint borrowedResult, PythonCall call) =>
-        CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, "an async handler", owned: false);
+    internal void CompleteAsync(nint borrowedResult, PythonCall call)
+    {
+        if (borrowedResult == _continue) CompleteContinue(call, borrowedResult, owned: false);
+        else CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, StageName(call.Stage), owned: false);
+    }
+
+    static void CompleteContinue(PythonCall call, nint answer, bool owned)
+    {
+        if (owned) CApi.Py_DecRef(answer);
+        call.Kind = ResultKind.Continue;
+        call.Complete();
+    }
+
+    static string StageName(CallStage stage) => stage switch
+    {
+        CallStage.Before => "the before_request hooks",
+        CallStage.Handler => "the handler",
+        CallStage.After => "the after_request hooks",
+        _ => "dispatch",
+    };
+
+    /// <summary>
+    /// Drops a request's Exchange later, on a thread holding the GIL (the request ends on a Kestrel
+    /// thread, which never takes it).
+    /// </summary>
+    internal void ReleaseLater(nint exchange) => _released.Enqueue(exchange);
+
+    /// <summary>Holding the GIL: drops the exchanges of finished requests.</summary>
+    internal void ReleaseFinished()
+    {
+        while (_released.TryDequeue(out var exchange)) CApi.Py_DecRef(exchange);
+    }
 }

@@ -7,7 +7,13 @@ using RobynGateway.Routing;
 namespace RobynGateway.Python;
 
 /// <summary>What the result tuple's kind field asks C# to do (docs/bridge-protocol.md).</summary>
-internal enum ResultKind { Plain = 0, Error = 1, File = 2 }
+internal enum ResultKind { Plain = 0, Error = 1, File = 2, Continue = 3 }
+
+/// <summary>
+/// Which trip into Python a call makes: a plain <see cref="Dispatch"/> for a request no hook applies
+/// to, else one of the three stages of a hooked request (docs/bridge-protocol.md).
+/// </summary>
+internal enum CallStage { Dispatch, Before, Handler, After }
 
 /// <summary>
 /// One request's trip into Python and back, pooled so the hot path allocates nothing for it.
@@ -33,11 +39,18 @@ internal sealed class PythonCall : IValueTaskSource
 
     // Request side.
     public PythonApp App = null!;
-    public RouteEntry Route = null!;
+    public RouteEntry? Route;
     public int MethodIndex;
     public bool Https;
     public byte[] Body = [];
     public int BodyLength;
+
+    // Hook stages: the masks of the hooks that apply, the stage under way, and the request's
+    // Exchange (a strong reference to a Python object, made by the first stage).
+    public CallStage Stage;
+    public bool StageOnLoop;
+    public ulong BeforeMask, AfterMask;
+    public nint Exchange;
 
     // Result side.
     public int Status;
@@ -46,8 +59,9 @@ internal sealed class PythonCall : IValueTaskSource
     public int ResponseLength;
     public ResultKind Kind;
     public string? Aux;
+    public bool FromPython; // the answer came from a Python result, not from C#
 
-    public static PythonCall Rent(PythonApp app, RouteEntry route)
+    public static PythonCall Rent(PythonApp app, RouteEntry? route)
     {
         if (Pool.TryDequeue(out var call)) Interlocked.Decrement(ref _pooled);
         else call = new PythonCall();
@@ -65,6 +79,11 @@ internal sealed class PythonCall : IValueTaskSource
 
     void Reset()
     {
+        if (Exchange != 0) App.ReleaseLater(Exchange); // no GIL here: a Python thread drops it
+        Exchange = 0;
+        Stage = CallStage.Dispatch;
+        StageOnLoop = false;
+        BeforeMask = AfterMask = 0;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
         Body = [];
@@ -75,12 +94,33 @@ internal sealed class PythonCall : IValueTaskSource
         Kind = ResultKind.Plain;
         Aux = null;
         Status = 0;
+        FromPython = false;
         _textLength = 0;
         Route = null!;
         App = null!;
         _core.Reset();
         _core.RunContinuationsAsynchronously = true;
     }
+
+    /// <summary>Readies the call for its next stage: the request side stays, the answer goes.</summary>
+    public void BeginStage(CallStage stage, bool onLoop)
+    {
+        if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
+        ResponseBody = null;
+        ResponseLength = 0;
+        Headers = null;
+        Kind = ResultKind.Plain;
+        Aux = null;
+        Status = 0;
+        FromPython = false;
+        Stage = stage;
+        StageOnLoop = onLoop;
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>Whether a stage has answered the request (a short-circuit, the handler, a 404).</summary>
+    public bool Answered => Status != 0;
 
     // ---- Request text fields -------------------------------------------------------------
 
@@ -167,16 +207,25 @@ internal sealed class PythonCall : IValueTaskSource
     /// <summary>Completes with a plain-text answer made in C# (e.g. Python did not keep the protocol).</summary>
     public void CompleteWith(int status, string text, ResultKind kind = ResultKind.Plain, string? aux = null)
     {
-        Status = status;
-        Headers = [new("content-type", "text/plain")];
-        var bytes = Encoding.UTF8.GetBytes(text);
-        ResponseBody = ArrayPool<byte>.Shared.Rent(bytes.Length);
-        bytes.CopyTo(ResponseBody, 0);
-        ResponseLength = bytes.Length;
-        Kind = kind;
-        Aux = aux;
+        SetAnswer(status, text, kind, aux);
         Complete();
     }
+
+    /// <summary>Sets a plain-text answer made in C#, replacing any answer so far; completes nothing.</summary>
+    public void SetAnswer(int status, string text, ResultKind kind = ResultKind.Plain, string? aux = null)
+    {
+        if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
+        Status = status;
+        Headers = TextPlain;
+        var length = Encoding.UTF8.GetByteCount(text);
+        ResponseBody = ArrayPool<byte>.Shared.Rent(length);
+        ResponseLength = Encoding.UTF8.GetBytes(text, ResponseBody);
+        Kind = kind;
+        Aux = aux;
+        FromPython = false;
+    }
+
+    static readonly KeyValuePair<string, string>[] TextPlain = [new("content-type", "text/plain")];
 
     void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);

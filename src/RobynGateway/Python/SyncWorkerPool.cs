@@ -54,6 +54,7 @@ internal sealed class SyncWorkerPool : IDisposable
             {
                 do _app.ExecuteSync(call);
                 while (_queue.TryDequeue(out call));
+                _app.ReleaseFinished();
             }
             finally
             {

@@ -14,10 +14,18 @@ internal static class Fallback
             ? WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed")
             : next(context));
 
-    public static IApplicationBuilder UseRobynNotFound(this IApplicationBuilder app) =>
-        app.Use(static (context, next) => context.GetEndpoint()?.Metadata.GetMetadata<RouteEntry>() is null
-            ? WriteTextAsync(context, StatusCodes.Status404NotFound, "Not found")
-            : next(context));
+    /// <summary>
+    /// 404 for requests no route matches. A request that hooks apply to is left unanswered here: the
+    /// hook stage that owns it answers 404 after its before hooks, so its after hooks see the 404.
+    /// </summary>
+    public static IApplicationBuilder UseRobynNotFound(this IApplicationBuilder app, GlobalHeaders globals, bool hooked) =>
+        app.Use((context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<RouteEntry>() is not null) return next(context);
+            if (hooked && context.Features.Get<PythonCall>() is not null) return Task.CompletedTask;
+            globals.ApplyTo(context);
+            return WriteTextAsync(context, StatusCodes.Status404NotFound, "Not found");
+        });
 
     public static Task WriteTextAsync(HttpContext context, int status, string text)
     {

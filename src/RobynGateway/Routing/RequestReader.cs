@@ -14,17 +14,17 @@ namespace RobynGateway.Routing;
 internal static class RequestReader
 {
     /// <summary>Fills the call; false when the request was already answered (413).</summary>
-    public static async ValueTask<bool> ReadAsync(HttpContext context, PythonCall call, long maxPayload)
+    public static async ValueTask<bool> ReadAsync(HttpContext context, PythonCall call, long maxPayload, GlobalHeaders globals)
     {
         var request = context.Request;
         if (request.ContentLength > maxPayload)
         {
-            await Reject(context, maxPayload);
+            await Reject(context, maxPayload, globals);
             return false;
         }
         if (HasBody(context) && !await ReadBodyAsync(context, call, maxPayload))
         {
-            await Reject(context, maxPayload);
+            await Reject(context, maxPayload, globals);
             return false;
         }
 
@@ -35,11 +35,11 @@ internal static class RequestReader
         call.SetField(PythonCall.PathField, path.IsEmpty ? "/" : path);
         var query = request.QueryString.Value.AsSpan();
         call.SetField(PythonCall.QueryField, query.IsEmpty ? query : query[1..]);
-        WriteHeaders(request.Headers, call);
+        WriteHeaders(request.Headers, call, globals);
         WriteClientIp(context.Connection.RemoteIpAddress, call);
         call.SetField(PythonCall.HostField, request.Host.Value);
 
-        var names = call.Route.ParamNames;
+        if (call.Route is not { ParamNames: var names }) return true;
         for (var i = 0; i < names.Length; i++)
             call.SetField(PythonCall.FirstParam + i, request.RouteValues[names[i]] as string);
         return true;
@@ -93,8 +93,9 @@ internal static class RequestReader
         return true;
     }
 
-    static Task Reject(HttpContext context, long maxPayload)
+    static Task Reject(HttpContext context, long maxPayload, GlobalHeaders globals)
     {
+        globals.ApplyTo(context);
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         context.Response.ContentType = "text/plain";
         // The rest of an oversized body is not read; don't offer to keep the connection.
@@ -102,23 +103,33 @@ internal static class RequestReader
         return context.Response.WriteAsync($"Payload too large: the limit is {maxPayload} bytes (ROBYN_MAX_PAYLOAD_SIZE)");
     }
 
-    /// <summary>`name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md).</summary>
-    static void WriteHeaders(IHeaderDictionary headers, PythonCall call)
+    /// <summary>
+    /// `name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md); then the
+    /// app's global request headers, which replace the client's values for <c>set_request_header</c>.
+    /// </summary>
+    static void WriteHeaders(IHeaderDictionary headers, PythonCall call, GlobalHeaders globals)
     {
         call.BeginField();
         var first = true;
+        var rules = globals.HasRequestRules;
         foreach (var header in headers)
         {
+            if (rules && globals.Replaces(header.Key)) continue;
             foreach (var value in header.Value)
-            {
-                if (!first) call.AppendByte((byte)'\n');
-                first = false;
-                call.AppendLower(header.Key);
-                call.AppendByte((byte)':');
-                call.Append(value);
-            }
+                AppendLine(call, header.Key, value, ref first);
         }
+        foreach (var rule in globals.RequestRules)
+            AppendLine(call, rule.Name, rule.Value, ref first);
         call.EndField(PythonCall.HeadersField);
+    }
+
+    static void AppendLine(PythonCall call, string name, string? value, ref bool first)
+    {
+        if (!first) call.AppendByte((byte)'\n');
+        first = false;
+        call.AppendLower(name);
+        call.AppendByte((byte)':');
+        call.Append(value);
     }
 
     static void WriteClientIp(IPAddress? address, PythonCall call)

@@ -5,7 +5,18 @@ namespace RobynGateway.Routing;
 /// <summary>Writes a completed <see cref="PythonCall"/> to the response.</summary>
 internal static class ResponseWriter
 {
-    public static async Task WriteAsync(HttpContext context, PythonCall call)
+    /// <summary>
+    /// Logs the traceback of a failed request once, then writes the answer with the global response
+    /// headers it lacks (<paramref name="globals"/> is null when the after hooks already merged them).
+    /// </summary>
+    public static Task SendAsync(HttpContext context, PythonCall call, GlobalHeaders? globals, ILogger log)
+    {
+        if (call.Kind == ResultKind.Error)
+            log.LogError("{Method} {Path} failed in Python:\n{Traceback}", context.Request.Method, context.Request.Path.Value, call.Aux);
+        return WriteAsync(context, call, globals);
+    }
+
+    static async Task WriteAsync(HttpContext context, PythonCall call, GlobalHeaders? globals)
     {
         var response = context.Response;
         response.StatusCode = call.Status;
@@ -26,6 +37,8 @@ internal static class ResponseWriter
                 }
             }
         }
+
+        globals?.ApplyTo(context);
 
         if (call.Kind == ResultKind.File)
         {

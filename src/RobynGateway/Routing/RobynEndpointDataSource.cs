@@ -14,7 +14,7 @@ internal sealed class RobynEndpointDataSource : EndpointDataSource
 {
     readonly IReadOnlyList<Endpoint> _endpoints;
 
-    public RobynEndpointDataSource(PythonApp app, RouteHandlerFactory handlers, ILogger<RobynEndpointDataSource> log)
+    public RobynEndpointDataSource(PythonApp app, RouteHandlerFactory handlers, Hooks.HookTable hooks, ILogger<RobynEndpointDataSource> log)
     {
         var endpoints = new List<Endpoint>(app.Routes.Count);
         var shapes = new Dictionary<(string, string), RouteEntry>();
@@ -33,6 +33,7 @@ internal sealed class RobynEndpointDataSource : EndpointDataSource
             };
             builder.Metadata.Add(new HttpMethodMetadata([route.Method]));
             builder.Metadata.Add(route);
+            builder.Metadata.Add(hooks.PlanFor(route));
             endpoints.Add(builder.Build());
         }
         _endpoints = endpoints;

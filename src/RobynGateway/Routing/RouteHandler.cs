@@ -3,28 +3,37 @@ using RobynGateway.Python;
 namespace RobynGateway.Routing;
 
 /// <summary>Makes the request delegate of each route; holds what every route shares.</summary>
-internal sealed class RouteHandlerFactory(ILogger<RouteHandler> log, Hosting.GatewayOptions options)
+internal sealed class RouteHandlerFactory(ILogger<RouteHandler> log, Hosting.GatewayOptions options, GlobalHeaders globals, Hooks.HookTable hooks)
 {
-    public RouteHandler Create(PythonApp app, RouteEntry route) => new(app, route, log, options.MaxPayloadSize);
+    public RouteHandler Create(PythonApp app, RouteEntry route) =>
+        new(app, route, log, options.MaxPayloadSize, globals, hooked: !hooks.IsEmpty);
 }
 
 /// <summary>
 /// The per-request path of one route: read the request into a pooled call on the Kestrel thread,
-/// queue it for Python, await it without holding any thread, write the answer.
+/// queue it for Python, await it without holding any thread, write the answer. A request that hooks
+/// apply to arrives with its call already made by the hook stages; the handler is then one stage
+/// among them, and the stage that owns the call writes the answer.
 /// </summary>
-internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<RouteHandler> log, long maxPayload)
+internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<RouteHandler> log, long maxPayload,
+    GlobalHeaders globals, bool hooked)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (hooked && context.Features.Get<PythonCall>() is { } staged)
+            return app.RunStage(staged, CallStage.Handler, route.IsAsync).AsTask();
+        return DispatchAsync(context);
+    }
+
+    async Task DispatchAsync(HttpContext context)
     {
         var call = PythonCall.Rent(app, route);
         try
         {
-            if (!await RequestReader.ReadAsync(context, call, maxPayload)) return;
+            if (!await RequestReader.ReadAsync(context, call, maxPayload, globals)) return;
             app.Submit(call);
             await call.Completion;
-            if (call.Kind == ResultKind.Error)
-                log.LogError("{Method} {Path} failed in Python:\n{Traceback}", context.Request.Method, context.Request.Path.Value, call.Aux);
-            await ResponseWriter.WriteAsync(context, call);
+            await ResponseWriter.SendAsync(context, call, globals, log);
         }
         finally
         {

@@ -33,6 +33,11 @@ class Response:
     def status_code(self) -> int:
         return self._status_code
 
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        # After hooks change the status this way (contract §10).
+        self._status_code = int(value)
+
     @property
     def headers(self) -> Headers:
         return self._headers

@@ -149,7 +149,7 @@ class BaseRouter:
         if callable(endpoint):  # used bare: @app.before_request
             target.append(Middleware(kind, None, FunctionInfo.of(endpoint)))
             return None
-        path = normalize_endpoint(endpoint) if endpoint is not None else None
+        path = _hook_pattern(endpoint) if endpoint is not None else None
 
         # Returns None, as Robyn's decorator does: the decorated name is rebound to None.
         def register(handler: Handler) -> None:
@@ -172,6 +172,17 @@ class BaseRouter:
 
     def inject_global(self, **dependencies: Any) -> None:
         self.dependencies.add_global_dependency(**dependencies)
+
+
+def _hook_pattern(endpoint: str) -> str:
+    """A hook's pattern: route syntax, plus a bare `*` as the last segment for "this path and
+    everything under it" (contract §10)."""
+    path = normalize_endpoint(endpoint)
+    segments = path.split("/")
+    for position, segment in enumerate(segments[:-1]):
+        if segment[:1] == "*":
+            raise ValueError(f"Hook pattern {endpoint!r}: a wildcard must be the last segment")
+    return path
 
 
 def _method_name(route_type: Union[HttpMethod, str]) -> str:

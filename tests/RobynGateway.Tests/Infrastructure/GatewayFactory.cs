@@ -24,3 +24,6 @@ public class GatewayFactory(string appFile) : WebApplicationFactory<Program>
 
 public sealed class RoutingAppFactory() : GatewayFactory("routing_app.py");
 public sealed class HandlersAppFactory() : GatewayFactory("handlers_app.py");
+public sealed class HooksAppFactory() : GatewayFactory("hooks_app.py");
+public sealed class GlobalHooksAppFactory() : GatewayFactory("global_hooks_app.py");
+public sealed class GlobalHeadersAppFactory() : GatewayFactory("global_headers_app.py");

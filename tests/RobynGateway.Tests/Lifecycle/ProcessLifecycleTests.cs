@@ -20,20 +20,38 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
-    public async Task App_guarded_by_a_before_hook_is_refused_rather_than_served_unguarded()
+    public async Task App_with_auth_required_routes_is_refused_rather_than_served_unguarded()
     {
-        await using var gateway = GatewayProcess.Start("guarded_app.py");
+        await using var gateway = GatewayProcess.Start("auth_required_app.py");
         Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
-        Assert.Contains("1 before_request hook(s)", gateway.Output);
+        Assert.Contains("auth_required on 1 route(s)", gateway.Output);
         Assert.Contains("refuses to start", gateway.Output);
     }
 
     [Fact]
-    public async Task App_with_only_an_after_hook_is_served_with_a_warning()
+    public async Task App_guarded_by_a_before_hook_is_served_guarded()
+    {
+        await using var gateway = await GatewayProcess.Start("guarded_app.py").WaitReadyAsync();
+        using var refused = await gateway.Client.GetAsync("/admin/data");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("Unauthorized", await refused.Content.ReadAsStringAsync());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/data") { Headers = { { "X-Token", "secret" } } };
+        using var allowed = await gateway.Client.SendAsync(request);
+        Assert.Equal("secret data", await allowed.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task App_with_a_global_after_hook_gets_its_header_on_every_answer()
     {
         await using var gateway = await GatewayProcess.Start("after_hook_app.py").WaitReadyAsync();
-        Assert.Equal("ok", await gateway.Client.GetStringAsync("/"));
-        Assert.Contains("1 after_request hook(s) registered by the app are not run", gateway.Output);
+        using var ok = await gateway.Client.GetAsync("/");
+        Assert.Equal("ok", await ok.Content.ReadAsStringAsync());
+        Assert.Equal("Robyn", Assert.Single(ok.Headers.GetValues("X-Powered-By")));
+        using var missing = await gateway.Client.GetAsync("/nowhere");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("Robyn", Assert.Single(missing.Headers.GetValues("X-Powered-By")));
+        Assert.DoesNotContain("not run", gateway.Output);
     }
 
     [Theory]
