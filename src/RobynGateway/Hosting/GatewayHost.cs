@@ -1,5 +1,6 @@
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Web;
 using Serilog;
 
 namespace RobynGateway.Hosting;
@@ -55,9 +56,11 @@ internal static class GatewayHost
         builder.Services.AddSingleton<RouteHandlerFactory>();
         builder.Services.AddSingleton<RobynEndpointDataSource>();
         builder.Services.AddHostedService<PythonLifecycle>();
+        builder.Services.AddRobynWeb(app.Declarations, options, log);
 
         var web = builder.Build();
         web.UseRobynMethodFilter();
+        web.UseRobynWeb();
         web.UseRouting();
         web.UseRobynNotFound();
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
