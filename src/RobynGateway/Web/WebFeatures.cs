@@ -5,12 +5,13 @@ using RobynGateway.Python;
 namespace RobynGateway.Web;
 
 /// <summary>What the gateway answers without Python, decided once at start.</summary>
-internal sealed record WebFeatures(CorsPolicy? Cors, IReadOnlyList<ServedMount> Mounts);
+internal sealed record WebFeatures(bool Compression, CorsPolicy? Cors, IReadOnlyList<ServedMount> Mounts);
 
 /// <summary>
 /// The parts of a request that never need Python, from the app's declarations and the command
-/// line: CORS, static directories. They sit in that order between the 405 filter and routing,
-/// so a refused origin reaches neither a file nor a handler.
+/// line: response compression, CORS, static directories. They sit in that order between the 405
+/// filter and routing, so compression wraps every answer and a refused origin reaches neither a
+/// file nor a handler.
 /// </summary>
 internal static class WebFeaturesExtensions
 {
@@ -18,8 +19,10 @@ internal static class WebFeaturesExtensions
         GatewayOptions options, Serilog.ILogger log)
     {
         var features = new WebFeatures(
+            options.Compression,
             declared.Cors is { } cors ? CorsSetup.PolicyFor(cors) : null,
             StaticMounts.Prepare(declared.StaticMounts, log));
+        if (features.Compression) services.AddRobynCompression();
         if (features.Cors is { } policy)
         {
             services.AddRobynCors(policy);
@@ -33,6 +36,7 @@ internal static class WebFeaturesExtensions
     public static IApplicationBuilder UseRobynWeb(this IApplicationBuilder app)
     {
         var features = app.ApplicationServices.GetRequiredService<WebFeatures>();
+        if (features.Compression) app.UseResponseCompression();
         if (features.Cors is not null) app.UseRobynCors();
         app.UseStaticMounts(features.Mounts);
         return app;
