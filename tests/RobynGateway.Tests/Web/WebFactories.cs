@@ -31,5 +31,17 @@ public sealed class StaticAppProcess : IAsyncLifetime
     public async Task InitializeAsync() =>
         Gateway = await GatewayProcess.Start("static_app.py", ["--compression"]).WaitReadyAsync();
 
-    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+    /// <summary>SIGTERM, so the app's shutdown handler removes the symlink tree it made in /tmp.</summary>
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            Gateway.Signal(GatewayProcess.SIGTERM);
+            await Gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await Gateway.DisposeAsync(); // SIGKILL if it is still running
+        }
+    }
 }
