@@ -13,6 +13,7 @@ internal sealed record CommandLine
     public string? LogLevel { get; init; }
     public string? Python { get; init; }
     public bool Dev { get; init; }
+    public bool Compression { get; init; }
     public double? GracefulTimeout { get; init; }
     public bool Help { get; init; }
 
@@ -37,6 +38,7 @@ internal sealed record CommandLine
                                    virtualenv, then python3 on PATH)
           --graceful-timeout SECS  how long a stop waits for in-flight requests (default 10)
           --dev                    development mode: tracebacks in 500 responses
+          --compression            compress responses (Brotli or gzip, as the client accepts)
           -h, --help               show this help
 
         Flags given here win over the app's app.start(host=..., port=...) arguments.
@@ -64,6 +66,12 @@ internal sealed record CommandLine
             if (flag == "--dev")
             {
                 result = result with { Dev = true };
+                appArgs.Add(arg);
+                continue;
+            }
+            if (flag == "--compression")
+            {
+                result = result with { Compression = true };
                 appArgs.Add(arg);
                 continue;
             }

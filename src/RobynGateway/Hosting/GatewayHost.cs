@@ -1,6 +1,7 @@
 using RobynGateway.Hooks;
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Web;
 using Serilog;
 
 namespace RobynGateway.Hosting;
@@ -58,9 +59,11 @@ internal static class GatewayHost
         builder.Services.AddSingleton<RouteHandlerFactory>();
         builder.Services.AddSingleton<RobynEndpointDataSource>();
         builder.Services.AddHostedService<PythonLifecycle>();
+        builder.Services.AddRobynWeb(app.Declarations, options, log);
 
         var web = builder.Build();
         web.UseRobynMethodFilter();
+        web.UseRobynWeb();
         web.UseRouting();
         web.UseRobynHooks(web.Services);
         web.UseRobynNotFound(web.Services.GetRequiredService<GlobalHeaders>(), hooked: !web.Services.GetRequiredService<HookTable>().IsEmpty);

@@ -11,6 +11,8 @@ namespace RobynGateway.Hosting;
 internal sealed record GatewayOptions
 {
     public const string AppPathKey = "Robyn:App";
+    /// <summary>Host configuration's twin of <c>--compression</c>, for hosts that pass no command line (the tests).</summary>
+    public const string CompressionKey = "Robyn:Compression";
     public const int DefaultMaxPayloadSize = 1_000_000;
 
     public required string AppPath { get; init; }
@@ -22,6 +24,7 @@ internal sealed record GatewayOptions
     public string LogLevel { get; init; } = "INFO";
     public string? Python { get; init; }
     public bool Dev { get; init; }
+    public bool Compression { get; init; }
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public long MaxPayloadSize { get; init; } = DefaultMaxPayloadSize;
 
@@ -45,6 +48,7 @@ internal sealed record GatewayOptions
             LogLevel = cli.LogLevel ?? "INFO",
             Python = cli.Python,
             Dev = cli.Dev || env("ROBYN_DEV_MODE") is "true" or "True" or "1",
+            Compression = cli.Compression || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
             GracefulTimeout = TimeSpan.FromSeconds(cli.GracefulTimeout ?? 10),
             MaxPayloadSize = NonEmpty(env("ROBYN_MAX_PAYLOAD_SIZE")) is { } m
                 ? long.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var max) && max > 0 && max <= Array.MaxLength
