@@ -439,3 +439,17 @@ def test_systemexit_and_keyboardinterrupt_are_500s_and_the_loop_keeps_running(lo
     assert gateway.wait_for(1)[1][0] == 500
     dispatch_async(app, 2, 2, *fields(path="/ok"))
     assert gateway.wait_for(2)[2] == (200, ("content-type", "text/plain"), b"still here")
+
+
+def test_stop_loop_reports_where_a_stuck_loop_thread_is(monkeypatch):
+    # The gateway keeps the loop's wake-up bridge alive when this is not None.
+    from robyn import _loop
+
+    monkeypatch.setattr(_loop, "STOP_TIMEOUT", 0.2)
+    thread = _loop.LoopThread()
+    release = threading.Event()
+    thread.start().call_soon_threadsafe(lambda: release.wait(5))
+    stuck = thread.stop()
+    assert stuck is not None and "release.wait(5)" in stuck
+    release.set()
+    assert thread.stop() is None and thread.loop is None

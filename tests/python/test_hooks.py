@@ -192,3 +192,35 @@ def test_a_wildcard_before_the_last_segment_is_refused_at_registration(load):
 def test_more_than_64_hooks_of_one_kind_are_refused():
     with pytest.raises(ValueError, match="at most 64"):
         HookChains([Hook(lambda r: r, False, 1, None) for _ in range(65)])
+
+
+def test_the_next_stage_may_enter_the_context_while_the_loop_still_reports_the_last_one(load, gateway):
+    # complete() runs on the loop thread; the gateway may start the next (sync) stage on a worker
+    # before that callback returns. The request's context must not still be entered by the loop.
+    import threading
+
+    answers = []
+
+    def complete(token, result):
+        worker = threading.Thread(target=lambda: answers.append(app.handle_sync(exchange, 0, 0)))
+        worker.start()
+        worker.join()
+        gateway.complete(token, result)
+
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.before_request()
+        async def passes(request):
+            return request
+
+        @app.get("/")
+        def index():
+            return "handled"
+    """, complete=complete)
+    app.start_loop()
+    exchange = app.exchange_type()
+    app.loop.call_soon_threadsafe(app.before_async, 1, exchange, 0b1, 0, *fields())
+    assert gateway.wait_for(1)[1] is CONTINUE
+    assert answers[0][:3] == (200, ("content-type", "text/plain"), b"handled")

@@ -109,7 +109,10 @@ internal static unsafe class NativeCallbacks
     {
         try
         {
-            var bridge = (AsyncLoopBridge)GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target!;
+            // The bridge outlives its loop (PythonApp.Stop), so a missing one is a bug: say so once
+            // per wake-up rather than fail inside Drain.
+            if (GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target is not AsyncLoopBridge bridge)
+                return RaiseRuntimeError("drain() called after its bridge was disposed");
             bridge.Drain();
         }
         catch (Exception ex)

@@ -165,6 +165,7 @@ internal sealed unsafe class PythonApp
     /// <summary>Runs the shutdown handler, then stops the loop and the workers. Never throws.</summary>
     public void Stop(Serilog.ILogger log)
     {
+        string? stuckAt = "(stop_loop failed)";
         using (Py.GIL())
         {
             try
@@ -178,7 +179,8 @@ internal sealed unsafe class PythonApp
             ReleaseFinished();
             try
             {
-                _loaded.InvokeMethod("stop_loop").Dispose();
+                using var stuck = _loaded.InvokeMethod("stop_loop");
+                stuckAt = stuck.IsNone() ? null : stuck.As<string>();
             }
             catch (PythonException ex)
             {
@@ -186,7 +188,10 @@ internal sealed unsafe class PythonApp
             }
         }
         _sync?.Dispose();
-        _async?.Dispose();
+        // A loop thread that did not stop may still call drain(): its bridge (handle, eventfd)
+        // must outlive it, or every wake-up would fail and leave the eventfd readable for ever.
+        if (stuckAt is null) _async?.Dispose();
+        else log.Warning("The event loop of {App} did not stop within its bounded wait; it is left running, at:\n{Stack:l}", AppPath, stuckAt);
     }
 
     /// <summary>Queues a call for the thread that runs it: the loop for async work, else a sync worker.</summary>

@@ -6,6 +6,7 @@ thread (via its `drain` reader). Dispatch never raises: every failure is a
 result tuple. All state lives on the LoadedApp, so several apps can share one
 interpreter (tests do)."""
 
+import contextvars
 import functools
 import logging
 import os
@@ -111,6 +112,7 @@ class LoadedApp:
         self._endpoints = tuple(r.endpoint for r in app.routes)
         self._complete = complete
         self._loop = LoopThread()
+        self._callback_context = contextvars.Context()
 
         # What the gateway serves without entering Python (docs/bridge-protocol.md).
         self.directories = _directories(app)
@@ -153,7 +155,7 @@ class LoadedApp:
         except Exception as exc:
             self._finish(token, internal_error("".join(traceback.format_exception(exc))))
             return
-        task.add_done_callback(functools.partial(self._task_done, token))
+        self._on_done(task, token)
 
     # ---- Hook stages (C# calls them only for requests some hook applies to) -------------------
     # The trailing request fields come with the first stage of a request only: later stages find
@@ -225,7 +227,12 @@ class LoadedApp:
         except Exception as exc:
             self._finish(token, internal_error("".join(traceback.format_exception(exc))))
             return
-        task.add_done_callback(functools.partial(self._task_done, token))
+        self._on_done(task, token)
+
+    def _on_done(self, task: Any, token: int) -> None:
+        # Done callbacks run on the loop thread one at a time, never in the request's context:
+        # one reused context spares the copy add_done_callback would make for each task.
+        task.add_done_callback(functools.partial(self._task_done, token), context=self._callback_context)
 
     def _task_done(self, token: int, task: Any) -> None:
         try:
@@ -261,8 +268,9 @@ class LoadedApp:
         else:
             info.handler()
 
-    def stop_loop(self) -> None:
-        self._loop.stop()
+    def stop_loop(self) -> Optional[str]:
+        """None once stopped; else the stack of the loop thread that outlived the bounded wait."""
+        return self._loop.stop()
 
     @property
     def loop(self) -> Optional[Any]:

@@ -1,8 +1,9 @@
 """The asyncio loop of one loaded app, on its own daemon thread (`robyn-loop`)."""
 
 import asyncio
+import sys
 import threading
-import time
+import traceback
 from typing import Any, Callable, Coroutine, Optional
 
 STOP_TIMEOUT = 5.0
@@ -45,25 +46,30 @@ class LoopThread:
         """Run `coroutine` on the loop, blocking the caller; re-raises its exception."""
         return asyncio.run_coroutine_threadsafe(coroutine, self.start()).result()
 
-    def stop(self) -> None:
+    def stop(self) -> Optional[str]:
         """Cancel pending tasks (their completions still fire), stop, join (bounded).
 
         `self.loop` stays set until the thread is gone: work queued on the loop
-        before stop() still finds it."""
+        before stop() still finds it. Returns None once the thread is gone, else
+        where it is stuck (a callback that never returns): the caller must then
+        keep alive whatever that thread may still call."""
         with self._lock:
             loop, thread = self.loop, self._thread
             if loop is None or thread is None:
-                return
-            deadline = time.monotonic() + STOP_TIMEOUT
+                return None
             try:
                 asyncio.run_coroutine_threadsafe(_cancel_pending(), loop).result(STOP_TIMEOUT)
             except Exception:
                 pass  # a task that ignores cancellation must not block shutdown
             loop.call_soon_threadsafe(loop.stop)
-            thread.join(max(0.0, deadline - time.monotonic()))
-            if not thread.is_alive():
-                loop.close()
+            # The loop stops after its current iteration, however long cancelling took.
+            thread.join(STOP_TIMEOUT)
+            if thread.is_alive():
+                frame = sys._current_frames().get(thread.ident)
+                return "".join(traceback.format_stack(frame)) if frame is not None else "(no Python frame)"
+            loop.close()
             self.loop = self._thread = None
+            return None
 
 
 async def _cancel_pending() -> None:
