@@ -16,8 +16,9 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
 
     readonly PythonApp _app;
     readonly ConcurrentQueue<PythonCall> _queue = new();
-    readonly GCHandle _self;
+    GCHandle _self; // not readonly: Free() must clear this field, not a defensive copy
     int _scheduled;
+    int _disposed;
 
     public int EventFd { get; }
 
@@ -64,6 +65,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         FailPending();
         close(EventFd);
         _self.Free();

@@ -34,6 +34,7 @@ internal sealed unsafe class PythonApp
     readonly List<PyObject> _keepAlive = [];
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
+    int _stopped;
     AsyncLoopBridge? _async;
 
     public IReadOnlyList<RouteEntry> Routes { get; }
@@ -162,9 +163,15 @@ internal sealed unsafe class PythonApp
         _sync = new SyncWorkerPool(this, workers);
     }
 
-    /// <summary>Runs the shutdown handler, then stops the loop and the workers. Never throws.</summary>
+    /// <summary>
+    /// Runs the shutdown handler, then stops the loop and the workers. Never throws. Only the first
+    /// call does anything: a host may stop twice (WebApplicationFactory stops the host, then the
+    /// entry point's Run() stops it again), and a second pass would close the eventfd number
+    /// again after another file may have taken it.
+    /// </summary>
     public void Stop(Serilog.ILogger log)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         string? stuckAt = "(stop_loop failed)";
         using (Py.GIL())
         {
