@@ -6,7 +6,10 @@
 #
 # Environment: WARMUP (s, default 20), DURATION (s per rep, default 10), REPS (default 3),
 # CONNECTIONS (default 64), WRK_THREADS (default 1), LOAD_WARN (default 0.5),
-# STARTUP_TIMEOUT (s, default 60). See bench/README.md.
+# STARTUP_TIMEOUT (s, default 60), ONLY (a regex: run the workloads whose name matches),
+# BEFORE_DLL (a RobynGateway.dll built from an older commit: adds a gateway-before row, for the
+# before/after figures of a change to the per-request path; BEFORE_APP: the app it serves, when the
+# current bench app needs features the older build lacks). See bench/README.md.
 #
 # Adding a target (uvicorn + FastAPI, gunicorn + Flask, ...): write one target_* function that
 # calls `measure <name> <command...>` with the literal {port} where the port goes, serving the
@@ -21,7 +24,7 @@ cd "$ROOT"
 
 # The exact command, with the overrides that were set in the environment.
 COMMAND=""
-for var in WARMUP DURATION REPS CONNECTIONS WRK_THREADS LOAD_WARN STARTUP_TIMEOUT; do
+for var in WARMUP DURATION REPS CONNECTIONS WRK_THREADS LOAD_WARN STARTUP_TIMEOUT ONLY BEFORE_DLL; do
     if [[ -n ${!var+x} ]]; then COMMAND+="$var=$(printf '%q' "${!var}") "; fi
 done
 COMMAND+="bash $(realpath --relative-to="$ROOT" "$SCRIPT")"
@@ -64,7 +67,15 @@ fi
 WORKLOADS=(
     'sync JSON|/json|{"hello":"world"}'
     'async JSON|/async-json|{"hello":"world"}'
+    'hooked JSON|/hooked/json|{"hello":"world"}'
+    'static file|/static/hello.json|{"hello":"world"}'
 )
+if [[ -n ${ONLY:-} ]]; then
+    selected=()
+    for entry in "${WORKLOADS[@]}"; do [[ ${entry%%|*} =~ $ONLY ]] && selected+=("$entry"); done
+    (( ${#selected[@]} )) || { echo "error: ONLY=$ONLY matches no workload" >&2; exit 2; }
+    WORKLOADS=("${selected[@]}")
+fi
 BASELINE=bare-kestrel   # the ratio column is target req/s divided by this target's req/s
 
 GATEWAY_DLL=src/RobynGateway/bin/Release/net10.0/RobynGateway.dll
@@ -85,13 +96,20 @@ target_gateway_uvloop() {
 }
 
 target_bare_kestrel() {
-    measure bare-kestrel dotnet "$BARE_DLL" --host 127.0.0.1 --port '{port}'
+    measure bare-kestrel dotnet "$BARE_DLL" --host 127.0.0.1 --port '{port}' --static bench/apps/static
 }
 
-TARGETS=(target_gateway target_bare_kestrel)
+# An older build of the gateway, same app and Python: the "before" of a before/after comparison.
+target_gateway_before() {
+    measure gateway-before dotnet "$BEFORE_DLL" "${BEFORE_APP:-$APP}" --host 127.0.0.1 --port '{port}' --log-level WARNING
+}
+
+TARGETS=(target_gateway)
+[[ -n ${BEFORE_DLL:-} ]] && TARGETS+=(target_gateway_before)
 if /usr/bin/python3 -c 'import uvloop' 2>/dev/null; then
-    TARGETS=(target_gateway target_gateway_uvloop target_bare_kestrel)
+    TARGETS+=(target_gateway_uvloop)
 fi
+TARGETS+=(target_bare_kestrel)
 
 # ---------------------------------------------------------------- helpers
 

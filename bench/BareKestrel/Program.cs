@@ -1,13 +1,16 @@
 // Bare Kestrel: the upper bound the gateway is compared against in bench/run.sh.
-// usage: dotnet BareKestrel.dll [--port PORT] [--host HOST]   (defaults 127.0.0.1:8080)
-// GET /json and GET /async-json answer exactly what the gateway answers for bench/apps/bench_app.py:
-// 200, Content-Type: application/json, Content-Length: 17, body {"hello":"world"}.
-// The body is pre-encoded once; no serializer and no logging per request.
+// usage: dotnet BareKestrel.dll [--port PORT] [--host HOST] [--static DIR]   (defaults 127.0.0.1:8080)
+// GET /json, /async-json and /hooked/json answer exactly what the gateway answers for
+// bench/apps/bench_app.py: 200, Content-Type: application/json, Content-Length: 17, body
+// {"hello":"world"} (pre-encoded once; no serializer and no logging per request). With --static,
+// /static/* are the files of DIR through ASP.NET Core's StaticFileMiddleware, as the gateway serves
+// serve_directory mounts.
 using System.Globalization;
 using System.Net;
 
 var port = 8080;
 var host = IPAddress.Loopback;
+string? staticDir = null;
 for (var i = 0; i < args.Length; i++)
 {
     var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -21,8 +24,12 @@ for (var i = 0; i < args.Length; i++)
             host = h;
             i++;
             break;
+        case "--static" when value is not null && Directory.Exists(value):
+            staticDir = Path.GetFullPath(value);
+            i++;
+            break;
         default:
-            Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. usage: BareKestrel [--port PORT] [--host IP]");
+            Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. usage: BareKestrel [--port PORT] [--host IP] [--static DIR]");
             return 2;
     }
 }
@@ -38,8 +45,15 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 
 var app = builder.Build();
+if (staticDir is not null)
+    app.UseStaticFiles(new StaticFileOptions
+    {
+        RequestPath = "/static",
+        FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(staticDir),
+    });
 app.MapGet("/json", Json.Write);
 app.MapGet("/async-json", Json.Write);
+app.MapGet("/hooked/json", Json.Write);
 app.Run();
 return 0;
 

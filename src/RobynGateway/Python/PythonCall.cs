@@ -81,25 +81,14 @@ internal sealed class PythonCall : IValueTaskSource
     {
         if (Exchange != 0) App.ReleaseLater(Exchange); // no GIL here: a Python thread drops it
         Exchange = 0;
-        Stage = CallStage.Dispatch;
-        StageOnLoop = false;
         BeforeMask = AfterMask = 0;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
-        if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
         Body = [];
         BodyLength = 0;
-        ResponseBody = null;
-        ResponseLength = 0;
-        Headers = null;
-        Kind = ResultKind.Plain;
-        Aux = null;
-        Status = 0;
-        FromPython = false;
         _textLength = 0;
         Route = null!;
         App = null!;
-        _core.Reset();
-        _core.RunContinuationsAsynchronously = true;
+        BeginStage(CallStage.Dispatch, onLoop: false);
     }
 
     /// <summary>Readies the call for its next stage: the request side stays, the answer goes.</summary>
