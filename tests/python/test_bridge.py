@@ -453,3 +453,45 @@ def test_stop_loop_reports_where_a_stuck_loop_thread_is(monkeypatch):
     assert stuck is not None and "release.wait(5)" in stuck
     release.set()
     assert thread.stop() is None and thread.loop is None
+
+
+def test_run_consts_runs_each_const_route_once_and_caches_its_answer(load):
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+        runs = []
+
+        @app.get("/c", const=True)
+        def c():
+            runs.append(1)
+            return {"runs": len(runs)}
+
+        @app.get("/c/:name", const=True)
+        async def named(name: str):
+            return f"name={name!r}"
+
+        @app.get("/plain")
+        def plain():
+            return str(len(runs))
+    """)
+    answers = dict(app.run_consts())
+    assert answers[0][:3] == (200, ("content-type", "application/json"), b'{"runs":1}')
+    assert answers[1][2] == b"name=''"
+    assert 2 not in answers
+    # Later dispatches (e.g. with hooks) get the cached answer; the handler does not run again.
+    assert app.dispatch_sync(0, *fields(path="/c"))[2] == b'{"runs":1}'
+    assert app.dispatch_sync(2, *fields(path="/plain"))[2] == b"1"
+
+
+def test_a_const_route_that_fails_at_start_raises_with_its_traceback(load):
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/broken", const=True)
+        def broken():
+            raise ValueError("broke at start")
+    """)
+    with pytest.raises(RuntimeError, match="const route GET /broken failed") as info:
+        app.run_consts()
+    assert "broke at start" in str(info.value)

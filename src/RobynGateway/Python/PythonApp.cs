@@ -159,8 +159,45 @@ internal sealed unsafe class PythonApp
             {
                 throw new AppLoadException($"The startup handler of {AppPath} failed:\n{ex.Format().TrimEnd()}");
             }
+            CacheConstRoutes();
         }
         _sync = new SyncWorkerPool(this, workers);
+    }
+
+    /// <summary>Holding the GIL, after the startup handler: runs each const route once and keeps its answer.</summary>
+    void CacheConstRoutes()
+    {
+        PyObject answers;
+        try
+        {
+            answers = _loaded.InvokeMethod("run_consts");
+        }
+        catch (PythonException ex)
+        {
+            throw new AppLoadException($"{AppPath}: {ex.Format().TrimEnd()}");
+        }
+        using (answers)
+        {
+            foreach (var item in new PyIterable(answers))
+            {
+                using (item)
+                {
+                    var route = Routes[item[0].As<int>()];
+                    using var result = item[1];
+                    var scratch = PythonCall.Rent(this, route);
+                    try
+                    {
+                        if (!CallMarshaller.TryReadResult(PyInterop.Address(result), scratch, _headers))
+                            throw new AppLoadException($"{AppPath}: the const route {route} returned an answer that cannot be sent.");
+                        route.Const = ConstAnswer.From(scratch);
+                    }
+                    finally
+                    {
+                        PythonCall.Return(scratch);
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>

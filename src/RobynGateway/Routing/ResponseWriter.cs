@@ -2,7 +2,7 @@ using RobynGateway.Python;
 
 namespace RobynGateway.Routing;
 
-/// <summary>Writes a completed <see cref="PythonCall"/> to the response.</summary>
+/// <summary>Writes an answer (a completed <see cref="PythonCall"/>, or a const route's cached one) to the response.</summary>
 internal static class ResponseWriter
 {
     /// <summary>
@@ -13,14 +13,20 @@ internal static class ResponseWriter
     {
         if (call.Kind == ResultKind.Error)
             log.LogError("{Method} {Path} failed in Python:\n{Traceback}", context.Request.Method, context.Request.Path.Value, call.Aux);
-        return WriteAsync(context, call, globals);
+        return WriteAsync(context, call.Status, call.Headers, call.ResponseBody.AsMemory(0, call.ResponseLength),
+            call.Kind, call.Aux, globals);
     }
 
-    static async Task WriteAsync(HttpContext context, PythonCall call, GlobalHeaders? globals)
+    /// <summary>A const route's answer, made once at start: no Python at all.</summary>
+    public static Task SendAsync(HttpContext context, ConstAnswer cached, GlobalHeaders globals) =>
+        WriteAsync(context, cached.Status, cached.Headers, cached.Body, cached.Kind, cached.Aux, globals);
+
+    static async Task WriteAsync(HttpContext context, int status, KeyValuePair<string, string>[]? headers,
+        ReadOnlyMemory<byte> body, ResultKind kind, string? aux, GlobalHeaders? globals)
     {
         var response = context.Response;
-        response.StatusCode = call.Status;
-        if (call.Headers is { } headers)
+        response.StatusCode = status;
+        if (headers is not null)
         {
             foreach (var (name, value) in headers)
             {
@@ -40,13 +46,13 @@ internal static class ResponseWriter
 
         globals?.ApplyTo(context);
 
-        if (call.Kind == ResultKind.File)
+        if (kind == ResultKind.File)
         {
-            await FileAnswer.SendAsync(context, call.Aux!);
+            await FileAnswer.SendAsync(context, aux!);
             return;
         }
-        response.ContentLength = call.ResponseLength;
-        if (call.ResponseLength > 0 && !HttpMethods.IsHead(context.Request.Method))
-            await response.Body.WriteAsync(call.ResponseBody.AsMemory(0, call.ResponseLength), context.RequestAborted);
+        response.ContentLength = body.Length;
+        if (body.Length > 0 && !HttpMethods.IsHead(context.Request.Method))
+            await response.Body.WriteAsync(body, context.RequestAborted);
     }
 }

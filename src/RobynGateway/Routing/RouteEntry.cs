@@ -17,5 +17,8 @@ internal sealed class RouteEntry(string method, string pattern, bool isAsync, st
     /// <summary>The route's index as a Python int, kept alive by the app's route table.</summary>
     public nint IndexObject { get; } = indexObject;
 
+    /// <summary>For a const route, its answer, set at start before the server opens the port.</summary>
+    public ConstAnswer? Const { get; set; }
+
     public override string ToString() => $"{Method} {Pattern}";
 }

@@ -22,6 +22,7 @@ internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<Rout
     {
         if (hooked && context.Features.Get<PythonCall>() is { } staged)
             return app.RunStage(staged, CallStage.Handler, route.IsAsync).AsTask();
+        if (route.Const is { } cached) return ResponseWriter.SendAsync(context, cached, globals);
         return DispatchAsync(context);
     }
 

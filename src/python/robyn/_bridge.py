@@ -25,7 +25,7 @@ from robyn.hooks import (CONTINUE, Exchange, Hook, HookChains, run_after, run_af
                          run_before_async)
 from robyn.launcher import GATEWAY_ENV, HandOver, start_args
 from robyn.request import Request, request_from_bridge
-from robyn.results import CONST_HEADERS, Result
+from robyn.results import CONST_HEADERS, KIND_ERROR, Result
 
 __all__ = ["HandOver", "LoadedApp", "load"]
 
@@ -75,9 +75,6 @@ def not_served(app: Any) -> List[Tuple[str, bool]]:
     guarded = [r for r in app.routes if r.auth_required]
     if guarded:
         found.append((f"auth_required on {len(guarded)} route(s)", True))
-    consts = [r for r in app.routes if r.is_const]
-    if consts:
-        found.append((f"const=True on {len(consts)} route(s) (they run on every request)", False))
     return found
 
 
@@ -100,6 +97,26 @@ def _directories(app: Any) -> List[Tuple[str, str, Optional[str], bool]]:
     return mounts
 
 
+class ConstEndpoint:
+    """A const route after its one run: the cached answer, whatever the request."""
+
+    is_async = False
+    invoke = None
+    param_names: Tuple[str, ...] = ()
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+    def run_sync(self, *fields: Any) -> Result:
+        return self.result
+
+    def run_request_sync(self, request: Any) -> Result:
+        return self.result
+
+    async def run_request_async(self, request: Any) -> Result:
+        return self.result
+
+
 class LoadedApp:
     def __init__(self, app: Any, start_args: Dict[str, Any], complete: Complete) -> None:
         self.app = app
@@ -109,7 +126,7 @@ class LoadedApp:
         self.start_args = start_args
         self.const_headers = CONST_HEADERS
         self.not_served = not_served(app)
-        self._endpoints = tuple(r.endpoint for r in app.routes)
+        self._endpoints = [r.endpoint for r in app.routes]
         self._complete = complete
         self._loop = LoopThread()
         self._callback_context = contextvars.Context()
@@ -255,6 +272,30 @@ class LoadedApp:
 
     def run_startup(self) -> None:
         self._run_event(Events.STARTUP)
+
+    def run_consts(self) -> List[Tuple[int, Result]]:
+        """Runs each const route's handler once (contract §3.3), with an empty GET request, and
+        returns `(index, result)` for each: the gateway answers them from C# from now on. The
+        route's endpoint becomes the cached answer, for requests that hooks apply to (they still
+        reach Python, but the handler does not run again). A handler that fails raises here."""
+        answers = []
+        for index, route in enumerate(self.app.routes):
+            if not route.is_const:
+                continue
+            endpoint = self._endpoints[index]
+            request = None
+            if endpoint.invoke is not None:
+                names = endpoint.param_names
+                request = request_from_bridge("GET", route.path, "", "", b"", names, ("",) * len(names), "", "", "http")
+            if endpoint.is_async:
+                result = self._loop.run(endpoint.run_request_async(request))
+            else:
+                result = endpoint.run_request_sync(request)
+            if len(result) == 5 and result[3] == KIND_ERROR:
+                raise RuntimeError(f"The const route GET {route.path} failed when run at start:\n{result[4]}")
+            self._endpoints[index] = ConstEndpoint(result)
+            answers.append((index, result))
+        return answers
 
     def run_shutdown(self) -> None:
         self._run_event(Events.SHUTDOWN)

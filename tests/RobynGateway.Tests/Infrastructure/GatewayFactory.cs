@@ -27,3 +27,4 @@ public sealed class HandlersAppFactory() : GatewayFactory("handlers_app.py");
 public sealed class HooksAppFactory() : GatewayFactory("hooks_app.py");
 public sealed class GlobalHooksAppFactory() : GatewayFactory("global_hooks_app.py");
 public sealed class GlobalHeadersAppFactory() : GatewayFactory("global_headers_app.py");
+public sealed class ConstAppFactory() : GatewayFactory("const_app.py");

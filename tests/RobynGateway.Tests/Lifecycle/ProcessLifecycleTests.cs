@@ -29,6 +29,15 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task A_const_route_that_fails_at_start_stops_the_start_and_names_the_route()
+    {
+        await using var gateway = GatewayProcess.Start("const_fails_app.py");
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("const route GET /broken failed", gateway.Output);
+        Assert.Contains("the const handler broke", gateway.Output);
+    }
+
+    [Fact]
     public async Task App_guarded_by_a_before_hook_is_served_guarded()
     {
         await using var gateway = await GatewayProcess.Start("guarded_app.py").WaitReadyAsync();
