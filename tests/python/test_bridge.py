@@ -381,7 +381,7 @@ def test_dispatch_async_before_start_loop_still_completes(load, gateway):
     assert done[3][0] == 500 and done[3][3] == KIND_ERROR
 
 
-def test_not_served_names_only_what_the_gateway_does_not_run_yet(load):
+def test_not_served_is_empty_now_that_hooks_cors_and_auth_are_served(load):
     app = load("""
         from robyn import Robyn, ALLOW_CORS
         app = Robyn(__file__)
@@ -399,8 +399,8 @@ def test_not_served_names_only_what_the_gateway_does_not_run_yet(load):
         def private():
             return "x"
     """)
-    # Hooks and CORS are served now; only authentication is still missing, and it is unsafe.
-    assert app.not_served == [("auth_required on 1 route(s)", True)]
+    # Hooks, CORS and authentication are all served now.
+    assert app.not_served == []
 
 
 def test_plain_app_has_nothing_not_served(load):

@@ -75,12 +75,12 @@ def stage(app, name, exchange, mask, index, *raw):
 def test_hooks_are_published_global_first_then_scoped_each_in_registration_order(load):
     app = load(HOOKS)
     assert app.hooks[:4] == (
-        ("before", None, False),
-        ("before", "/users/:uid", False),
-        ("before", "/deny", False),
-        ("before", "/none", False),
+        ("before", None, False, -1),
+        ("before", "/users/:uid", False, -1),
+        ("before", "/deny", False, -1),
+        ("before", "/none", False, -1),
     )
-    assert [h for h in app.hooks if h[0] == "after"] == [("after", None, False)] * 3
+    assert [h for h in app.hooks if h[0] == "after"] == [("after", None, False, -1)] * 3
 
 
 def test_before_hooks_go_on_with_their_changes_and_the_handler_gets_its_own_params(load):

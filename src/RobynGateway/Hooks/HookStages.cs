@@ -61,7 +61,9 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             // broken stage (a protocol error, a stopped loop) goes out as it is.
             var notFound = !call.Answered;
             if (notFound) call.SetAnswer(StatusCodes.Status404NotFound, "Not found");
-            var runAfter = call.AfterMask != 0 && (call.FromPython || notFound);
+            // As in Robyn, after hooks do not see streaming answers (the body does not exist yet).
+            var runAfter = call.AfterMask != 0 && (call.FromPython || notFound)
+                && call.Kind is not (ResultKind.Stream or ResultKind.AsyncStream);
             if (runAfter) await app.RunStage(call, CallStage.After, (call.AfterMask & table.AfterAsync) != 0);
             await ResponseWriter.SendAsync(context, call, runAfter ? null : globals, log);
         }

@@ -25,8 +25,9 @@ internal sealed class HookPlan(RouteEntry? route, ulong before, ulong after, (ul
 /// </summary>
 internal sealed class HookTable
 {
-    readonly HookPattern?[] _before;
-    readonly HookPattern?[] _after;
+    // Per kind, in Python's order: a pattern (scoped), a route index (bound), or neither (global).
+    readonly (HookPattern? Pattern, int Route)[] _before;
+    readonly (HookPattern? Pattern, int Route)[] _after;
 
     public ulong BeforeAsync { get; }
     public ulong AfterAsync { get; }
@@ -44,14 +45,14 @@ internal sealed class HookTable
         Unrouted = PlanFor(null);
     }
 
-    static HookPattern?[] Patterns(IReadOnlyList<HookDeclaration> hooks, HookKind kind, out ulong asyncMask)
+    static (HookPattern?, int)[] Patterns(IReadOnlyList<HookDeclaration> hooks, HookKind kind, out ulong asyncMask)
     {
         var mine = hooks.Where(h => h.Kind == kind).ToArray();
         if (mine.Length > 64) throw new AppLoadException($"The app registers {mine.Length} {kind} hooks; the gateway supports at most 64.");
         asyncMask = 0;
         for (var i = 0; i < mine.Length; i++)
             if (mine[i].IsAsync) asyncMask |= 1UL << i;
-        return mine.Select(h => h.Pattern is null ? null : new HookPattern(h.Pattern)).ToArray();
+        return mine.Select(h => (h.Pattern is null ? null : new HookPattern(h.Pattern), h.Route)).ToArray();
     }
 
     public HookPlan PlanFor(RouteEntry? route)
@@ -61,7 +62,7 @@ internal sealed class HookTable
         return new HookPlan(route, before, after, beforeChecks, afterChecks);
     }
 
-    static (ulong, (ulong, HookPattern)[]) Plan(HookPattern?[] hooks, RouteEntry? route)
+    static (ulong, (ulong, HookPattern)[]) Plan((HookPattern? Pattern, int Route)[] hooks, RouteEntry? route)
     {
         ulong always = 0;
         var checks = new List<(ulong, HookPattern)>();
@@ -70,12 +71,13 @@ internal sealed class HookTable
             var bit = 1UL << i;
             var relation = hooks[i] switch
             {
-                null => HookRelation.Always,
-                { } pattern when route is null => HookRelation.Check,
-                { } pattern => pattern.RelationTo(route.Pattern),
+                { Route: >= 0 } bound => bound.Route == route?.Index ? HookRelation.Always : HookRelation.Never,
+                { Pattern: null } => HookRelation.Always,
+                { Pattern: { } pattern } when route is null => HookRelation.Check,
+                { Pattern: { } pattern } => pattern.RelationTo(route!.Pattern),
             };
             if (relation == HookRelation.Always) always |= bit;
-            else if (relation == HookRelation.Check) checks.Add((bit, hooks[i]!));
+            else if (relation == HookRelation.Check) checks.Add((bit, hooks[i].Pattern!));
         }
         return (always, checks.ToArray());
     }

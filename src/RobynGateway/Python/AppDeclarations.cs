@@ -10,8 +10,11 @@ internal sealed record CorsDeclaration(IReadOnlyList<string> Origins, IReadOnlyL
 
 internal enum HookKind { Before, After }
 
-/// <summary>A before/after hook; <see cref="Pattern"/> is null for a global one.</summary>
-internal sealed record HookDeclaration(HookKind Kind, string? Pattern, bool IsAsync);
+/// <summary>
+/// A before/after hook: global (no pattern, no route), scoped to a <see cref="Pattern"/>, or bound
+/// to the one route whose index is <see cref="Route"/> (an <c>auth_required</c> route's check).
+/// </summary>
+internal sealed record HookDeclaration(HookKind Kind, string? Pattern, bool IsAsync, int Route = -1);
 
 /// <summary>A global request header: appended to every request, replacing the client's values when <see cref="Replace"/>.</summary>
 internal sealed record RequestHeaderRule(string Name, string Value, bool Replace);
@@ -50,7 +53,8 @@ internal sealed record AppDeclarations(
             new PyIterable(hooks).Select(h => new HookDeclaration(
                 h[0].As<string>() == "before" ? HookKind.Before : HookKind.After,
                 h[1].IsNone() ? null : h[1].As<string>(),
-                h[2].As<bool>())).ToList());
+                h[2].As<bool>(),
+                h[3].As<int>())).ToList());
     }
 
     static List<string> Strings(PyObject sequence) => new PyIterable(sequence).Select(s => s.As<string>()).ToList();

@@ -48,6 +48,50 @@ internal static unsafe class CallMarshaller
         return CallAndRelease(function, args, n);
     }
 
+    /// <summary>Calls a stream puller: <c>([token,] iterator)</c>. New reference, or 0 with the error pending.</summary>
+    public static nint InvokeStream(nint function, PythonCall call, long token)
+    {
+        var slots = stackalloc nint[3];
+        var args = slots + 1;
+        var n = 0;
+        if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
+        args[n++] = Borrow(call.Stream);
+        return CallAndRelease(function, args, n);
+    }
+
+    /// <summary>
+    /// Completes a StreamNext stage from what the puller returned: bytes (the next item), None (the
+    /// end), or a str (the traceback of a generator that raised). 0 means the puller itself raised.
+    /// </summary>
+    public static void ReadChunkAndComplete(nint item, PythonCall call, bool owned)
+    {
+        if (item == 0)
+        {
+            call.Kind = ResultKind.Error;
+            call.Aux = $"stream_next raised: {CApi.TakeErrorText()}";
+        }
+        else if (item == CApi.None) call.Kind = ResultKind.StreamEnd;
+        else
+        {
+            byte* data;
+            nint length;
+            if (CApi.PyBytes_AsStringAndSize(item, &data, &length) == 0)
+            {
+                call.ResponseBody = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+                new ReadOnlySpan<byte>(data, (int)length).CopyTo(call.ResponseBody);
+                call.ResponseLength = (int)length;
+            }
+            else
+            {
+                CApi.PyErr_Clear();
+                call.Kind = ResultKind.Error;
+                call.Aux = CApi.ToManagedString(item) ?? "the stream answered something that is not bytes, None or a traceback";
+            }
+        }
+        if (owned && item != 0) CApi.Py_DecRef(item);
+        call.Complete();
+    }
+
     static void AddFields(nint* args, ref int n, PythonCall call)
     {
         args[n++] = Borrow(PyConstants.MethodObjects[call.MethodIndex]);
@@ -140,15 +184,23 @@ internal static unsafe class CallMarshaller
         }
         var kind = ResultKind.Plain;
         string? aux = null;
+        nint stream = 0;
         if (size == 5)
         {
             kind = (ResultKind)CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 3));
-            aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, 4));
-            if (kind is not (ResultKind.Plain or ResultKind.Error or ResultKind.File) || aux is null)
+            if (kind is ResultKind.Stream or ResultKind.AsyncStream)
+                stream = CApi.PyTuple_GetItem(result, 4); // the iterator, kept below
+            else if (kind is not (ResultKind.Plain or ResultKind.Error or ResultKind.File)
+                || (aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, 4))) is null)
             {
                 CApi.PyErr_Clear();
                 return false;
             }
+        }
+        if (stream != 0)
+        {
+            CApi.Py_IncRef(stream);
+            call.Stream = stream;
         }
 
         call.Status = (int)status;

@@ -26,8 +26,8 @@ internal sealed unsafe class PythonApp
     readonly nint _dispatchAsyncAddress;
     // Hook stages, indexed by CallStage (Before, Handler, After); the continue answer and Exchange
     // class are compared and called by address.
-    readonly nint[] _stageSync = new nint[4];
-    readonly nint[] _stageAsync = new nint[4];
+    readonly nint[] _stageSync = new nint[5];
+    readonly nint[] _stageAsync = new nint[5];
     readonly nint _exchangeType;
     readonly nint _continue;
     readonly System.Collections.Concurrent.ConcurrentQueue<nint> _released = new();
@@ -62,6 +62,8 @@ internal sealed unsafe class PythonApp
             _stageAsync[(int)stage] = Keep(loaded.GetAttr(name + "_async"));
         }
         _exchangeType = Keep(loaded.GetAttr("exchange_type"));
+        _stageSync[(int)CallStage.StreamNext] = Keep(loaded.GetAttr("stream_next"));
+        _stageAsync[(int)CallStage.StreamNext] = Keep(loaded.GetAttr("stream_next_async"));
         _continue = Keep(loaded.GetAttr("continue_result"));
 
         var routes = new List<RouteEntry>();
@@ -70,6 +72,7 @@ internal sealed unsafe class PythonApp
             var index = route[2];
             _keepAlive.Add(index);
             routes.Add(new RouteEntry(
+                index.As<int>(),
                 route[0].As<string>(),
                 route[1].As<string>(),
                 route[3].As<bool>(),
@@ -263,6 +266,11 @@ internal sealed unsafe class PythonApp
             CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true);
             return;
         }
+        if (call.Stage == CallStage.StreamNext)
+        {
+            CallMarshaller.ReadChunkAndComplete(CallMarshaller.InvokeStream(_stageSync[(int)CallStage.StreamNext], call, 0), call, owned: true);
+            return;
+        }
         var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType);
         if (answer == _continue) CompleteContinue(call, answer, owned: true);
         else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true);
@@ -273,9 +281,12 @@ internal sealed unsafe class PythonApp
     {
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(call);
         var token = (long)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle);
-        var result = call.Stage == CallStage.Dispatch
-            ? CallMarshaller.Invoke(_dispatchAsyncAddress, call, token)
-            : CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType);
+        var result = call.Stage switch
+        {
+            CallStage.Dispatch => CallMarshaller.Invoke(_dispatchAsyncAddress, call, token),
+            CallStage.StreamNext => CallMarshaller.InvokeStream(_stageAsync[(int)CallStage.StreamNext], call, token),
+            _ => CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType),
+        };
         if (result != 0)
         {
             CApi.Py_DecRef(result);
@@ -289,7 +300,8 @@ internal sealed unsafe class PythonApp
     /// <summary>Holding the GIL: completes an async call from the result Python passed to complete().</summary>
     internal void CompleteAsync(nint borrowedResult, PythonCall call)
     {
-        if (borrowedResult == _continue) CompleteContinue(call, borrowedResult, owned: false);
+        if (call.Stage == CallStage.StreamNext) CallMarshaller.ReadChunkAndComplete(borrowedResult, call, owned: false);
+        else if (borrowedResult == _continue) CompleteContinue(call, borrowedResult, owned: false);
         else CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, StageName(call.Stage), owned: false);
     }
 
@@ -305,6 +317,7 @@ internal sealed unsafe class PythonApp
         CallStage.Before => "the before_request hooks",
         CallStage.Handler => "the handler",
         CallStage.After => "the after_request hooks",
+        CallStage.StreamNext => "the streaming response",
         _ => "dispatch",
     };
 
@@ -313,6 +326,19 @@ internal sealed unsafe class PythonApp
     /// thread, which never takes it).
     /// </summary>
     internal void ReleaseLater(nint exchange) => _released.Enqueue(exchange);
+
+    /// <summary>
+    /// Like <see cref="ReleaseLater"/>, and wakes a sync worker to do it now: dropping a streaming
+    /// answer's iterator closes its generator, whose cleanup (finally blocks) should not wait for
+    /// the next request.
+    /// </summary>
+    internal void ReleaseSoon(nint reference)
+    {
+        _released.Enqueue(reference);
+        _sync?.Poke();
+    }
+
+    internal bool HasReleases => !_released.IsEmpty;
 
     /// <summary>Holding the GIL: drops the exchanges of finished requests.</summary>
     internal void ReleaseFinished()

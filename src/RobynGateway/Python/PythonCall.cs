@@ -7,13 +7,13 @@ using RobynGateway.Routing;
 namespace RobynGateway.Python;
 
 /// <summary>What the result tuple's kind field asks C# to do (docs/bridge-protocol.md).</summary>
-internal enum ResultKind { Plain = 0, Error = 1, File = 2, Continue = 3 }
+internal enum ResultKind { Plain = 0, Error = 1, File = 2, Continue = 3, Stream = 4, AsyncStream = 5, StreamEnd = 6 }
 
 /// <summary>
 /// Which trip into Python a call makes: a plain <see cref="Dispatch"/> for a request no hook applies
 /// to, else one of the three stages of a hooked request (docs/bridge-protocol.md).
 /// </summary>
-internal enum CallStage { Dispatch, Before, Handler, After }
+internal enum CallStage { Dispatch, Before, Handler, After, StreamNext }
 
 /// <summary>
 /// One request's trip into Python and back, pooled so the hot path allocates nothing for it.
@@ -51,6 +51,7 @@ internal sealed class PythonCall : IValueTaskSource
     public bool StageOnLoop;
     public ulong BeforeMask, AfterMask;
     public nint Exchange;
+    public nint Stream; // a streaming answer's iterator (strong reference), pulled one item per StreamNext stage
 
     // Result side.
     public int Status;
@@ -79,8 +80,10 @@ internal sealed class PythonCall : IValueTaskSource
 
     void Reset()
     {
-        if (Exchange != 0) App.ReleaseLater(Exchange); // no GIL here: a Python thread drops it
-        Exchange = 0;
+        // No GIL here: a Python thread drops them. Dropping a stream's iterator closes its generator.
+        if (Exchange != 0) App.ReleaseLater(Exchange);
+        if (Stream != 0) App.ReleaseSoon(Stream);
+        Exchange = Stream = 0;
         BeforeMask = AfterMask = 0;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         Body = [];

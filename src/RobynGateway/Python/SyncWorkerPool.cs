@@ -34,6 +34,12 @@ internal sealed class SyncWorkerPool : IDisposable
         if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
     }
 
+    /// <summary>Wakes a sleeping worker so it drops the references released since (see PythonApp.ReleaseSoon).</summary>
+    public void Poke()
+    {
+        if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
+    }
+
     unsafe void Run()
     {
         var state = CApi.PyThreadState_New(CApi.PyInterpreterState_Main());
@@ -42,6 +48,13 @@ internal sealed class SyncWorkerPool : IDisposable
         {
             if (!_queue.TryDequeue(out var call))
             {
+                if (_app.HasReleases)
+                {
+                    CApi.PyEval_RestoreThread(state);
+                    _app.ReleaseFinished();
+                    CApi.PyEval_SaveThread();
+                    continue;
+                }
                 Interlocked.Increment(ref _sleepers);
                 if (_queue.IsEmpty && !_stopping) _wake.Wait();
                 Interlocked.Decrement(ref _sleepers);

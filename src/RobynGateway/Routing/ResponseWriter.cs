@@ -13,37 +13,79 @@ internal static class ResponseWriter
     {
         if (call.Kind == ResultKind.Error)
             log.LogError("{Method} {Path} failed in Python:\n{Traceback}", context.Request.Method, context.Request.Path.Value, call.Aux);
+        if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) return StreamAsync(context, call, globals, log);
         return WriteAsync(context, call.Status, call.Headers, call.ResponseBody.AsMemory(0, call.ResponseLength),
             call.Kind, call.Aux, globals);
+    }
+
+    /// <summary>
+    /// A streaming answer (contract §19): the status and headers go out at once, then each item the
+    /// generator yields is pulled in its own trip into Python and flushed as it comes. A client
+    /// that goes away stops the pulling; the call's end then drops the generator, which closes it.
+    /// A generator that raises mid-stream can't change the status any more: the connection is
+    /// aborted, so the client sees a broken stream rather than a clean end, and the traceback is logged.
+    /// </summary>
+    static async Task StreamAsync(HttpContext context, PythonCall call, GlobalHeaders? globals, ILogger log)
+    {
+        var onLoop = call.Kind == ResultKind.AsyncStream;
+        WriteHead(context.Response, call.Status, call.Headers);
+        globals?.ApplyTo(context);
+        var aborted = context.RequestAborted;
+        try
+        {
+            await context.Response.StartAsync(aborted);
+            if (HttpMethods.IsHead(context.Request.Method)) return;
+            while (!aborted.IsCancellationRequested)
+            {
+                await call.App.RunStage(call, CallStage.StreamNext, onLoop);
+                if (call.Kind == ResultKind.StreamEnd) return;
+                if (call.Kind == ResultKind.Error)
+                {
+                    log.LogError("{Method} {Path}: the streaming response failed in Python:\n{Traceback}",
+                        context.Request.Method, context.Request.Path.Value, call.Aux);
+                    context.Abort();
+                    return;
+                }
+                if (call.ResponseLength == 0) continue;
+                await context.Response.Body.WriteAsync(call.ResponseBody.AsMemory(0, call.ResponseLength), aborted);
+                await context.Response.Body.FlushAsync(aborted);
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away: nothing left to send to.
+        }
     }
 
     /// <summary>A const route's answer, made once at start: no Python at all.</summary>
     public static Task SendAsync(HttpContext context, ConstAnswer cached, GlobalHeaders globals) =>
         WriteAsync(context, cached.Status, cached.Headers, cached.Body, cached.Kind, cached.Aux, globals);
 
+    static void WriteHead(HttpResponse response, int status, KeyValuePair<string, string>[]? headers)
+    {
+        response.StatusCode = status;
+        if (headers is null) return;
+        foreach (var (name, value) in headers)
+        {
+            switch (name)
+            {
+                case "content-type":
+                    response.ContentType = value;
+                    break;
+                case "content-length" or "transfer-encoding" or "connection":
+                    break; // framing is Kestrel's job
+                default:
+                    response.Headers.Append(name, value);
+                    break;
+            }
+        }
+    }
+
     static async Task WriteAsync(HttpContext context, int status, KeyValuePair<string, string>[]? headers,
         ReadOnlyMemory<byte> body, ResultKind kind, string? aux, GlobalHeaders? globals)
     {
         var response = context.Response;
-        response.StatusCode = status;
-        if (headers is not null)
-        {
-            foreach (var (name, value) in headers)
-            {
-                switch (name)
-                {
-                    case "content-type":
-                        response.ContentType = value;
-                        break;
-                    case "content-length" or "transfer-encoding" or "connection":
-                        break; // framing is Kestrel's job
-                    default:
-                        response.Headers.Append(name, value);
-                        break;
-                }
-            }
-        }
-
+        WriteHead(response, status, headers);
         globals?.ApplyTo(context);
 
         if (kind == ResultKind.File)

@@ -5,8 +5,11 @@ namespace RobynGateway.Routing;
 /// needs is decided here (which thread runs it, which path parameters to pass, its index object).
 /// Also the endpoint metadata that marks an endpoint as ours.
 /// </summary>
-internal sealed class RouteEntry(string method, string pattern, bool isAsync, string[] paramNames, nint indexObject)
+internal sealed class RouteEntry(int index, string method, string pattern, bool isAsync, string[] paramNames, nint indexObject)
 {
+    /// <summary>The route's position in the app's route table (what Python calls it by).</summary>
+    public int Index { get; } = index;
+
     public string Method { get; } = method;
 
     /// <summary>Robyn syntax, normalised: <c>/users/:id</c>, <c>/files/*rest</c>.</summary>

@@ -5,6 +5,7 @@ Importing it has no side effects; `app.start()` hands the app to the gateway."""
 from robyn import status_codes
 from robyn.app import Robyn
 from robyn.argument_parser import Config
+from robyn.authentication import AuthenticationHandler
 from robyn.cors import ALLOW_CORS
 from robyn.dependency_injection import DependencyMap
 from robyn.enums import HttpMethod, MiddlewareType
@@ -15,12 +16,14 @@ from robyn.jsonify import jsonify
 from robyn.request import Request
 from robyn.response import Response
 from robyn.responses import html, serve_file, serve_html
+from robyn.streaming import SSEMessage, SSEResponse, StreamingResponse
 from robyn.sub_router import SubRouter
 from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
 from robyn.version import __version__, get_version
 
 __all__ = [
     "ALLOW_CORS",
+    "AuthenticationHandler",
     "Config",
     "DependencyMap",
     "Directory",
@@ -36,6 +39,9 @@ __all__ = [
     "RequestURL",
     "Response",
     "Robyn",
+    "SSEMessage",
+    "SSEResponse",
+    "StreamingResponse",
     "SubRouter",
     "get_version",
     "html",

@@ -20,12 +20,15 @@ from robyn._logging import LogFunction, install
 from robyn._loop import LoopThread
 from robyn.argument_parser import Config
 from robyn.dispatch import internal_error
+from robyn.authentication import AuthenticationNotConfiguredError, identify
 from robyn.events import Events
+from robyn.function_info import is_coroutine_function
 from robyn.hooks import (CONTINUE, Exchange, Hook, HookChains, run_after, run_after_async, run_before,
                          run_before_async)
 from robyn.launcher import GATEWAY_ENV, HandOver, start_args
 from robyn.request import Request, request_from_bridge
-from robyn.results import CONST_HEADERS, KIND_ERROR, Result
+from robyn.results import CONST_HEADERS, KIND_ASYNC_STREAM, KIND_ERROR, KIND_STREAM, Result
+from robyn.streaming import chunk_bytes
 
 __all__ = ["HandOver", "LoadedApp", "load"]
 
@@ -69,18 +72,43 @@ def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -
 def not_served(app: Any) -> List[Tuple[str, bool]]:
     """What the app registered that this gateway does not run yet, as (description, unsafe).
 
-    Unsafe means serving without it would skip a check the app relies on (an auth_required
-    route): the gateway refuses to start rather than serve unguarded."""
-    found: List[Tuple[str, bool]] = []
-    guarded = [r for r in app.routes if r.auth_required]
-    if guarded:
-        found.append((f"auth_required on {len(guarded)} route(s)", True))
-    return found
+    Unsafe means serving without it would skip a check the app relies on: the gateway refuses
+    to start rather than serve unguarded. Nothing is left today; the list stays the way to say
+    so for features still to come."""
+    return []
 
 
-def _hooks(middlewares: List[Any]) -> HookChains:
+def _hooks(middlewares: List[Any], bound: List[Hook] = ()) -> HookChains:
     return HookChains([Hook(m.function.handler, m.function.is_async, m.function.number_of_params, m.endpoint)
-                       for m in middlewares])
+                       for m in middlewares] + list(bound))
+
+
+def _auth_hooks(app: Any) -> List[Hook]:
+    """One before hook per auth_required route, bound to it (contract §16)."""
+    hooks = []
+    for index, route in enumerate(app.routes):
+        if not route.auth_required:
+            continue
+        handler = getattr(route.router, "authentication_handler", None) or app.authentication_handler
+        hooks.append(_auth_hook(handler, index, route))
+    return hooks
+
+
+def _auth_hook(handler: Any, index: int, route: Any) -> Hook:
+    if handler is None:
+        def not_configured(request):
+            raise AuthenticationNotConfiguredError()
+        return Hook(not_configured, False, 1, None, index)
+    if is_coroutine_function(handler.authenticate):
+        async def authenticate_async(request):
+            return identify(handler, request, await handler.authenticate(request))
+        check = authenticate_async
+    else:
+        def authenticate(request):
+            return identify(handler, request, handler.authenticate(request))
+        check = authenticate
+    check.__qualname__ = f"authentication of {route.method} {route.path}"
+    return Hook(check, is_coroutine_function(handler.authenticate), 1, None, index)
 
 
 def _directories(app: Any) -> List[Tuple[str, str, Optional[str], bool]]:
@@ -95,6 +123,15 @@ def _directories(app: Any) -> List[Tuple[str, str, Optional[str], bool]]:
                 path = os.path.abspath(beside_app)
         mounts.append((d.route, path, d.index_file, bool(d.show_files_listing)))
     return mounts
+
+
+async def _anext_chunk(iterator: Any) -> Any:
+    try:
+        return chunk_bytes(await iterator.__anext__())
+    except StopAsyncIteration:
+        return None
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        return "".join(traceback.format_exception(exc))
 
 
 class ConstEndpoint:
@@ -141,10 +178,10 @@ class LoadedApp:
         self.excluded_paths = tuple(app.excluded_response_headers_paths or ())
 
         # Hooks: C# numbers them in this order and passes masks over it.
-        self._before = _hooks(app.before_request_middlewares)
+        self._before = _hooks(app.before_request_middlewares, _auth_hooks(app))
         self._after = _hooks(app.after_request_middlewares)
         self.hooks = tuple(
-            (kind, h.pattern, h.is_async) for kind, chain in (("before", self._before), ("after", self._after))
+            (kind, h.pattern, h.is_async, h.route) for kind, chain in (("before", self._before), ("after", self._after))
             for h in chain.hooks
         )
         self.exchange_type = Exchange
@@ -251,6 +288,27 @@ class LoadedApp:
         # one reused context spares the copy add_done_callback would make for each task.
         task.add_done_callback(functools.partial(self._task_done, token), context=self._callback_context)
 
+    # ---- Streaming responses: one item per trip (docs/bridge-protocol.md) ---------------------
+
+    @staticmethod
+    def stream_next(iterator: Any) -> Any:
+        """The next item as bytes; None at the end; a str (the traceback) if the generator raised."""
+        try:
+            return chunk_bytes(next(iterator))
+        except StopIteration:
+            return None
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            return "".join(traceback.format_exception(exc))
+
+    def stream_next_async(self, token: int, iterator: Any) -> None:
+        """On the loop thread: the same for an async iterator; complete(token, item) follows."""
+        try:
+            task = self._loop.loop.create_task(_anext_chunk(iterator))
+        except Exception as exc:
+            self._finish(token, "".join(traceback.format_exception(exc)))
+            return
+        self._on_done(task, token)
+
     def _task_done(self, token: int, task: Any) -> None:
         try:
             result = task.result()  # run_async never raises; only cancellation lands here
@@ -293,6 +351,8 @@ class LoadedApp:
                 result = endpoint.run_request_sync(request)
             if len(result) == 5 and result[3] == KIND_ERROR:
                 raise RuntimeError(f"The const route GET {route.path} failed when run at start:\n{result[4]}")
+            if len(result) == 5 and result[3] in (KIND_STREAM, KIND_ASYNC_STREAM):
+                raise RuntimeError(f"The const route GET {route.path} returned a streaming response, which can't be cached")
             self._endpoints[index] = ConstEndpoint(result)
             answers.append((index, result))
         return answers

@@ -47,15 +47,21 @@ class Exchange:
 class Hook:
     """One registered hook, introspected once."""
 
-    __slots__ = ("function", "is_async", "arity", "pattern", "name", "_params")
+    __slots__ = ("function", "is_async", "arity", "pattern", "route", "name", "_params")
 
-    def __init__(self, function: Any, is_async: bool, arity: int, pattern: Optional[str]) -> None:
+    def __init__(self, function: Any, is_async: bool, arity: int, pattern: Optional[str], route: int = -1) -> None:
         self.function = function
         self.is_async = is_async
         self.arity = arity
-        self.pattern = pattern  # None: every path
+        self.pattern = pattern  # None: every path (unless bound to a route)
+        self.route = route  # >= 0: this route (method and path) only, e.g. its auth check
         self.name = getattr(function, "__qualname__", repr(function))
         self._params = _param_slots(pattern)
+
+    @property
+    def order(self) -> int:
+        """Global hooks first, then route-bound ones (authentication), then scoped ones."""
+        return 0 if self.pattern is None and self.route < 0 else 1 if self.route >= 0 else 2
 
     def before(self, request: Request) -> Any:
         self._fill_params(request)
@@ -87,11 +93,12 @@ def _param_slots(pattern: Optional[str]) -> Tuple[Tuple[str, int, bool], ...]:
 
 
 class HookChains:
-    """The app's hooks in the order the gateway numbers them: global ones first, then scoped
-    ones, each in registration order (contract §10). Chains are cached per mask."""
+    """The app's hooks in the order the gateway numbers them: global ones first, then the
+    route-bound authentication checks, then scoped ones, each in registration order (contract
+    §10). Chains are cached per mask."""
 
     def __init__(self, hooks: List[Hook]) -> None:
-        self.hooks = sorted(hooks, key=lambda h: h.pattern is not None)  # stable
+        self.hooks = sorted(hooks, key=lambda h: h.order)  # stable
         if len(self.hooks) > 64:
             raise ValueError(f"{len(self.hooks)} hooks of one kind; the gateway supports at most 64")
         self._chains: Dict[int, Tuple[Hook, ...]] = {}

@@ -11,9 +11,12 @@ from robyn.headers import Headers
 from robyn.jsonify import dumps
 from robyn.response import Response
 from robyn.responses import FileResponse
+from robyn.streaming import StreamingResponse
 
 KIND_ERROR = 1
 KIND_FILE = 2
+KIND_STREAM = 4  # aux: an iterator the gateway pulls with stream_next
+KIND_ASYNC_STREAM = 5  # aux: an async iterator, pulled on the loop with stream_next_async
 
 TEXT_PLAIN = ("content-type", "text/plain")
 APPLICATION_JSON = ("content-type", "application/json")
@@ -66,6 +69,9 @@ def _from_tuple(value: tuple) -> Result:
 def _from_other(value: Any, status: int) -> Result:
     if isinstance(value, FileResponse):
         return value.status_code, value.headers._flat(), b"", KIND_FILE, value.file_path
+    if isinstance(value, StreamingResponse):
+        kind = KIND_ASYNC_STREAM if value.is_async else KIND_STREAM
+        return value.status_code, value.headers._flat(), b"", kind, value.iterator()
     if isinstance(value, str):
         return status, TEXT_PLAIN, value.encode()
     if isinstance(value, (dict, list)):

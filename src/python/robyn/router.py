@@ -41,6 +41,7 @@ class BaseRouter:
         self.exception_handler: Optional[Callable[[Exception], Any]] = None
         self.event_handlers: Dict[Events, FunctionInfo] = {}
         self.included_routers: List["BaseRouter"] = []
+        self.authentication_handler: Any = None
         self._shapes: Dict[tuple, str] = {}  # (method, shape) -> registered path
 
     # Routes ---------------------------------------------------------------
@@ -70,6 +71,7 @@ class BaseRouter:
             dependencies=self.dependencies.get_dependency_map(self),
             is_const=is_const,
             auth_required=auth_required,
+            router=self,
             openapi_name=openapi_name,
             openapi_tags=tuple(openapi_tags if openapi_tags is not None else [method.lower()]),
             response_model=response_model,
@@ -135,6 +137,8 @@ class BaseRouter:
             ours = self.dependencies.get_global_dependencies()
             for key, value in router.dependencies.get_global_dependencies().items():
                 ours.setdefault(key, value)
+        if router.authentication_handler is None and self.authentication_handler is not None:
+            router.configure_authentication(self.authentication_handler)
         self.included_routers.append(router)
 
     # Middlewares, exception and lifecycle handlers ---------------------------
@@ -166,6 +170,14 @@ class BaseRouter:
 
     def shutdown_handler(self, handler: Handler) -> None:
         self.event_handlers[Events.SHUTDOWN] = FunctionInfo.of(handler)
+
+    def configure_authentication(self, handler: Any) -> None:
+        """The handler that auth_required routes of this router (and of sub-routers it includes
+        that have none of their own) authenticate with (contract §16)."""
+        self.authentication_handler = handler
+        for router in self.included_routers:
+            if router.authentication_handler is None:
+                router.configure_authentication(handler)
 
     def inject(self, **dependencies: Any) -> None:
         self.dependencies.add_router_dependency(self, **dependencies)

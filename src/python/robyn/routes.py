@@ -53,6 +53,7 @@ class Route:
     responses: Any = None
     deprecated: bool = False
     include_in_schema: bool = True
+    router: Any = None  # the router that registered it: its authentication handler applies (§16)
     # Captured at registration (contract §11, §17); kept to recompile under a prefix.
     on_error: Optional[ExceptionHandler] = None
     dependencies: Dict[str, Dict[str, Any]] = field(default_factory=dict)

@@ -28,3 +28,6 @@ public sealed class HooksAppFactory() : GatewayFactory("hooks_app.py");
 public sealed class GlobalHooksAppFactory() : GatewayFactory("global_hooks_app.py");
 public sealed class GlobalHeadersAppFactory() : GatewayFactory("global_headers_app.py");
 public sealed class ConstAppFactory() : GatewayFactory("const_app.py");
+public sealed class AuthAppFactory() : GatewayFactory("auth_app.py");
+public sealed class AuthUnconfiguredAppFactory() : GatewayFactory("auth_unconfigured_app.py");
+public sealed class StreamingAppFactory() : GatewayFactory("streaming_app.py");

@@ -20,12 +20,15 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
-    public async Task App_with_auth_required_routes_is_refused_rather_than_served_unguarded()
+    public async Task Robyns_authentication_example_runs_unchanged_and_guards_its_route()
     {
-        await using var gateway = GatewayProcess.Start("auth_required_app.py");
-        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
-        Assert.Contains("auth_required on 1 route(s)", gateway.Output);
-        Assert.Contains("refuses to start", gateway.Output);
+        await using var gateway = await GatewayProcess.Start("auth_required_app.py").WaitReadyAsync();
+        using var refused = await gateway.Client.GetAsync("/auth");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/auth") { Headers = { { "Authorization", "Bearer valid" } } };
+        using var allowed = await gateway.Client.SendAsync(request);
+        Assert.Equal("{\"claims\":{\"key\":\"value\"}}", await allowed.Content.ReadAsStringAsync());
     }
 
     [Fact]
