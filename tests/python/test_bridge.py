@@ -61,8 +61,8 @@ def load(tmp_path, gateway):
         app.stop_loop()
 
 
-def fields(method="GET", path="/", query="", headers="", body=b"", params=()):
-    return (method, path, query, headers, body, params, "127.0.0.1", "localhost:8080", "http")
+def fields(method="GET", path="/", query="", headers="", body=b"", params=(), parts=None):
+    return (method, path, query, headers, body, params, "127.0.0.1", "localhost:8080", "http", parts)
 
 
 def dispatch_async(app, token, index, *raw):

@@ -102,27 +102,17 @@ def test_public_constructor():
     assert r.path_params == {"id": "1"}
 
 
-MULTIPART = (
-    b"--XyZ\r\n"
-    b'Content-Disposition: form-data; name="title"\r\n\r\n'
-    b"hello\r\n"
-    b"--XyZ\r\n"
-    b'Content-Disposition: form-data; name="upload"; filename="a.bin"\r\n'
-    b"Content-Type: application/octet-stream\r\n\r\n"
-    b"\x00\x01\r\n"
-    b"--XyZ--\r\n"
-)
-
-
-def test_multipart_fields_files_and_body():
-    r = bridge_request(method="POST", headers="content-type:multipart/form-data; boundary=XyZ", body=MULTIPART)
+def test_parsed_multipart_parts_become_form_data_and_files():
+    # The gateway parses multipart bodies in C#: the body is the parts' payloads joined, and the
+    # parts arrive as (name, value, ...) text fields and (filename, bytes, ...) files.
+    r = request_from_bridge("POST", "/up", "", "content-type:multipart/form-data; boundary=XyZ", b"hello\x00\x01",
+                            (), (), "", "", "http", (("title", "hello"), ("a.bin", b"\x00\x01")))
     assert r.form_data == {"title": "hello"}
     assert r.files == {"a.bin": b"\x00\x01"}
-    assert r.body == "hello\x00\x01"  # concatenated part payloads, valid UTF-8 -> str
+    assert r.body == "hello\x00\x01"
 
 
-def test_body_set_before_multipart_parse_is_kept():
-    r = bridge_request(headers="content-type:multipart/form-data; boundary=XyZ", body=MULTIPART)
-    r.body = "mine"
-    assert r.files == {"a.bin": b"\x00\x01"}
-    assert r.body == "mine"
+def test_without_parts_form_data_and_files_are_empty_and_the_body_stays_raw():
+    r = bridge_request(method="POST", headers="content-type:application/x-www-form-urlencoded", body=b"hello=world")
+    assert r.form_data == {} and r.files == {}
+    assert r.body == "hello=world"

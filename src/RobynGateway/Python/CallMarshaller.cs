@@ -1,4 +1,5 @@
 using System.Buffers;
+using RobynGateway.Routing;
 
 namespace RobynGateway.Python;
 
@@ -11,7 +12,7 @@ internal static unsafe class CallMarshaller
 {
     // Lets the callee borrow args[-1] (CPython's PY_VECTORCALL_ARGUMENTS_OFFSET) and skip a copy.
     static readonly nuint ArgumentsOffset = (nuint)1 << (8 * sizeof(nuint) - 1);
-    const int MaxArgs = 11;
+    const int MaxArgs = 12;
 
     /// <summary>
     /// Calls <paramref name="dispatcher"/> with the request fields, prefixed by <paramref name="token"/>
@@ -103,6 +104,44 @@ internal static unsafe class CallMarshaller
         args[n++] = Text(call, PythonCall.ClientIpField);
         args[n++] = Text(call, PythonCall.HostField);
         args[n++] = Borrow(call.Https ? PyConstants.Https : PyConstants.Http);
+        args[n++] = call.Form is null ? Borrow(CApi.None) : Parts(call.Form);
+    }
+
+    /// <summary>A parsed multipart form as <c>((name, value, ...), (filename, bytes, ...))</c>.</summary>
+    static nint Parts(MultipartForm form)
+    {
+        var fields = CApi.PyTuple_New(2 * form.Fields.Count);
+        var files = CApi.PyTuple_New(2 * form.Files.Count);
+        var parts = CApi.PyTuple_New(2);
+        if (fields == 0 || files == 0 || parts == 0) return Fail(fields, files, parts);
+        CApi.PyTuple_SetItem(parts, 0, fields); // steals
+        CApi.PyTuple_SetItem(parts, 1, files);
+        var i = 0;
+        foreach (var (name, value) in form.Fields)
+        {
+            if (!Put(fields, i++, Text(name)) || !Put(fields, i++, Text(value))) return Fail(parts);
+        }
+        i = 0;
+        foreach (var (fileName, content) in form.Files)
+        {
+            if (!Put(files, i++, Text(fileName)) || !Put(files, i++, Bytes(content, content.Length))) return Fail(parts);
+        }
+        return parts;
+    }
+
+    static bool Put(nint tuple, int index, nint item) => item != 0 && CApi.PyTuple_SetItem(tuple, index, item) == 0;
+
+    static nint Fail(params nint[] objects)
+    {
+        foreach (var o in objects)
+            if (o != 0) CApi.Py_DecRef(o);
+        return 0;
+    }
+
+    static nint Text(string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);
     }
 
     static nint CallAndRelease(nint function, nint* args, int n)

@@ -44,6 +44,7 @@ internal sealed class PythonCall : IValueTaskSource
     public bool Https;
     public byte[] Body = [];
     public int BodyLength;
+    public MultipartForm? Form; // a multipart body's parts (the body then holds their joined payloads)
 
     // Hook stages: the masks of the hooks that apply, the stage under way, and the request's
     // Exchange (a strong reference to a Python object, made by the first stage).
@@ -88,6 +89,7 @@ internal sealed class PythonCall : IValueTaskSource
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         Body = [];
         BodyLength = 0;
+        Form = null;
         _textLength = 0;
         Route = null!;
         App = null!;

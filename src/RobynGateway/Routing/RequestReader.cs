@@ -27,6 +27,9 @@ internal static class RequestReader
             await Reject(context, maxPayload, globals);
             return false;
         }
+        if (call.BodyLength > 0 && MultipartForm.BoundaryOf(request.ContentType) is { } boundary
+            && !await ReadFormAsync(context, call, boundary, globals))
+            return false;
 
         call.MethodIndex = PyConstants.MethodIndex(request.Method);
         call.Https = request.IsHttps;
@@ -91,6 +94,25 @@ internal static class RequestReader
             call.BodyLength = length;
         }
         return true;
+    }
+
+    /// <summary>Parses a multipart body into the call's form; false when it was malformed (answered 400).</summary>
+    static async ValueTask<bool> ReadFormAsync(HttpContext context, PythonCall call, string boundary, GlobalHeaders globals)
+    {
+        try
+        {
+            var (form, payloads) = await MultipartForm.ReadAsync(boundary, call.Body, call.BodyLength);
+            call.Form = form;
+            payloads.CopyTo(call.Body, 0); // the joined payloads are never longer than the body
+            call.BodyLength = payloads.Length;
+            return true;
+        }
+        catch (InvalidDataException ex)
+        {
+            globals.ApplyTo(context);
+            await Fallback.WriteTextAsync(context, StatusCodes.Status400BadRequest, $"Malformed multipart/form-data body: {ex.Message}");
+            return false;
+        }
     }
 
     static Task Reject(HttpContext context, long maxPayload, GlobalHeaders globals)

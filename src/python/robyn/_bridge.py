@@ -190,21 +190,21 @@ class LoadedApp:
         globals_ = None if app.response_headers.is_empty() else app.response_headers
         self._globals_for = lambda path: None if path in excluded else globals_
 
-    def dispatch_sync(self, index, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
+    def dispatch_sync(self, index, method, path, query, headers, body, params, client_ip, host, scheme, parts=None) -> Result:
         try:
             endpoint = self._endpoints[index]
         except Exception as exc:  # a bad index from the gateway still gets an answer
             return internal_error("".join(traceback.format_exception(exc)))
-        return endpoint.run_sync(method, path, query, headers, body, params, client_ip, host, scheme)
+        return endpoint.run_sync(method, path, query, headers, body, params, client_ip, host, scheme, parts)
 
-    def dispatch_async(self, token, index, method, path, query, headers, body, params, client_ip, host, scheme) -> None:
+    def dispatch_async(self, token, index, method, path, query, headers, body, params, client_ip, host, scheme, parts=None) -> None:
         """On the loop thread: start the handler as a task; `complete` fires when it ends."""
         try:
             # A task runs in a copy of the current context: a fresh one per request.
             # (Loop and endpoint are looked up before the coroutine exists, so a
             # failure here leaves no coroutine un-awaited.)
             task = self._loop.loop.create_task(self._endpoints[index].run_async(
-                method, path, query, headers, body, params, client_ip, host, scheme
+                method, path, query, headers, body, params, client_ip, host, scheme, parts
             ))
         except Exception as exc:
             self._finish(token, internal_error("".join(traceback.format_exception(exc))))
@@ -254,9 +254,10 @@ class LoadedApp:
     def _open(self, exchange: Exchange, index: int, fields: tuple) -> None:
         """Builds the request from the first stage's fields."""
         if fields:
-            method, path, query, headers, body, params, client_ip, host, scheme = fields
+            method, path, query, headers, body, params, client_ip, host, scheme, *parts = fields
             names = self._endpoints[index].param_names if index >= 0 else ()
-            exchange.request = request_from_bridge(method, path, query, headers, body, names, params, client_ip, host, scheme)
+            exchange.request = request_from_bridge(
+                method, path, query, headers, body, names, params, client_ip, host, scheme, parts[0] if parts else None)
             exchange.params = params
 
     def _for_handler(self, exchange: Exchange, endpoint: Any, index: int, fields: tuple) -> Optional[Request]:

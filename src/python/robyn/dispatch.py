@@ -38,9 +38,9 @@ class Endpoint:
         self.status = status
         self.on_error = on_error
 
-    def run_sync(self, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
+    def run_sync(self, method, path, query, headers, body, params, client_ip, host, scheme, parts=None) -> Result:
         request = None if self.invoke is None else request_from_bridge(
-            method, path, query, headers, body, self.param_names, params, client_ip, host, scheme
+            method, path, query, headers, body, self.param_names, params, client_ip, host, scheme, parts
         )
         return self.run_request_sync(request)
 
@@ -80,9 +80,9 @@ class AsyncEndpoint(Endpoint):
     def run_sync(self, *fields: Any) -> Result:
         return self.run_request_sync(None)
 
-    async def run_async(self, method, path, query, headers, body, params, client_ip, host, scheme) -> Result:
+    async def run_async(self, method, path, query, headers, body, params, client_ip, host, scheme, parts=None) -> Result:
         request = None if self.invoke is None else request_from_bridge(
-            method, path, query, headers, body, self.param_names, params, client_ip, host, scheme
+            method, path, query, headers, body, self.param_names, params, client_ip, host, scheme, parts
         )
         return await self.run_request_async(request)
 

@@ -8,7 +8,6 @@ import json
 from typing import Any, Dict, Optional, Tuple, Union
 
 from robyn.headers import Headers
-from robyn.multipart import boundary_of, parse_multipart
 from robyn.query_params import QueryParams
 from robyn.url import Identity, Url
 
@@ -129,15 +128,14 @@ class Request:
             raise ValueError(f"Invalid JSON: {exc}") from None
 
     def _decode_body(self) -> None:
-        raw, form, files = self._raw_body, {}, {}
-        # A substring test on the raw block keeps non-multipart bodies from parsing headers.
-        if raw and "multipart/form-data" in self._raw_headers:
-            boundary = boundary_of(self.headers.get("content-type", ""))
-            if boundary:
-                form, files, raw = parse_multipart(raw, boundary)
-        self._form_data, self._files = form, files
+        # Multipart bodies arrive parsed (by the gateway's C# reader): form and files are set
+        # already and the raw body is the concatenation of the part payloads, as in Robyn.
+        if self._form_data is None:
+            self._form_data = {}
+        if self._files is None:
+            self._files = {}
         if self._body is None:
-            self._body = _text_or_bytes(raw)
+            self._body = _text_or_bytes(self._raw_body)
 
     def __repr__(self) -> str:
         return f"Request(method={self._method!r}, url={self.url!r})"
@@ -156,14 +154,20 @@ _new = object.__new__
 def request_from_bridge(
     method: str, path: str, query: str, headers: str, body: bytes,
     param_names: Tuple[str, ...], params: Tuple[str, ...],
-    client_ip: str, host: str, scheme: str,
+    client_ip: str, host: str, scheme: str, parts: Optional[Tuple[Tuple[str, ...], Tuple[Any, ...]]] = None,
 ) -> Request:
-    """Build a Request from the bridge's raw fields without parsing anything."""
+    """Build a Request from the bridge's raw fields without parsing anything. `parts` is the
+    multipart form the gateway parsed: (name, value, ...) text fields and (filename, bytes, ...)
+    files."""
     request = _new(Request)
     request._method, request._path, request._host, request._scheme = method, path, host, scheme
     request._raw_query, request._raw_headers, request._raw_body = query, headers, body
     request._param_names, request._param_values, request._ip_addr = param_names, params, client_ip
     request._url = request._query_params = request._headers = request._path_params = None
     request._body = request._form_data = request._files = None
+    if parts is not None:
+        form, files = parts
+        request._form_data = {form[i]: form[i + 1] for i in range(0, len(form), 2)}
+        request._files = {files[i]: files[i + 1] for i in range(0, len(files), 2)}
     request.identity = request.session = None
     return request
