@@ -264,3 +264,20 @@ def test_pydantic_model_body(app):
 
     payload = json.loads(body)
     assert payload["error"] == "Validation Error" and payload["detail"][0]["loc"] == ["age"]
+
+
+def test_a_pydantic_1_style_model_is_refused_at_registration_with_a_clear_message():
+    from robyn import Robyn
+
+    class LegacyModel:  # the shape of a pydantic 1 BaseModel subclass
+        __fields__ = {"name": None}
+
+        @classmethod
+        def parse_raw(cls, raw):
+            return cls()
+
+    app = Robyn(__file__)
+    with pytest.raises(TypeError, match="pydantic 1 model; model parameters need pydantic 2"):
+        @app.post("/items")
+        def create(item: LegacyModel):
+            return "never"

@@ -145,6 +145,13 @@ def _by_annotation(annotation: Any) -> Optional[Resolver]:
         return _json_body
     if callable(getattr(annotation, "model_validate_json", None)):  # a pydantic model
         return _model_body(annotation)
+    if hasattr(annotation, "__fields__") and callable(getattr(annotation, "parse_raw", None)):
+        # Debian 12's python3-pydantic is 1.10: say so at registration, not with a 500 later.
+        raise TypeError(
+            f"{annotation.__name__} is a pydantic 1 model; model parameters need pydantic 2 "
+            "(model_validate_json). Run the app with a Python that has pydantic 2, e.g. "
+            "--python pointing at a virtualenv with `pip install 'pydantic>=2'`."
+        )
     return None
 
 

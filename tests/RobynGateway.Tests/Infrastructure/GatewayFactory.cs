@@ -32,3 +32,4 @@ public sealed class AuthAppFactory() : GatewayFactory("auth_app.py");
 public sealed class AuthUnconfiguredAppFactory() : GatewayFactory("auth_unconfigured_app.py");
 public sealed class StreamingAppFactory() : GatewayFactory("streaming_app.py");
 public sealed class FormsAppFactory() : GatewayFactory("forms_app.py");
+public sealed class PydanticAppFactory() : GatewayFactory("pydantic_app.py");
