@@ -31,3 +31,4 @@ public sealed class ConstAppFactory() : GatewayFactory("const_app.py");
 public sealed class AuthAppFactory() : GatewayFactory("auth_app.py");
 public sealed class AuthUnconfiguredAppFactory() : GatewayFactory("auth_unconfigured_app.py");
 public sealed class StreamingAppFactory() : GatewayFactory("streaming_app.py");
+public sealed class SessionsAppFactory() : GatewayFactory("sessions_app.py");
