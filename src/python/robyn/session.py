@@ -3,8 +3,8 @@ carry a dict-like `request.session`, kept in the client's cookie between request
 
 The cookie holds the data itself: base64url of the JSON `{"d": data, "exp": unix_time}`, a `.`,
 then base64url of its HMAC-SHA256. It is signed, not encrypted: the client can read the data but
-cannot change it. The format (and the way the key is derived from the secret) is Robyn's, so a
-cookie one of them signed is valid on the other with the same secret.
+cannot change it. The format, and the way the key is derived from the secret, follow Robyn's
+source, so that cookies carry over between the two with the same secret.
 
 How it runs: configure_sessions registers a global before hook (loads the session onto the
 request) and a global after hook (writes the cookie back only when the session changed). Both
