@@ -5,6 +5,8 @@ set -euo pipefail
 
 missing=()
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+# robyn.templating renders with Jinja2 (its tests, and a gateway run on /usr/bin/python3).
+/usr/bin/python3 -c 'import jinja2' 2>/dev/null || missing+=(python3-jinja2)
 # Some tests embed Debian's /usr/bin/python3, which needs its shared libpython.
 /usr/bin/python3 -c 'import os, sys, sysconfig; v = sysconfig.get_config_var
 sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev/null \

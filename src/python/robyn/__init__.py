@@ -16,6 +16,7 @@ from robyn.jsonify import jsonify
 from robyn.request import Request
 from robyn.response import Response
 from robyn.responses import html, serve_file, serve_html
+from robyn.session import Session, SessionManager
 from robyn.streaming import SSEMessage, SSEResponse, StreamingResponse
 from robyn.sub_router import SubRouter
 from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
@@ -41,6 +42,8 @@ __all__ = [
     "Robyn",
     "SSEMessage",
     "SSEResponse",
+    "Session",
+    "SessionManager",
     "StreamingResponse",
     "SubRouter",
     "get_version",

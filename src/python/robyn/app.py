@@ -13,6 +13,7 @@ from robyn.headers import Headers
 from robyn.launcher import HandOver, exec_gateway, start_args, under_gateway
 from robyn.router import BaseRouter
 from robyn.routes import normalize_endpoint
+from robyn.session import SessionManager
 from robyn.types import Directory
 
 # robyn._bridge.load subscribes here while an app file runs, to find the app
@@ -41,6 +42,7 @@ class Robyn(BaseRouter):
         self.excluded_response_headers_paths: Optional[List[str]] = None
         self.directories: List[Directory] = []
         self.cors: Optional[tuple] = None  # (origins, headers), set by ALLOW_CORS
+        self.session_manager: Optional[SessionManager] = None
         if not os.environ.get("ROBYN_CLI"):
             load_vars(self.directory_path)
         # As Robyn does; a no-op under the gateway, whose log bridge is already installed.
@@ -76,6 +78,31 @@ class Robyn(BaseRouter):
         self.directories.append(
             Directory(normalize_endpoint(route), directory_path, show_files_listing, index_file)
         )
+
+    def configure_sessions(
+        self,
+        secret_key: str,
+        *,
+        cookie_name: str = "session",
+        max_age: Optional[int] = 1209600,
+        path: str = "/",
+        domain: Optional[str] = None,
+        secure: bool = False,
+        http_only: bool = True,
+        same_site: Optional[str] = "Lax",
+    ) -> SessionManager:
+        """Signed-cookie sessions as `request.session` (contract §18): a global before hook loads
+        it, a global after hook writes the cookie back when it changed. Once per app."""
+        if self.session_manager is not None:
+            raise RuntimeError("configure_sessions() was already called for this app")
+        manager = SessionManager(
+            secret_key, cookie_name=cookie_name, max_age=max_age, path=path, domain=domain,
+            secure=secure, http_only=http_only, same_site=same_site,
+        )
+        self.before_request()(manager._load_hook)
+        self.after_request()(manager._save_hook)
+        self.session_manager = manager
+        return manager
 
     def is_port_in_use(self, port: int) -> bool:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

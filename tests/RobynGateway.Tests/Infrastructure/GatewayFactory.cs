@@ -34,3 +34,4 @@ public sealed class StreamingAppFactory() : GatewayFactory("streaming_app.py");
 public sealed class FormsAppFactory() : GatewayFactory("forms_app.py");
 public sealed class PydanticAppFactory() : GatewayFactory("pydantic_app.py");
 public sealed class CookiesDiAppFactory() : GatewayFactory("cookies_di_app.py");
+public sealed class SessionsAppFactory() : GatewayFactory("sessions_app.py");
