@@ -13,6 +13,7 @@ from robyn.events import Events
 from robyn.function_info import FunctionInfo
 from robyn.headers import Headers
 from robyn.jsonify import jsonify
+from robyn.openapi import OpenAPI
 from robyn.request import Request
 from robyn.response import Response
 from robyn.responses import html, serve_file, serve_html
@@ -34,6 +35,7 @@ __all__ = [
     "HttpMethod",
     "JsonBody",
     "MiddlewareType",
+    "OpenAPI",
     "Request",
     "RequestBody",
     "RequestMethod",

@@ -26,6 +26,7 @@ from robyn.function_info import is_coroutine_function
 from robyn.hooks import (CONTINUE, Exchange, Hook, HookChains, run_after, run_after_async, run_before,
                          run_before_async)
 from robyn.launcher import GATEWAY_ENV, HandOver, start_args
+from robyn.openapi import install_docs
 from robyn.request import Request, request_from_bridge
 from robyn.results import CONST_HEADERS, KIND_ASYNC_STREAM, KIND_ERROR, KIND_STREAM, Result
 from robyn.streaming import chunk_bytes
@@ -66,6 +67,7 @@ def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -
             raise RuntimeError(f"{app_path} defines no Robyn app: no Robyn(...) was constructed")
         app = constructed[-1]
         args = start_args(app.config)
+    install_docs(app)
     return LoadedApp(app, args, complete)
 
 

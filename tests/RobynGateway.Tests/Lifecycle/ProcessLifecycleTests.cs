@@ -32,6 +32,17 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Disable_openapi_after_the_app_path_turns_the_docs_routes_off()
+    {
+        await using var gateway = await GatewayProcess.Start("robyn_docs_app.py", args: ["--disable-openapi"]).WaitReadyAsync();
+        Assert.Equal("Hello, world!", await gateway.Client.GetStringAsync("/"));
+        using var spec = await gateway.Client.GetAsync("/openapi.json");
+        Assert.Equal(HttpStatusCode.NotFound, spec.StatusCode);
+        using var docs = await gateway.Client.GetAsync("/docs");
+        Assert.Equal(HttpStatusCode.NotFound, docs.StatusCode);
+    }
+
+    [Fact]
     public async Task A_const_route_that_fails_at_start_stops_the_start_and_names_the_route()
     {
         await using var gateway = GatewayProcess.Start("const_fails_app.py");
