@@ -35,3 +35,4 @@ public sealed class FormsAppFactory() : GatewayFactory("forms_app.py");
 public sealed class PydanticAppFactory() : GatewayFactory("pydantic_app.py");
 public sealed class CookiesDiAppFactory() : GatewayFactory("cookies_di_app.py");
 public sealed class SessionsAppFactory() : GatewayFactory("sessions_app.py");
+public sealed class ShopExampleFactory() : GatewayFactory("../examples/shop/app.py");
