@@ -383,40 +383,6 @@ def test_dispatch_async_before_start_loop_still_completes(load, gateway):
     assert done[3][0] == 500 and done[3][3] == KIND_ERROR
 
 
-def test_not_served_is_empty_now_that_hooks_cors_and_auth_are_served(load):
-    app = load("""
-        from robyn import Robyn, ALLOW_CORS
-        app = Robyn(__file__)
-        ALLOW_CORS(app, "*")
-
-        @app.before_request()
-        def guard(request):
-            return request
-
-        @app.after_request()
-        def stamp(response):
-            return response
-
-        @app.get("/private", auth_required=True)
-        def private():
-            return "x"
-    """)
-    # Hooks, CORS and authentication are all served now.
-    assert app.not_served == []
-
-
-def test_plain_app_has_nothing_not_served(load):
-    app = load("""
-        from robyn import Robyn
-        app = Robyn(__file__)
-
-        @app.get("/")
-        def index():
-            return "x"
-    """)
-    assert app.not_served == []
-
-
 def test_systemexit_and_keyboardinterrupt_are_500s_and_the_loop_keeps_running(load, gateway):
     app = load("""
         import sys

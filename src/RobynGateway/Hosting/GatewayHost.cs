@@ -33,12 +33,6 @@ internal static class GatewayHost
             log.Warning("--python {Asked} is ignored: this process already runs Python from {Executable}", asked, install.Executable);
 
         var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
-        foreach (var (what, isUnsafe) in app.NotServed)
-            if (!isUnsafe) log.Warning("{What} registered by the app are not run by this version of the gateway", what);
-        if (app.NotServed.Where(n => n.Unsafe).Select(n => n.What).ToList() is { Count: > 0 } unsafeParts)
-            throw new AppLoadException(
-                $"{options.AppPath} uses {string.Join(" and ", unsafeParts)}, which this version of the gateway does not " +
-                "run yet. Serving without them would skip checks the app relies on, so the gateway refuses to start.");
         options = options.WithAppStart(cli, env, app.StartArgs);
         if (options.Processes > 1)
             log.Warning("--processes {Processes} is not available yet; serving from this one process", options.Processes);

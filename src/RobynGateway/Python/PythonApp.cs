@@ -39,8 +39,6 @@ internal sealed unsafe class PythonApp
 
     public IReadOnlyList<RouteEntry> Routes { get; }
 
-    /// <summary>What the app registered that the gateway does not run yet; Unsafe ones stop the start.</summary>
-    public IReadOnlyList<(string What, bool Unsafe)> NotServed { get; }
     public StartArgs StartArgs { get; }
 
     /// <summary>Static mounts, CORS, global headers and hooks the app declared.</summary>
@@ -80,8 +78,6 @@ internal sealed unsafe class PythonApp
                 PyInterop.Address(index)));
         }
         Routes = routes;
-        NotServed = new PyIterable(loaded.GetAttr("not_served"))
-            .Select(item => (item[0].As<string>(), item[1].As<bool>())).ToList();
 
         var constants = new List<nint>();
         foreach (var tuple in new PyIterable(loaded.GetAttr("const_headers")))

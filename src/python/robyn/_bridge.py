@@ -71,15 +71,6 @@ def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -
     return LoadedApp(app, args, complete)
 
 
-def not_served(app: Any) -> List[Tuple[str, bool]]:
-    """What the app registered that this gateway does not run yet, as (description, unsafe).
-
-    Unsafe means serving without it would skip a check the app relies on: the gateway refuses
-    to start rather than serve unguarded. Nothing is left today; the list stays the way to say
-    so for features still to come."""
-    return []
-
-
 def _hooks(middlewares: List[Any], bound: List[Hook] = ()) -> HookChains:
     return HookChains([Hook(m.function.handler, m.function.is_async, m.function.number_of_params, m.endpoint)
                        for m in middlewares] + list(bound))
@@ -164,7 +155,6 @@ class LoadedApp:
         ]
         self.start_args = start_args
         self.const_headers = CONST_HEADERS
-        self.not_served = not_served(app)
         self._endpoints = [r.endpoint for r in app.routes]
         self._complete = complete
         self._loop = LoopThread()
