@@ -67,6 +67,12 @@ async def api_item_post(request: Request):
     return {"trace": request.headers.get("x-trace"), "body": request.json()}
 
 
+@app.get("/api/slow")
+async def api_slow(request: Request):
+    await asyncio.sleep(1.0)  # long enough for a SIGTERM to arrive mid-request
+    return request.headers.get("x-trace")
+
+
 @app.get("/api")
 def api_root(request: Request):
     return request.headers.get("x-trace")

@@ -124,6 +124,20 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Sigterm_mid_request_lets_a_hooked_request_finish_every_stage()
+    {
+        await using var gateway = await GatewayProcess.Start("hooks_app.py").WaitReadyAsync();
+        var slow = gateway.Client.GetAsync("/api/slow");
+        await Task.Delay(300);
+        gateway.Signal(GatewayProcess.SIGTERM);
+
+        using var response = await slow;
+        Assert.Equal("first;second;", await response.Content.ReadAsStringAsync());
+        Assert.Equal("first;second;GET;", Assert.Single(response.Headers.GetValues("x-after")));
+        Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
+    }
+
+    [Fact]
     public async Task Drain_is_bounded_by_the_graceful_timeout()
     {
         // Kestrel aborts what is left after the budget and gives aborted connections one more second.
