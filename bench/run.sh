@@ -70,16 +70,25 @@ WORKLOADS=(
     'hooked JSON|/hooked/json|{"hello":"world"}'
     'static file|/static/hello.json|{"hello":"world"}'
 )
+# WebSocket workloads: "name|path". bench/WsLoad keeps CONNECTIONS clients each sending a 32-byte
+# text message and waiting for its echo; the rate is echoed messages per second.
+WS_WORKLOADS=(
+    'ws echo, seed API|/ws/legacy'
+    'ws echo, 0.88 API|/ws/echo'
+)
 if [[ -n ${ONLY:-} ]]; then
-    selected=()
+    selected=() ws_selected=()
     for entry in "${WORKLOADS[@]}"; do [[ ${entry%%|*} =~ $ONLY ]] && selected+=("$entry"); done
-    (( ${#selected[@]} )) || { echo "error: ONLY=$ONLY matches no workload" >&2; exit 2; }
+    for entry in "${WS_WORKLOADS[@]}"; do [[ ${entry%%|*} =~ $ONLY ]] && ws_selected+=("$entry"); done
+    (( ${#selected[@]} + ${#ws_selected[@]} )) || { echo "error: ONLY=$ONLY matches no workload" >&2; exit 2; }
     WORKLOADS=("${selected[@]}")
+    WS_WORKLOADS=("${ws_selected[@]}")
 fi
 BASELINE=bare-kestrel   # the ratio column is target req/s divided by this target's req/s
 
 GATEWAY_DLL=src/RobynGateway/bin/Release/net10.0/RobynGateway.dll
 BARE_DLL=bench/BareKestrel/bin/Release/net10.0/BareKestrel.dll
+WSLOAD_DLL=bench/WsLoad/bin/Release/net10.0/WsLoad.dll
 APP=bench/apps/bench_app.py
 RESULTS=bench/results
 RAW=$RESULTS/raw
@@ -324,17 +333,67 @@ measure() {
         IFS='|' read -r wname path expect <<<"$entry"
         measure_one "$name" "$wname" "$path" "$expect" "$@" || { R_STATUS["$name|$wname"]=failed; FAILED=1; }
     done
+    for entry in "${WS_WORKLOADS[@]}"; do
+        IFS='|' read -r wname path <<<"$entry"
+        measure_ws_one "$name" "$wname" "$path" "$@" || { R_STATUS["$name|$wname"]=failed; FAILED=1; }
+    done
 }
 
-measure_one() {
-    local name=$1 wname=$2 path=$3 expect=$4; shift 4
-    local key="$name|$wname" slug port pid i arg rc resp body ctype rep out parsed
-    local -a cmd=() rpss=() p50s=() p99s=()
-    slug=$(echo "$name-$wname" | tr 'A-Z ' 'a-z-')
+# measure_ws_one <target> <workload> <path> <command...>: like measure_one, with bench/WsLoad
+# (warm-up and REPS runs in one client process, on the same connections) instead of wrk.
+measure_ws_one() {
+    local name=$1 wname=$2 path=$3; shift 3
+    local key="$name|$wname" slug port pid out rc=0 tag rep rate p50 p99 errs errors=0
+    local -a rates=() p50s=() p99s=()
+    slug=$(echo "$name-$wname" | tr 'A-Z ,.' 'a-z---')
     log ""
     log "== $name, $wname ($path)"
     check_quiet "$name/$wname"
+    launch "$name/$wname" "$slug" "$@" || return 1
+    port=$LAUNCH_PORT pid=$LAUNCH_PID
 
+    local snap0 snap1 srv_cpus foreign_cpus
+    snap0=$(cpu_snapshot "$pid")
+    out="$RAW/$slug.wsload.txt"
+    log "  warm-up ${WARMUP}s, then ${REPS} x ${DURATION}s of websocket echo on $CONNECTIONS connections"
+    timeout $(( WARMUP + REPS * DURATION + 60 )) dotnet "$WSLOAD_DLL" --url "ws://127.0.0.1:$port$path" \
+        --connections "$CONNECTIONS" --warmup "$WARMUP" --duration "$DURATION" --reps "$REPS" >"$out" 2>&1 &
+    WRK_PID=$!
+    wait "$WRK_PID" || rc=$?
+    WRK_PID=""
+    while read -r tag rep rate p50 p99 errs; do
+        [[ $tag == rep ]] || continue
+        rates+=("$rate"); p50s+=("$p50"); p99s+=("$p99"); errors=$(( errors + errs ))
+        log "  rep $rep/$REPS: $rate msg/s, p50 $p50 ms, p99 $p99 ms$( (( errs == 0 )) || echo ", errors $errs")"
+    done <"$out"
+    snap1=$(cpu_snapshot "$pid")
+    read -r srv_cpus foreign_cpus <<<"$(cpu_usage "$snap0" "$snap1")"
+    land "$name/$wname" "$slug" "$pid"
+    if (( rc != 0 || ${#rates[@]} != REPS )); then
+        note "$name/$wname: the websocket load failed (exit $rc):"; sed 's/^/      /' "$out" | tail -5 >&2
+        return 1
+    fi
+    awk -v f="$foreign_cpus" -v t="$LOAD_WARN" 'BEGIN { exit !(f > t) }' \
+        && note "$name/$wname: other processes used ${foreign_cpus} CPUs on average during the measured runs; results are suspect"
+    R_RPS[$key]=$(median "${rates[@]}")
+    R_SPREAD[$key]="$(printf '%.0f' "$(minimum "${rates[@]}")")–$(printf '%.0f' "$(maximum "${rates[@]}")")"
+    R_P50[$key]=$(median "${p50s[@]}")
+    R_P99[$key]=$(median "${p99s[@]}")
+    R_RSS[$key]=$LAND_RSS
+    R_ERR[$key]=$errors
+    (( errors == 0 )) || note "$name/$wname: $errors failed echoes"
+    R_CPU[$key]=$srv_cpus
+    R_STATUS[$key]=ok
+}
+
+# launch <label> <slug> <command...>: starts the command ({port} replaced by a free loopback port)
+# and waits until the port opens. Sets LAUNCH_PORT and LAUNCH_PID; returns 1 (with a note) if the
+# server exits or never opens the port.
+LAUNCH_PORT="" LAUNCH_PID=""
+launch() {
+    local label=$1 slug=$2; shift 2
+    local port pid i arg
+    local -a cmd=()
     port=$(free_port)
     for arg in "$@"; do cmd+=("${arg//\{port\}/$port}"); done
     "${cmd[@]}" >"$RAW/$slug.server.log" 2>&1 &
@@ -352,11 +411,39 @@ measure_one() {
         alive "$pid" || why="exited before opening port $port"
         SERVER_PID=""; stop_server "$pid"
         [[ $why != exited* ]] || why+=" (exit code $STOP_RC)"
-        note "$name/$wname: server $why; last log line: $(grep -v '^[[:space:]]*$' "$RAW/$slug.server.log" | tail -1 | cut -c1-200) (full log: $RAW/$slug.server.log)"
+        note "$label: server $why; last log line: $(grep -v '^[[:space:]]*$' "$RAW/$slug.server.log" | tail -1 | cut -c1-200) (full log: $RAW/$slug.server.log)"
         sed 's/^/      /' "$RAW/$slug.server.log" | tail -20 >&2
         return 1
     fi
     log "  port $port open after $(awk -v i="$i" 'BEGIN { printf "%.1f", i / 10 }') s"
+    LAUNCH_PORT=$port LAUNCH_PID=$pid
+}
+
+# land <label> <slug> <pid>: reads the server's RSS (into LAND_RSS, MiB), stops it, notes a bad exit.
+LAND_RSS="?"
+land() {
+    local label=$1 slug=$2 pid=$3 rss_kb
+    rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+    LAND_RSS=$( [[ -n $rss_kb ]] && awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }' || echo "?")
+    SERVER_PID=""
+    stop_server "$pid"
+    [[ $STOP_RC == 0 ]] || note "$label: server exited with code $STOP_RC after SIGTERM (expected 0); log $RAW/$slug.server.log"
+    if [[ -s $RAW/$slug.server.log ]]; then
+        log "  server log ($RAW/$slug.server.log):"; head -5 "$RAW/$slug.server.log" | sed 's/^/      /' >&2
+    fi
+}
+
+measure_one() {
+    local name=$1 wname=$2 path=$3 expect=$4; shift 4
+    local key="$name|$wname" slug port pid resp body ctype rep out parsed
+    local -a rpss=() p50s=() p99s=()
+    slug=$(echo "$name-$wname" | tr 'A-Z ' 'a-z-')
+    log ""
+    log "== $name, $wname ($path)"
+    check_quiet "$name/$wname"
+
+    launch "$name/$wname" "$slug" "$@" || return 1
+    port=$LAUNCH_PORT pid=$LAUNCH_PID
 
     resp=$(http_get "$port" "$path") || true
     body=$(printf '%s\n' "$resp" | sed '1,/^$/d')
@@ -410,22 +497,13 @@ measure_one() {
     fi
     rm -f "$RAW/$slug.procs0" "$RAW/$slug.procs1"
 
-    local rss_kb
-    rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-
-    SERVER_PID=""
-    stop_server "$pid"
-    rc=$STOP_RC
-    [[ $rc == 0 ]] || note "$name/$wname: server exited with code $rc after SIGTERM (expected 0); log $RAW/$slug.server.log"
-    if [[ -s $RAW/$slug.server.log ]]; then
-        log "  server log ($RAW/$slug.server.log):"; head -5 "$RAW/$slug.server.log" | sed 's/^/      /' >&2
-    fi
+    land "$name/$wname" "$slug" "$pid"
 
     R_RPS[$key]=$(median "${rpss[@]}")
     R_SPREAD[$key]="$(printf '%.0f' "$(minimum "${rpss[@]}")")–$(printf '%.0f' "$(maximum "${rpss[@]}")")"
     R_P50[$key]=$(median "${p50s[@]}")
     R_P99[$key]=$(median "${p99s[@]}")
-    R_RSS[$key]=$( [[ -n $rss_kb ]] && awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }' || echo "?")
+    R_RSS[$key]=$LAND_RSS
     if (( non2xx + sockerr == 0 )); then R_ERR[$key]=0; else R_ERR[$key]="non-2xx $non2xx, socket $sockerr"; fi
     (( non2xx + sockerr == 0 )) || note "$name/$wname: $non2xx non-2xx responses and $sockerr socket errors in the measured runs"
     R_CPU[$key]=$srv_cpus
@@ -438,11 +516,14 @@ measure_one() {
     return 0
 }
 
+# table <workloads array name> <unit>
 table() {
-    local entry wname path expect t key base ratio
-    echo "| target | workload | req/s (median) | spread (min–max) | p50 ms | p99 ms | ratio vs $BASELINE | server CPUs | RSS MiB | errors |"
+    local -n rows=$1
+    local unit=$2 entry wname path expect t key base ratio
+    (( ${#rows[@]} )) || return 0
+    echo "| target | workload | $unit (median) | spread (min–max) | p50 ms | p99 ms | ratio vs $BASELINE | server CPUs | RSS MiB | errors |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
-    for entry in "${WORKLOADS[@]}"; do
+    for entry in "${rows[@]}"; do
         IFS='|' read -r wname path expect <<<"$entry"
         base=""
         [[ ${R_STATUS["$BASELINE|$wname"]:-} == ok ]] && base=${R_RPS["$BASELINE|$wname"]}
@@ -495,8 +576,10 @@ build() {
 initial_load_check
 build src/RobynGateway
 build bench/BareKestrel
+build bench/WsLoad
 [[ -f $GATEWAY_DLL ]] || { echo "error: $GATEWAY_DLL not found after the build" >&2; exit 1; }
 [[ -f $BARE_DLL ]] || { echo "error: $BARE_DLL not found after the build" >&2; exit 1; }
+[[ -f $WSLOAD_DLL ]] || { echo "error: $WSLOAD_DLL not found after the build" >&2; exit 1; }
 
 mkdir -p "$RESULTS"
 rm -rf "$RAW"
@@ -539,7 +622,9 @@ REPORT=$(
     echo "- wrk: $WRK"
     echo "- Commit: $COMMIT"
     echo
-    table
+    table WORKLOADS req/s
+    echo
+    table WS_WORKLOADS "echoed msg/s"
     if (( ${#NOTES[@]} )); then
         echo
         echo "Notes:"

@@ -1,6 +1,6 @@
 // Bare Kestrel: the upper bound the gateway is compared against in bench/run.sh.
 // usage: dotnet BareKestrel.dll [--port PORT] [--host HOST] [--static DIR]   (defaults 127.0.0.1:8080)
-// GET /json, /async-json and /hooked/json answer exactly what the gateway answers for
+// /ws/legacy and /ws/echo echo websocket messages. GET /json, /async-json and /hooked/json answer exactly what the gateway answers for
 // bench/apps/bench_app.py: 200, Content-Type: application/json, Content-Length: 17, body
 // {"hello":"world"} (pre-encoded once; no serializer and no logging per request). With --static,
 // /static/* are the files of DIR through ASP.NET Core's StaticFileMiddleware, as the gateway serves
@@ -51,11 +51,39 @@ if (staticDir is not null)
         RequestPath = "/static",
         FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(staticDir),
     });
+app.UseWebSockets();
+app.Map("/ws/legacy", Echo.Run);
+app.Map("/ws/echo", Echo.Run);
 app.MapGet("/json", Json.Write);
 app.MapGet("/async-json", Json.Write);
 app.MapGet("/hooked/json", Json.Write);
 app.Run();
 return 0;
+
+// The websocket echo the gateway's /ws/* endpoints are compared with: each text message is sent back.
+static class Echo
+{
+    public static async Task Run(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[64 * 1024];
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+            if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+                return;
+            }
+            await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
+        }
+    }
+}
 
 static class Json
 {

@@ -15,6 +15,8 @@ internal sealed record CommandLine
     public bool Dev { get; init; }
     public bool Compression { get; init; }
     public double? GracefulTimeout { get; init; }
+    public double? WsPingInterval { get; init; }
+    public double? WsPingTimeout { get; init; }
     public bool Help { get; init; }
 
     /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
@@ -37,6 +39,9 @@ internal sealed record CommandLine
           --python PATH            the interpreter to embed (else ROBYN_PYTHON, an active
                                    virtualenv, then python3 on PATH)
           --graceful-timeout SECS  how long a stop waits for in-flight requests (default 10)
+          --ws-ping-interval SECS  how often websockets are pinged (default 20; 0: never)
+          --ws-ping-timeout SECS   how long a ping waits for its pong before the connection
+                                   is dropped (default 20; 0: never)
           --dev                    development mode: tracebacks in 500 responses
           --compression            compress responses (Brotli or gzip, as the client accepts)
           -h, --help               show this help
@@ -46,7 +51,8 @@ internal sealed record CommandLine
         """;
 
     static readonly HashSet<string> ValueFlags =
-        ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout"];
+        ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
+            "--ws-ping-interval", "--ws-ping-timeout"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -112,10 +118,16 @@ internal sealed record CommandLine
         "--log-level" => r with { LogLevel = LogLevels.Normalise(value) ?? throw new UsageException(
             $"--log-level {value}: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.") },
         "--python" => r with { Python = value },
-        "--graceful-timeout" => r with { GracefulTimeout = double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0
-            ? s : throw new UsageException($"--graceful-timeout {value}: expected a number of seconds.") },
+        "--graceful-timeout" => r with { GracefulTimeout = ParseSeconds(flag, value) },
+        "--ws-ping-interval" => r with { WsPingInterval = ParseSeconds(flag, value) },
+        "--ws-ping-timeout" => r with { WsPingTimeout = ParseSeconds(flag, value) },
         _ => r,
     };
+
+    static double ParseSeconds(string flag, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 86400
+            ? s
+            : throw new UsageException($"{flag} {value}: expected a number of seconds.");
 
     internal static int ParseInt(string what, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

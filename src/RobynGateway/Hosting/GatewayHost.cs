@@ -2,6 +2,7 @@ using RobynGateway.Hooks;
 using RobynGateway.Python;
 using RobynGateway.Routing;
 using RobynGateway.Web;
+using RobynGateway.WebSockets;
 using Serilog;
 
 namespace RobynGateway.Hosting;
@@ -54,15 +55,18 @@ internal static class GatewayHost
         builder.Services.AddSingleton<RobynEndpointDataSource>();
         builder.Services.AddHostedService<PythonLifecycle>();
         builder.Services.AddRobynWeb(app.Declarations, options, log);
+        builder.Services.AddRobynWebSockets(app, options);
 
         var web = builder.Build();
+        web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();
         web.UseRouting();
         web.UseRobynHooks(web.Services);
         web.UseRobynNotFound(web.Services.GetRequiredService<GlobalHeaders>(), hooked: !web.Services.GetRequiredService<HookTable>().IsEmpty);
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
-        log.Information("Loaded {App}: {Count} routes, {Workers} sync worker(s)", options.AppPath, app.Routes.Count, options.Workers);
+        log.Information("Loaded {App}: {Count} routes, {Sockets} websocket endpoint(s), {Workers} sync worker(s)",
+            options.AppPath, app.Routes.Count, app.Sockets.Endpoints.Count, options.Workers);
         return web;
     }
 

@@ -27,6 +27,8 @@ internal sealed record GatewayOptions
     public bool Compression { get; init; }
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public long MaxPayloadSize { get; init; } = DefaultMaxPayloadSize;
+    public TimeSpan WsPingInterval { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan WsPingTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -50,6 +52,8 @@ internal sealed record GatewayOptions
             Dev = cli.Dev || env("ROBYN_DEV_MODE") is "true" or "True" or "1",
             Compression = cli.Compression || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
             GracefulTimeout = TimeSpan.FromSeconds(cli.GracefulTimeout ?? 10),
+            WsPingInterval = TimeSpan.FromSeconds(cli.WsPingInterval ?? 20),
+            WsPingTimeout = TimeSpan.FromSeconds(cli.WsPingTimeout ?? 20),
             MaxPayloadSize = NonEmpty(env("ROBYN_MAX_PAYLOAD_SIZE")) is { } m
                 ? long.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var max) && max > 0 && max <= Array.MaxLength
                     ? max

@@ -15,6 +15,8 @@ internal static unsafe class CApi
 {
     static bool _bound;
     public static nint None { get; private set; }
+    public static nint True { get; private set; }
+    public static nint False { get; private set; }
 
     // Calls that may run Python code.
     public static delegate* unmanaged<nint, nint*, nuint, nint, nint> PyObject_Vectorcall;
@@ -87,6 +89,8 @@ internal static unsafe class CApi
         PyUnicode_AsUTF8AndSize = (delegate* unmanaged<nint, nint*, byte*>)F("PyUnicode_AsUTF8AndSize");
 
         None = F("_Py_NoneStruct");
+        True = F("_Py_TrueStruct");
+        False = F("_Py_FalseStruct");
         PyExc_RuntimeError = *(nint*)F("PyExc_RuntimeError");
         _bound = true;
     }
@@ -96,6 +100,14 @@ internal static unsafe class CApi
     {
         Py_IncRef(None);
         return None;
+    }
+
+    /// <summary>A new reference to True or False.</summary>
+    public static nint NewBool(bool value)
+    {
+        var o = value ? True : False;
+        Py_IncRef(o);
+        return o;
     }
 
     /// <summary>Takes the pending Python exception (if any) and returns its text.</summary>

@@ -93,6 +93,63 @@ internal static unsafe class CallMarshaller
         call.Complete();
     }
 
+    /// <summary>
+    /// Calls a websocket event function: <c>([token,] session, event, payload)</c>; the payload is
+    /// an OPEN's <c>(endpoint, id, query, headers, client_ip)</c>, a message (str, or bytes for a
+    /// binary one), or a CLOSE's code. New reference, or 0 with the error pending.
+    /// </summary>
+    public static nint InvokeSocket(nint function, PythonCall call, long token)
+    {
+        var slots = stackalloc nint[5];
+        var args = slots + 1;
+        var n = 0;
+        if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
+        args[n++] = Borrow(call.Exchange != 0 ? call.Exchange : CApi.None);
+        args[n++] = CApi.PyLong_FromLongLong((long)call.Event);
+        args[n++] = call.Event switch
+        {
+            WebSockets.SocketEvent.Open => OpenPayload(call),
+            WebSockets.SocketEvent.Message when call.Binary => Bytes(call.Body, call.BodyLength),
+            WebSockets.SocketEvent.Message => Utf8(call.Body, call.BodyLength),
+            _ => CApi.PyLong_FromLongLong(call.CloseCode),
+        };
+        return CallAndRelease(function, args, n);
+    }
+
+    static nint OpenPayload(PythonCall call)
+    {
+        var tuple = CApi.PyTuple_New(5);
+        if (tuple == 0) return 0;
+        if (!Put(tuple, 0, CApi.PyLong_FromLongLong(call.SocketEndpoint!.Index))
+            || !Put(tuple, 1, Text(call, PythonCall.PathField))
+            || !Put(tuple, 2, Text(call, PythonCall.QueryField))
+            || !Put(tuple, 3, Text(call, PythonCall.HeadersField))
+            || !Put(tuple, 4, Text(call, PythonCall.ClientIpField)))
+            return Fail(tuple);
+        return tuple;
+    }
+
+    /// <summary>
+    /// Completes a websocket event: an OPEN's answer is the session, kept in the call's Exchange for
+    /// the connection's life; the other events answer None. 0 means the event function raised.
+    /// </summary>
+    public static void ReadSessionAndComplete(nint result, PythonCall call, bool owned)
+    {
+        if (result == 0)
+        {
+            call.Kind = ResultKind.Error;
+            call.Aux = CApi.TakeErrorText();
+        }
+        else if (call.Event == WebSockets.SocketEvent.Open && call.Exchange == 0 && result != CApi.None)
+        {
+            if (!owned) CApi.Py_IncRef(result);
+            call.Exchange = result;
+            owned = false;
+        }
+        if (owned && result != 0) CApi.Py_DecRef(result);
+        call.Complete();
+    }
+
     static void AddFields(nint* args, ref int n, PythonCall call)
     {
         args[n++] = Borrow(PyConstants.MethodObjects[call.MethodIndex]);
@@ -165,6 +222,12 @@ internal static unsafe class CallMarshaller
         var bytes = call.Field(field);
         if (bytes.IsEmpty) return Borrow(PyConstants.EmptyString);
         fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);
+    }
+
+    static nint Utf8(byte[] buffer, int length)
+    {
+        if (length == 0) return Borrow(PyConstants.EmptyString);
+        fixed (byte* p = buffer) return CApi.PyUnicode_DecodeUTF8(p, length, null);
     }
 
     static nint Bytes(byte[] buffer, int length)

@@ -25,7 +25,7 @@ internal static unsafe class NativeCallbacks
     }
 
     static readonly object Gate = new();
-    static PyMethodDef* _drainDef;
+    static nint _drainDef; // PyMethodDef*
 
     /// <summary>Borrowed-forever references to the shared builtins (created by <see cref="EnsureCreated"/>).</summary>
     public static nint Complete { get; private set; }
@@ -37,8 +37,8 @@ internal static unsafe class NativeCallbacks
         lock (Gate)
         {
             if (Complete != 0) return;
-            Complete = CApi.PyCFunction_NewEx((nint)Define("complete", &CompleteEntry), 0, 0);
-            Log = CApi.PyCFunction_NewEx((nint)Define("log", &LogEntry), 0, 0);
+            Complete = CApi.PyCFunction_NewEx(Define("complete", &CompleteEntry), 0, 0);
+            Log = CApi.PyCFunction_NewEx(Define("log", &LogEntry), 0, 0);
             _drainDef = Define("drain", &DrainEntry);
         }
     }
@@ -47,19 +47,20 @@ internal static unsafe class NativeCallbacks
     public static nint NewDrain(GCHandle bridge)
     {
         var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(bridge));
-        var fn = CApi.PyCFunction_NewEx((nint)_drainDef, self, 0);
+        var fn = CApi.PyCFunction_NewEx(_drainDef, self, 0);
         CApi.Py_DecRef(self);
         return fn;
     }
 
-    static PyMethodDef* Define(string name, delegate* unmanaged<nint, nint*, nint, nint> entry)
+    /// <summary>A METH_FASTCALL method definition (a PyMethodDef*) for <c>PyCFunction_NewEx</c>.</summary>
+    internal static nint Define(string name, delegate* unmanaged<nint, nint*, nint, nint> entry)
     {
         // Lives for the life of the process: CPython keeps pointers to the definition.
         var def = (PyMethodDef*)NativeMemory.AllocZeroed((nuint)sizeof(PyMethodDef));
         def->Name = (byte*)Marshal.StringToCoTaskMemUTF8(name);
         def->Method = entry;
         def->Flags = MethFastCall;
-        return def;
+        return (nint)def;
     }
 
     [UnmanagedCallersOnly]
@@ -122,7 +123,7 @@ internal static unsafe class NativeCallbacks
         return CApi.NewNone();
     }
 
-    static nint RaiseRuntimeError(string message)
+    internal static nint RaiseRuntimeError(string message)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(message + "\0");
         fixed (byte* p = bytes) CApi.PyErr_SetString(CApi.PyExc_RuntimeError, p);

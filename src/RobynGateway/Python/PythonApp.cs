@@ -26,14 +26,16 @@ internal sealed unsafe class PythonApp
     readonly nint _dispatchAsyncAddress;
     // Hook stages, indexed by CallStage (Before, Handler, After); the continue answer and Exchange
     // class are compared and called by address.
-    readonly nint[] _stageSync = new nint[5];
-    readonly nint[] _stageAsync = new nint[5];
+    readonly nint[] _stageSync = new nint[6];
+    readonly nint[] _stageAsync = new nint[6];
     readonly nint _exchangeType;
     readonly nint _continue;
     readonly System.Collections.Concurrent.ConcurrentQueue<nint> _released = new();
     readonly List<PyObject> _keepAlive = [];
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
+    // Keeps the hub reachable from Python's websocket builtins; never freed: a builtin may outlive the app.
+    System.Runtime.InteropServices.GCHandle _hubHandle;
     int _stopped;
     AsyncLoopBridge? _async;
 
@@ -44,6 +46,9 @@ internal sealed unsafe class PythonApp
     /// <summary>Static mounts, CORS, global headers and hooks the app declared.</summary>
     public AppDeclarations Declarations { get; }
     public string AppPath { get; }
+
+    /// <summary>The app's websocket endpoints and their open connections.</summary>
+    public WebSockets.WebSocketHub Sockets { get; }
 
     PythonApp(string appPath, PyObject loaded)
     {
@@ -63,6 +68,9 @@ internal sealed unsafe class PythonApp
         _stageSync[(int)CallStage.StreamNext] = Keep(loaded.GetAttr("stream_next"));
         _stageAsync[(int)CallStage.StreamNext] = Keep(loaded.GetAttr("stream_next_async"));
         _continue = Keep(loaded.GetAttr("continue_result"));
+        _stageSync[(int)CallStage.Socket] = Keep(loaded.GetAttr("socket_event_sync"));
+        _stageAsync[(int)CallStage.Socket] = Keep(loaded.GetAttr("socket_event_async"));
+        Sockets = new WebSockets.WebSocketHub(WebSockets.SocketEndpoint.Read(loaded));
 
         var routes = new List<RouteEntry>();
         foreach (var route in new PyIterable(loaded.GetAttr("routes")))
@@ -152,6 +160,7 @@ internal sealed unsafe class PythonApp
                 _loaded.InvokeMethod("start_loop").Dispose();
                 using var drain = PyInterop.Wrap(_async.DrainFunction);
                 _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
+                AttachSockets();
                 _loaded.InvokeMethod("run_startup").Dispose();
             }
             catch (PythonException ex)
@@ -161,6 +170,18 @@ internal sealed unsafe class PythonApp
             CacheConstRoutes();
         }
         _sync = new SyncWorkerPool(this, workers);
+    }
+
+    /// <summary>Holding the GIL: gives robyn.ws the functions that reach this app's connections.</summary>
+    void AttachSockets()
+    {
+        if (Sockets.IsEmpty) return;
+        _hubHandle = System.Runtime.InteropServices.GCHandle.Alloc(Sockets);
+        var functions = WebSockets.SocketCallbacks.Create(_hubHandle);
+        var wrapped = functions.Select(f => PyInterop.Wrap(f)).ToArray();
+        foreach (var f in functions) CApi.Py_DecRef(f);
+        _loaded.InvokeMethod("attach_sockets", wrapped).Dispose();
+        foreach (var w in wrapped) w.Dispose();
     }
 
     /// <summary>Holding the GIL, after the startup handler: runs each const route once and keeps its answer.</summary>
@@ -267,6 +288,11 @@ internal sealed unsafe class PythonApp
             CallMarshaller.ReadChunkAndComplete(CallMarshaller.InvokeStream(_stageSync[(int)CallStage.StreamNext], call, 0), call, owned: true);
             return;
         }
+        if (call.Stage == CallStage.Socket)
+        {
+            CallMarshaller.ReadSessionAndComplete(CallMarshaller.InvokeSocket(_stageSync[(int)CallStage.Socket], call, 0), call, owned: true);
+            return;
+        }
         var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType);
         if (answer == _continue) CompleteContinue(call, answer, owned: true);
         else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true);
@@ -281,6 +307,7 @@ internal sealed unsafe class PythonApp
         {
             CallStage.Dispatch => CallMarshaller.Invoke(_dispatchAsyncAddress, call, token),
             CallStage.StreamNext => CallMarshaller.InvokeStream(_stageAsync[(int)CallStage.StreamNext], call, token),
+            CallStage.Socket => CallMarshaller.InvokeSocket(_stageAsync[(int)CallStage.Socket], call, token),
             _ => CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType),
         };
         if (result != 0)
@@ -297,6 +324,7 @@ internal sealed unsafe class PythonApp
     internal void CompleteAsync(nint borrowedResult, PythonCall call)
     {
         if (call.Stage == CallStage.StreamNext) CallMarshaller.ReadChunkAndComplete(borrowedResult, call, owned: false);
+        else if (call.Stage == CallStage.Socket) CallMarshaller.ReadSessionAndComplete(borrowedResult, call, owned: false);
         else if (borrowedResult == _continue) CompleteContinue(call, borrowedResult, owned: false);
         else CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, StageName(call.Stage), owned: false);
     }
@@ -314,6 +342,7 @@ internal sealed unsafe class PythonApp
         CallStage.Handler => "the handler",
         CallStage.After => "the after_request hooks",
         CallStage.StreamNext => "the streaming response",
+        CallStage.Socket => "the websocket event",
         _ => "dispatch",
     };
 

@@ -11,9 +11,10 @@ internal enum ResultKind { Plain = 0, Error = 1, File = 2, Continue = 3, Stream 
 
 /// <summary>
 /// Which trip into Python a call makes: a plain <see cref="Dispatch"/> for a request no hook applies
-/// to, else one of the three stages of a hooked request (docs/bridge-protocol.md).
+/// to, else one of the three stages of a hooked request, the next item of a streaming answer, or a
+/// websocket event (docs/bridge-protocol.md).
 /// </summary>
-internal enum CallStage { Dispatch, Before, Handler, After, StreamNext }
+internal enum CallStage { Dispatch, Before, Handler, After, StreamNext, Socket }
 
 /// <summary>
 /// One request's trip into Python and back, pooled so the hot path allocates nothing for it.
@@ -54,6 +55,13 @@ internal sealed class PythonCall : IValueTaskSource
     public nint Exchange;
     public nint Stream; // a streaming answer's iterator (strong reference), pulled one item per StreamNext stage
 
+    // A websocket's events (CallStage.Socket): the connection's session object lives in Exchange;
+    // a message is in Body (text unless Binary); an OPEN's fields are in the text slots.
+    public WebSockets.SocketEvent Event;
+    public WebSockets.SocketEndpoint? SocketEndpoint;
+    public bool Binary;
+    public int CloseCode;
+
     // Result side.
     public int Status;
     public KeyValuePair<string, string>[]? Headers;
@@ -90,6 +98,9 @@ internal sealed class PythonCall : IValueTaskSource
         Body = [];
         BodyLength = 0;
         Form = null;
+        SocketEndpoint = null;
+        Binary = false;
+        CloseCode = 0;
         _textLength = 0;
         Route = null!;
         App = null!;

@@ -129,7 +129,7 @@ internal static class RequestReader
     /// `name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md); then the
     /// app's global request headers, which replace the client's values for <c>set_request_header</c>.
     /// </summary>
-    static void WriteHeaders(IHeaderDictionary headers, PythonCall call, GlobalHeaders globals)
+    internal static void WriteHeaders(IHeaderDictionary headers, PythonCall call, GlobalHeaders globals)
     {
         call.BeginField();
         var first = true;
@@ -154,7 +154,7 @@ internal static class RequestReader
         call.Append(value);
     }
 
-    static void WriteClientIp(IPAddress? address, PythonCall call)
+    internal static void WriteClientIp(IPAddress? address, PythonCall call)
     {
         if (address is null)
         {

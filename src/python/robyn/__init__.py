@@ -22,6 +22,7 @@ from robyn.streaming import SSEMessage, SSEResponse, StreamingResponse
 from robyn.sub_router import SubRouter
 from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
 from robyn.version import __version__, get_version
+from robyn.ws import WebSocket, WebSocketAdapter, WebSocketConnector, WebSocketDisconnect
 
 __all__ = [
     "ALLOW_CORS",
@@ -48,6 +49,10 @@ __all__ = [
     "SessionManager",
     "StreamingResponse",
     "SubRouter",
+    "WebSocket",
+    "WebSocketAdapter",
+    "WebSocketConnector",
+    "WebSocketDisconnect",
     "get_version",
     "html",
     "jsonify",

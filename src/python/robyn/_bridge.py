@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from robyn import app as app_module
 from robyn._logging import LogFunction, install
 from robyn._loop import LoopThread
+from robyn._sockets import SocketRuntime
 from robyn.argument_parser import Config
 from robyn.dispatch import internal_error
 from robyn.authentication import AuthenticationNotConfiguredError, identify
@@ -178,6 +179,13 @@ class LoadedApp:
         )
         self.exchange_type = Exchange
         self.continue_result = CONTINUE
+        # WebSockets: C# owns the connections and reports OPEN / MESSAGE / CLOSE events.
+        self._sockets = SocketRuntime(app.websockets, lambda: self._loop.loop, self._finish)
+        self.websockets = self._sockets.declarations
+        self.socket_event_sync = self._sockets.event_sync
+        self.socket_event_async = self._sockets.event_async
+        self.attach_sockets = self._sockets.attach
+
         excluded = set(self.excluded_paths)
         globals_ = None if app.response_headers.is_empty() else app.response_headers
         self._globals_for = lambda path: None if path in excluded else globals_

@@ -11,6 +11,7 @@ from robyn.enums import HttpMethod, MiddlewareType
 from robyn.events import Events
 from robyn.function_info import FunctionInfo
 from robyn.routes import Route, normalize_endpoint, shape_of
+from robyn.ws import SocketEndpoint, decorator_endpoint
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class BaseRouter:
         self.exception_handler: Optional[Callable[[Exception], Any]] = None
         self.event_handlers: Dict[Events, FunctionInfo] = {}
         self.included_routers: List["BaseRouter"] = []
+        self.websockets: List[SocketEndpoint] = []
         self.authentication_handler: Any = None
         self._shapes: Dict[tuple, str] = {}  # (method, shape) -> registered path
 
@@ -127,10 +129,28 @@ class BaseRouter:
     def trace(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
         return self._decorator("TRACE", endpoint, **options)
 
+    # WebSockets (contract §13) --------------------------------------------------
+
+    def websocket(self, endpoint: str) -> Callable[[Handler], Handler]:
+        """`@app.websocket("/path")` (Robyn 0.88); see robyn.ws."""
+        return decorator_endpoint(self, endpoint)
+
+    def add_websocket(self, endpoint: str, kind: str) -> SocketEndpoint:
+        """Registers a websocket path; paths are exact (no parameters), one endpoint each."""
+        path = normalize_endpoint(self.prefix + normalize_endpoint(endpoint))
+        if any(e.path == path for e in self.websockets):
+            raise ValueError(f"A websocket endpoint {path} already exists")
+        socket = SocketEndpoint(path, kind, self)
+        self.websockets.append(socket)
+        return socket
+
     def include_router(self, router: "BaseRouter") -> None:
-        """Adopt `router`'s routes (under this router's prefix) and middlewares."""
+        """Adopt `router`'s routes and websockets (under this router's prefix) and middlewares."""
         for route in router.routes:
             self._register(route.included(self.prefix, router.tags), strict=False)
+        for socket in router.websockets:
+            socket.path = normalize_endpoint(self.prefix + socket.path)  # it belongs to one app
+            self.websockets.append(socket)
         self.before_request_middlewares.extend(router.before_request_middlewares)
         self.after_request_middlewares.extend(router.after_request_middlewares)
         if router.dependencies is not self.dependencies:

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace RobynGateway.Tests.Infrastructure;
@@ -36,3 +37,26 @@ public sealed class PydanticAppFactory() : GatewayFactory("pydantic_app.py");
 public sealed class CookiesDiAppFactory() : GatewayFactory("cookies_di_app.py");
 public sealed class SessionsAppFactory() : GatewayFactory("sessions_app.py");
 public sealed class ShopExampleFactory() : GatewayFactory("../examples/shop/app.py");
+
+/// <summary>The gateway on real Kestrel, on a free loopback port, in this test process (its one interpreter).</summary>
+public class KestrelGatewayFactory : GatewayFactory
+{
+    public KestrelGatewayFactory(string appFile) : base(appFile)
+    {
+        UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        Port = new Uri(addresses.First()).Port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>ws://127.0.0.1:port + path.</summary>
+    public Uri SocketUri(string pathAndQuery) => new($"ws://127.0.0.1:{Port}{pathAndQuery}");
+
+    /// <summary>An HttpClient over real sockets to this server.</summary>
+    public HttpClient RealClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{Port}") };
+}
+
+public sealed class WebSocketAppFactory() : KestrelGatewayFactory("websocket_app.py");

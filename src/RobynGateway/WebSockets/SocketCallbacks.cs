@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using RobynGateway.Python;
+
+namespace RobynGateway.WebSockets;
+
+/// <summary>
+/// The C functions robyn.ws calls to reach its connections (docs/bridge-protocol.md, "WebSockets"):
+/// <c>send(id, str|bytes) -> bool</c>, <c>close(id, code, reason) -> bool</c>,
+/// <c>broadcast(endpoint, str|bytes) -> int</c>, <c>ids(endpoint) -> tuple[str]</c>. Each is a
+/// builtin bound to one app's hub (its GCHandle is the builtin's `self`), called with the GIL held
+/// from a sync worker or the loop: they only queue, never wait. A str goes out as a text frame, bytes
+/// as a binary frame.
+/// </summary>
+internal static unsafe class SocketCallbacks
+{
+    static readonly object Gate = new();
+    static nint _send, _close, _broadcast, _ids; // PyMethodDef*, made once
+
+    /// <summary>Holding the GIL: new references to the four builtins, bound to <paramref name="hub"/>.</summary>
+    public static nint[] Create(GCHandle hub)
+    {
+        lock (Gate)
+        {
+            if (_send == 0)
+            {
+                _send = NativeCallbacks.Define("send", &SendEntry);
+                _close = NativeCallbacks.Define("close", &CloseEntry);
+                _broadcast = NativeCallbacks.Define("broadcast", &BroadcastEntry);
+                _ids = NativeCallbacks.Define("ids", &IdsEntry);
+            }
+        }
+        var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(hub));
+        var functions = new[] { _send, _close, _broadcast, _ids }.Select(def => CApi.PyCFunction_NewEx(def, self, 0)).ToArray();
+        CApi.Py_DecRef(self);
+        return functions;
+    }
+
+    static WebSocketHub? Hub(nint self) => GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target as WebSocketHub;
+
+    [UnmanagedCallersOnly]
+    static nint SendEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("send(id, message) takes two arguments");
+            var connection = Find(self, args[0]);
+            if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
+            return CApi.NewBool(connection is not null && connection.Send(new ReadOnlySpan<byte>(data, (int)length), binary));
+        }
+        catch (Exception ex)
+        {
+            return NativeCallbacks.RaiseRuntimeError($"send failed: {ex.Message}");
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static nint CloseEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 3) return NativeCallbacks.RaiseRuntimeError("close(id, code, reason) takes three arguments");
+            var connection = Find(self, args[0]);
+            var code = CApi.PyLong_AsLongLong(args[1]);
+            if (code is < 1000 or > 4999)
+            {
+                CApi.PyErr_Clear();
+                return NativeCallbacks.RaiseRuntimeError($"close code {code}: expected 1000-4999");
+            }
+            var reason = CApi.ToManagedString(args[2]) ?? "";
+            return CApi.NewBool(connection is not null && connection.RequestClose((System.Net.WebSockets.WebSocketCloseStatus)code, reason));
+        }
+        catch (Exception ex)
+        {
+            return NativeCallbacks.RaiseRuntimeError($"close failed: {ex.Message}");
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static nint BroadcastEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("broadcast(endpoint, message) takes two arguments");
+            var hub = Hub(self);
+            var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
+            if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
+            var sent = hub?.Broadcast(endpoint, new ReadOnlySpan<byte>(data, (int)length), binary) ?? 0;
+            return CApi.PyLong_FromLongLong(sent);
+        }
+        catch (Exception ex)
+        {
+            return NativeCallbacks.RaiseRuntimeError($"broadcast failed: {ex.Message}");
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    static nint IdsEntry(nint self, nint* args, nint nargs)
+    {
+        try
+        {
+            if (nargs != 1) return NativeCallbacks.RaiseRuntimeError("ids(endpoint) takes one argument");
+            var hub = Hub(self);
+            var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
+            var ids = hub is not null && (uint)endpoint < (uint)hub.Endpoints.Count
+                ? hub.Endpoints[endpoint].Connections.Keys.ToArray()
+                : [];
+            var tuple = CApi.PyTuple_New(ids.Length);
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var bytes = Encoding.UTF8.GetBytes(ids[i]);
+                fixed (byte* p = bytes) CApi.PyTuple_SetItem(tuple, i, CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null));
+            }
+            return tuple;
+        }
+        catch (Exception ex)
+        {
+            return NativeCallbacks.RaiseRuntimeError($"ids failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>The connection a Python id (a str) names, or null.</summary>
+    static SocketConnection? Find(nint self, nint id)
+    {
+        nint size;
+        var utf8 = CApi.PyUnicode_AsUTF8AndSize(id, &size);
+        if (utf8 == null || size > 64)
+        {
+            CApi.PyErr_Clear();
+            return null;
+        }
+        Span<char> chars = stackalloc char[64];
+        var n = Encoding.UTF8.GetChars(new ReadOnlySpan<byte>(utf8, (int)size), chars);
+        return Hub(self)?.Find(chars[..n]);
+    }
+
+    /// <summary>A str's UTF-8 (a text frame) or a bytes object's content (a binary frame); else raises TypeError.</summary>
+    static bool TryPayload(nint message, out byte* data, out nint length, out bool binary)
+    {
+        nint size;
+        var utf8 = CApi.PyUnicode_AsUTF8AndSize(message, &size);
+        if (utf8 != null)
+        {
+            data = utf8;
+            length = size;
+            binary = false;
+            return true;
+        }
+        CApi.PyErr_Clear();
+        byte* bytes;
+        if (CApi.PyBytes_AsStringAndSize(message, &bytes, &size) == 0)
+        {
+            data = bytes;
+            length = size;
+            binary = true;
+            return true;
+        }
+        CApi.PyErr_Clear();
+        data = null;
+        length = 0;
+        binary = false;
+        NativeCallbacks.RaiseRuntimeError("a websocket message must be str or bytes");
+        return false;
+    }
+}

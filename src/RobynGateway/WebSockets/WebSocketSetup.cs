@@ -1,0 +1,65 @@
+using System.Net.WebSockets;
+using RobynGateway.Hosting;
+using RobynGateway.Python;
+using RobynGateway.Routing;
+
+namespace RobynGateway.WebSockets;
+
+/// <summary>
+/// Puts the app's websocket endpoints in front of the pipeline: an upgrade request for a websocket
+/// path is accepted before hooks, CORS and routing (Robyn's websockets bypass middlewares and win
+/// over an HTTP GET route on the same path); any other request passes through untouched. Nothing
+/// is added for an app without websockets.
+/// </summary>
+internal static class WebSocketSetup
+{
+    public static IServiceCollection AddRobynWebSockets(this IServiceCollection services, PythonApp app, GatewayOptions options)
+    {
+        if (app.Sockets.IsEmpty) return services;
+        services.AddSingleton(new SocketOptions(
+            options.WsPingInterval,
+            options.WsPingTimeout,
+            options.MaxPayloadSize,
+            MaxQueuedBytes: Math.Max(16L << 20, 4 * options.MaxPayloadSize)));
+        services.AddSingleton(sp => new SocketSession(app, app.Sockets, sp.GetRequiredService<SocketOptions>(),
+            sp.GetRequiredService<GlobalHeaders>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.WebSockets")));
+        services.AddHostedService(sp => new WebSocketLifecycle(app.Sockets, options));
+        return services;
+    }
+
+    public static void UseRobynWebSockets(this WebApplication web)
+    {
+        var hub = web.Services.GetRequiredService<PythonApp>().Sockets;
+        if (hub.IsEmpty) return;
+        var session = web.Services.GetRequiredService<SocketSession>();
+        web.UseWebSockets(); // keep-alive is set per connection, at accept
+        web.Use((context, next) =>
+        {
+            if (!context.WebSockets.IsWebSocketRequest || !hub.TryGetEndpoint(context.Request.Path.Value ?? "/", out var endpoint))
+                return next(context);
+            if (hub.Stopping)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return context.Response.WriteAsync("Service unavailable: the server is shutting down");
+            }
+            return session.RunAsync(context, endpoint);
+        });
+    }
+}
+
+/// <summary>
+/// On shutdown, before Kestrel stops: every open websocket gets a close frame (1001, going away)
+/// and its close handler runs, while the app's Python side is still up (its shutdown handler runs
+/// later, in PythonLifecycle.StoppedAsync).
+/// </summary>
+internal sealed class WebSocketLifecycle(WebSocketHub hub, GatewayOptions options) : IHostedLifecycleService
+{
+    public Task StoppingAsync(CancellationToken cancellationToken) =>
+        hub.CloseAllAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", options.GracefulTimeout);
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
