@@ -141,6 +141,32 @@ internal sealed unsafe class PythonApp
         }
     }
 
+    /// <summary>
+    /// Reads a Robyn app that already lives in this interpreter (the TestClient's): no file is run,
+    /// the app object comes from the caller, borrowed (the caller keeps it alive during this call).
+    /// </summary>
+    public static PythonApp Attach(nint borrowedApp)
+    {
+        using (Py.GIL())
+        {
+            PyConstants.EnsureCreated();
+            NativeCallbacks.EnsureCreated();
+            try
+            {
+                using var app = PyInterop.Wrap(borrowedApp);
+                using var bridge = Py.Import("robyn._bridge");
+                using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
+                var loaded = bridge.InvokeMethod("attach", app, complete);
+                using var path = app.GetAttr("file_path");
+                return new PythonApp(path.ToString() ?? "", loaded);
+            }
+            catch (PythonException ex)
+            {
+                throw new AppLoadException($"Reading the app failed:\n{ex.Format().TrimEnd()}");
+            }
+        }
+    }
+
     /// <summary>Starts the event loop, runs the startup handler on it, then starts the sync workers.</summary>
     public void Start(int workers)
     {
