@@ -35,6 +35,7 @@ internal sealed unsafe class PythonApp
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
     int _stopped;
+    bool _startupRan; // Stop runs the shutdown handler only after a startup handler that completed
     AsyncLoopBridge? _async;
 
     public IReadOnlyList<RouteEntry> Routes { get; }
@@ -179,6 +180,7 @@ internal sealed unsafe class PythonApp
                 using var drain = PyInterop.Wrap(_async.DrainFunction);
                 _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
                 _loaded.InvokeMethod("run_startup").Dispose();
+                _startupRan = true;
             }
             catch (PythonException ex)
             {
@@ -226,7 +228,8 @@ internal sealed unsafe class PythonApp
     }
 
     /// <summary>
-    /// Runs the shutdown handler, then stops the loop and the workers. Never throws. Only the first
+    /// Runs the shutdown handler (if the startup handler completed: a start that failed runs none,
+    /// as the server, which exits), then stops the loop and the workers. Never throws. Only the first
     /// call does anything: a host may stop twice (WebApplicationFactory stops the host, then the
     /// entry point's Run() stops it again), and a second pass would close the eventfd number
     /// again after another file may have taken it.
@@ -239,7 +242,7 @@ internal sealed unsafe class PythonApp
         {
             try
             {
-                _loaded.InvokeMethod("run_shutdown").Dispose();
+                if (_startupRan) _loaded.InvokeMethod("run_shutdown").Dispose();
             }
             catch (PythonException ex)
             {

@@ -67,15 +67,21 @@ def test_close_twice_runs_shutdown_once_and_a_closed_client_refuses_requests():
         client.get("/events")
 
 
-def test_a_failing_startup_handler_fails_the_client_with_its_traceback():
+def test_a_failing_startup_handler_fails_the_client_with_its_traceback_and_no_shutdown():
     app = Robyn(__file__)
+    events = []
 
     @app.startup_handler
     def startup():
         raise ValueError("no database")
 
-    with pytest.raises(RuntimeError, match="no database"):
+    @app.shutdown_handler
+    def shutdown():
+        events.append("shutdown")
+
+    with pytest.raises(RuntimeError, match="(?s)startup handler.*ValueError: no database"):
         TestClient(app)
+    assert events == []  # as the server, which exits: no shutdown after a start that failed
 
 
 def test_close_waits_for_a_request_in_flight_on_another_thread():
