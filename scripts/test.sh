@@ -8,12 +8,17 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh || exit 1
 
 dotnet_log=$(mktemp)
+# One build for both runners, before either starts: the xunit tests run it (--no-build), and
+# the pytest suite's TestClient loads the gateway from its output (ROBYN_GATEWAY_DLL), so
+# pytest never builds on its own. A failed build fails the dotnet run below.
+dotnet build RobynGateway.sln -nologo 2>&1 | tee "$dotnet_log"
 # A hung test fails the run after 3 minutes instead of eating CI's budget.
-dotnet test RobynGateway.sln --blame-hang-timeout 3m 2>&1 | tee "$dotnet_log"
+dotnet test RobynGateway.sln --no-build --blame-hang-timeout 3m 2>&1 | tee -a "$dotnet_log"
 dotnet_rc=${PIPESTATUS[0]}
 
 pytest_log=$(mktemp)
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python 2>&1 | tee "$pytest_log"
+ROBYN_GATEWAY_DLL="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python 2>&1 | tee "$pytest_log"
 pytest_rc=${PIPESTATUS[0]}
 
 # One closing line for both runners: "suite: N passed, N failed".

@@ -37,7 +37,15 @@ internal static class GatewayHost
         options = options.WithAppStart(cli, env, app.StartArgs);
         if (options.Processes > 1)
             log.Warning("--processes {Processes} is not available yet; serving from this one process", options.Processes);
+        return Compose(builder, options, app, log);
+    }
 
+    /// <summary>
+    /// Everything between the server and Python, around an app already read: what the gateway and
+    /// the TestClient (which brings its own app object and server) share.
+    /// </summary>
+    internal static WebApplication Compose(WebApplicationBuilder builder, GatewayOptions options, PythonApp app, Serilog.ILogger log)
+    {
         builder.Host.UseSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout);
         builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");

@@ -52,10 +52,19 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, nint*, byte*> PyUnicode_AsUTF8AndSize;
     public static nint PyExc_RuntimeError { get; private set; }
 
-    public static void Bind(string libraryPath)
+    public static void Bind(string libraryPath) => Bind(NativeLibrary.Load(libraryPath));
+
+    /// <summary>
+    /// Binds the C-API of the interpreter this process already runs (the TestClient: python3 hosts
+    /// .NET). Its symbols are looked up from the program itself, never from a libpython file:
+    /// Debian's /usr/bin/python3 links libpython statically, and loading a second copy would start
+    /// a second, uninitialised runtime.
+    /// </summary>
+    public static void BindProcess() => Bind(NativeLibrary.GetMainProgramHandle());
+
+    static void Bind(nint h)
     {
         if (_bound) return;
-        var h = NativeLibrary.Load(libraryPath);
         nint F(string name) => NativeLibrary.GetExport(h, name);
 
         PyObject_Vectorcall = (delegate* unmanaged<nint, nint*, nuint, nint, nint>)F("PyObject_Vectorcall");

@@ -37,6 +37,7 @@ internal sealed unsafe class PythonApp
     // Keeps the hub reachable from Python's websocket builtins; never freed: a builtin may outlive the app.
     System.Runtime.InteropServices.GCHandle _hubHandle;
     int _stopped;
+    bool _startupRan; // Stop runs the shutdown handler only after a startup handler that completed
     AsyncLoopBridge? _async;
 
     public IReadOnlyList<RouteEntry> Routes { get; }
@@ -149,6 +150,32 @@ internal sealed unsafe class PythonApp
         }
     }
 
+    /// <summary>
+    /// Reads a Robyn app that already lives in this interpreter (the TestClient's): no file is run,
+    /// the app object comes from the caller, borrowed (the caller keeps it alive during this call).
+    /// </summary>
+    public static PythonApp Attach(nint borrowedApp)
+    {
+        using (Py.GIL())
+        {
+            PyConstants.EnsureCreated();
+            NativeCallbacks.EnsureCreated();
+            try
+            {
+                using var app = PyInterop.Wrap(borrowedApp);
+                using var bridge = Py.Import("robyn._bridge");
+                using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
+                var loaded = bridge.InvokeMethod("attach", app, complete);
+                using var path = app.GetAttr("file_path");
+                return new PythonApp(path.ToString() ?? "", loaded);
+            }
+            catch (PythonException ex)
+            {
+                throw new AppLoadException($"Reading the app failed:\n{ex.Format().TrimEnd()}");
+            }
+        }
+    }
+
     /// <summary>Starts the event loop, runs the startup handler on it, then starts the sync workers.</summary>
     public void Start(int workers)
     {
@@ -162,6 +189,7 @@ internal sealed unsafe class PythonApp
                 _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
                 AttachSockets();
                 _loaded.InvokeMethod("run_startup").Dispose();
+                _startupRan = true;
             }
             catch (PythonException ex)
             {
@@ -221,7 +249,8 @@ internal sealed unsafe class PythonApp
     }
 
     /// <summary>
-    /// Runs the shutdown handler, then stops the loop and the workers. Never throws. Only the first
+    /// Runs the shutdown handler (if the startup handler completed: a start that failed runs none,
+    /// as the server, which exits), then stops the loop and the workers. Never throws. Only the first
     /// call does anything: a host may stop twice (WebApplicationFactory stops the host, then the
     /// entry point's Run() stops it again), and a second pass would close the eventfd number
     /// again after another file may have taken it.
@@ -234,7 +263,7 @@ internal sealed unsafe class PythonApp
         {
             try
             {
-                _loaded.InvokeMethod("run_shutdown").Dispose();
+                if (_startupRan) _loaded.InvokeMethod("run_shutdown").Dispose();
             }
             catch (PythonException ex)
             {

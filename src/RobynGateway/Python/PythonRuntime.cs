@@ -51,4 +51,36 @@ internal static class PythonRuntime
             return install;
         }
     }
+
+    /// <summary>
+    /// Attaches to the interpreter of the process that loaded us (the TestClient: python3 hosts .NET
+    /// through hostfxr). The caller holds no GIL: ctypes releases it around a call into C#. pythonnet
+    /// finds the interpreter initialised, so it only takes the GIL (PyGILState_Ensure on this
+    /// thread's own state) and leaves sys.argv and signals alone; the C-API is bound from the
+    /// program itself. The GIL is released again before returning, as after <see cref="EnsureStarted"/>.
+    /// </summary>
+    public static PythonInstall EnsureAttached()
+    {
+        lock (Gate)
+        {
+            if (_install is not null) return _install;
+            Runtime.PythonDLL = null; // null: resolve from the process, whatever PYTHONNET_PYDLL says
+            PythonEngine.Initialize(setSysArgv: false, initSigs: false);
+            CApi.BindProcess();
+            using (Py.GIL())
+            {
+                using var sys = Py.Import("sys");
+                using var info = sys.GetAttr("version_info");
+                _install = new PythonInstall(
+                    sys.GetAttr("executable").As<string>(),
+                    new Version(info[0].As<int>(), info[1].As<int>(), info[2].As<int>()),
+                    "(the running process)",
+                    sys.GetAttr("prefix").As<string>(),
+                    sys.GetAttr("base_prefix").As<string>(),
+                    "the process that loaded the gateway");
+            }
+            PythonEngine.BeginAllowThreads();
+            return _install;
+        }
+    }
 }

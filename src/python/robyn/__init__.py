@@ -20,6 +20,7 @@ from robyn.responses import html, serve_file, serve_html
 from robyn.session import Session, SessionManager
 from robyn.streaming import SSEMessage, SSEResponse, StreamingResponse
 from robyn.sub_router import SubRouter
+from robyn.testing import TestClient
 from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
 from robyn.version import __version__, get_version
 from robyn.ws import WebSocket, WebSocketAdapter, WebSocketConnector, WebSocketDisconnect
@@ -49,6 +50,7 @@ __all__ = [
     "SessionManager",
     "StreamingResponse",
     "SubRouter",
+    "TestClient",
     "WebSocket",
     "WebSocketAdapter",
     "WebSocketConnector",

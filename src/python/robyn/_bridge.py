@@ -32,7 +32,7 @@ from robyn.request import Request, request_from_bridge
 from robyn.results import CONST_HEADERS, KIND_ASYNC_STREAM, KIND_ERROR, KIND_STREAM, Result
 from robyn.streaming import chunk_bytes
 
-__all__ = ["HandOver", "LoadedApp", "load"]
+__all__ = ["HandOver", "LoadedApp", "attach", "load"]
 
 _logger = logging.getLogger("robyn.bridge")
 
@@ -70,6 +70,13 @@ def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -
         args = start_args(app.config)
     install_docs(app)
     return LoadedApp(app, args, complete)
+
+
+def attach(app: Any, complete: Complete) -> "LoadedApp":
+    """The TestClient's entry: serve an app object already live in this interpreter. Nothing is
+    run and no process state (argv, environ, logging) is touched; the test process keeps its own."""
+    install_docs(app)
+    return LoadedApp(app, start_args(app.config), complete)
 
 
 def _hooks(middlewares: List[Any], bound: List[Hook] = ()) -> HookChains:
