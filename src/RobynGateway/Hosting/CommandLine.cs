@@ -17,6 +17,13 @@ internal sealed record CommandLine
     public double? GracefulTimeout { get; init; }
     public double? WsPingInterval { get; init; }
     public double? WsPingTimeout { get; init; }
+    public long? MaxRequests { get; init; }
+
+    /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
+    public string? WorkerSocket { get; init; }
+
+    /// <summary>Worker mode: the front's pid; the worker stops when that process is gone.</summary>
+    public int? WorkerOf { get; init; }
     public bool Help { get; init; }
 
     /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
@@ -33,7 +40,9 @@ internal sealed record CommandLine
         options:
           --host HOST              address to listen on (default 127.0.0.1; env ROBYN_HOST)
           --port PORT              port to listen on (default 8080; env ROBYN_PORT)
-          --processes N            worker processes (default 1)
+          --processes N            worker processes, each with its own interpreter, behind
+                                   a front process (default 1: no front, no proxy hop)
+          --max-requests K         with --processes: replace a worker after K requests
           --workers M              threads running sync handlers per process (default 1)
           --log-level LEVEL        DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)
           --python PATH            the interpreter to embed (else ROBYN_PYTHON, an active
@@ -52,7 +61,7 @@ internal sealed record CommandLine
 
     static readonly HashSet<string> ValueFlags =
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
-            "--ws-ping-interval", "--ws-ping-timeout"];
+            "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -121,6 +130,9 @@ internal sealed record CommandLine
         "--graceful-timeout" => r with { GracefulTimeout = ParseSeconds(flag, value) },
         "--ws-ping-interval" => r with { WsPingInterval = ParseSeconds(flag, value) },
         "--ws-ping-timeout" => r with { WsPingTimeout = ParseSeconds(flag, value) },
+        "--max-requests" => r with { MaxRequests = ParseInt(flag, value, 1, int.MaxValue) },
+        "--worker-socket" => r with { WorkerSocket = value },
+        "--worker-of" => r with { WorkerOf = ParseInt(flag, value, 1, int.MaxValue) },
         _ => r,
     };
 

@@ -3,6 +3,7 @@ using RobynGateway.Python;
 using RobynGateway.Routing;
 using RobynGateway.Web;
 using RobynGateway.WebSockets;
+using RobynGateway.Workers;
 using Serilog;
 
 namespace RobynGateway.Hosting;
@@ -36,7 +37,7 @@ internal static class GatewayHost
         var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
         options = options.WithAppStart(cli, env, app.StartArgs);
         if (options.Processes > 1)
-            log.Warning("--processes {Processes} is not available yet; serving from this one process", options.Processes);
+            return Workers.FrontHost.Build(builder, options, install.Executable, log);
         return Compose(builder, options, app, log);
     }
 
@@ -48,7 +49,16 @@ internal static class GatewayHost
     {
         builder.Host.UseSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout);
-        builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
+        if (options.WorkerSocket is { } socket)
+        {
+            // A worker of a front process: only the front can reach it, through this socket.
+            if (File.Exists(socket)) File.Delete(socket);
+            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
+            if (options.WorkerOf is { } front)
+                builder.Services.AddHostedService(sp => new Workers.ParentWatch(front,
+                    sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<Workers.ParentWatch>>()));
+        }
+        else builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -66,6 +76,7 @@ internal static class GatewayHost
         builder.Services.AddRobynWebSockets(app, options);
 
         var web = builder.Build();
+        if (options.IsWorker) web.UseForwardedFromFront();
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();
@@ -78,5 +89,5 @@ internal static class GatewayHost
         return web;
     }
 
-    static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
+    internal static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
 }

@@ -27,6 +27,10 @@ internal sealed record GatewayOptions
     public bool Compression { get; init; }
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public long MaxPayloadSize { get; init; } = DefaultMaxPayloadSize;
+    public long MaxRequests { get; init; }
+    public string? WorkerSocket { get; init; }
+    public int? WorkerOf { get; init; }
+    public bool IsWorker => WorkerSocket is not null;
     public TimeSpan WsPingInterval { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan WsPingTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -52,6 +56,9 @@ internal sealed record GatewayOptions
             Dev = cli.Dev || env("ROBYN_DEV_MODE") is "true" or "True" or "1",
             Compression = cli.Compression || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
             GracefulTimeout = TimeSpan.FromSeconds(cli.GracefulTimeout ?? 10),
+            MaxRequests = cli.MaxRequests ?? 0,
+            WorkerSocket = cli.WorkerSocket,
+            WorkerOf = cli.WorkerOf,
             WsPingInterval = TimeSpan.FromSeconds(cli.WsPingInterval ?? 20),
             WsPingTimeout = TimeSpan.FromSeconds(cli.WsPingTimeout ?? 20),
             MaxPayloadSize = NonEmpty(env("ROBYN_MAX_PAYLOAD_SIZE")) is { } m
@@ -67,7 +74,8 @@ internal sealed record GatewayOptions
     {
         Host = cli.Host ?? NonEmpty(env("ROBYN_HOST")) ?? start.Host ?? Host,
         Port = cli.Port ?? (NonEmpty(env("ROBYN_PORT")) is null ? start.Port ?? Port : Port),
-        Processes = cli.Processes ?? start.Processes ?? Processes,
+        // A worker is one process of its front, whatever app.start(processes=...) says.
+        Processes = IsWorker ? 1 : cli.Processes ?? start.Processes ?? Processes,
         Workers = cli.Workers ?? start.Workers ?? Workers,
     };
 

@@ -19,7 +19,13 @@ internal static class Logging
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", minimum)
             // The host logs start failures with a stack trace; Program reports them in one line instead.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+            // YARP logs two lines per proxied request at Information.
+            .MinimumLevel.Override("Yarp", framework)
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}")
             .CreateLogger();
     }
+
+    /// <summary>A worker of <c>--processes N</c> says which one it is: "w2 ".</summary>
+    static string Process() =>
+        Environment.GetEnvironmentVariable("ROBYN_WORKER_SLOT") is { Length: > 0 } slot ? $"w{slot} " : "";
 }

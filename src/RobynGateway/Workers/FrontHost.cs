@@ -1,0 +1,51 @@
+using RobynGateway.Hosting;
+using Serilog;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace RobynGateway.Workers;
+
+/// <summary>
+/// The front process of <c>--processes N</c> (N &gt; 1): it owns the public listener (Kestrel:
+/// HTTP/1.1, HTTP/2, WebSockets) and proxies every request with YARP to N worker processes, each a
+/// whole gateway with its own interpreter and GIL. It runs no Python itself: it read the app file
+/// only to learn what <c>app.start(...)</c> asked for, as Robyn's parent process does.
+/// </summary>
+internal static class FrontHost
+{
+    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, Serilog.ILogger log)
+    {
+        var socketDirectory = Path.Combine(Path.GetTempPath(), $"robyn-gateway-{Environment.ProcessId}");
+        var config = WorkerDestinations.CreateProvider();
+        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python);
+
+        builder.Host.UseSerilog();
+        // The workers get the graceful timeout to drain; the front waits for them a little longer.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
+        builder.WebHost.UseUrls($"http://{GatewayHost.FormatHost(options.Host)}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null; // each worker enforces ROBYN_MAX_PAYLOAD_SIZE
+        });
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton<IProxyConfigProvider>(config);
+        builder.Services.AddReverseProxy();
+        builder.Services.AddSingleton<IForwarderHttpClientFactory>(new UnixSocketForwarderFactory(socketDirectory));
+        builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
+            options.GracefulTimeout, socketDirectory, sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
+
+        var web = builder.Build();
+        var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
+        web.MapReverseProxy(proxy =>
+        {
+            proxy.Use((context, next) => WorkerRetry.InvokeAsync(context, next, supervisor));
+            proxy.UseLoadBalancing();
+        });
+        log.Information("Front process: {Processes} worker processes x {Workers} sync worker thread(s), proxied by YARP",
+            options.Processes, options.Workers);
+        return web;
+    }
+}

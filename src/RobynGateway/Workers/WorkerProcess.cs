@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace RobynGateway.Workers;
+
+/// <summary>
+/// One worker process of <c>--processes N</c>: the same executable in worker mode, with its own
+/// interpreter, serving the app on a Unix socket that only the front can reach (a folder only this
+/// user can open). It inherits the front's stdout and stderr, so its log lines go where the
+/// front's go. Each start of a slot is a new generation with a new socket file, so a replacement
+/// never meets the files of the worker it replaces.
+/// </summary>
+internal sealed partial class WorkerProcess
+{
+    readonly Process _process;
+    readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    long _requests;
+
+    WorkerProcess(int slot, int generation, string socketPath, Process process)
+    {
+        Slot = slot;
+        Generation = generation;
+        SocketPath = socketPath;
+        _process = process;
+        StartedAt = DateTime.UtcNow;
+    }
+
+    public int Slot { get; }
+    public int Generation { get; }
+    public string SocketPath { get; }
+    public DateTime StartedAt { get; }
+    public int Pid => _process.Id;
+
+    /// <summary>The YARP destination id and the host name the forwarder connects to.</summary>
+    public string Name => $"w{Slot}-{Generation}";
+
+    /// <summary>Completes with the exit code when the process ends.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    /// <summary>Requests forwarded to it so far (for <c>--max-requests</c>).</summary>
+    public long CountRequest() => Interlocked.Increment(ref _requests);
+
+    public static WorkerProcess Start(WorkerLaunch launch, int slot, int generation, string socketDirectory)
+    {
+        var socket = Path.Combine(socketDirectory, $"w{slot}-{generation}.sock");
+        var info = new ProcessStartInfo(launch.FileName) { UseShellExecute = false };
+        foreach (var arg in launch.Arguments(socket, slot)) info.ArgumentList.Add(arg);
+        info.Environment["ROBYN_WORKER_SLOT"] = slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var worker = new WorkerProcess(slot, generation, socket, process);
+        process.Exited += (_, _) => worker._exited.TrySetResult(SafeExitCode(process));
+        process.Start();
+        return worker;
+    }
+
+    static int SafeExitCode(Process process)
+    {
+        try
+        {
+            return process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the worker accepts connections on its socket: Kestrel opens it only after the
+    /// worker's startup handler has finished. False if it exits first or the time runs out.
+    /// </summary>
+    public async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && !cancel.IsCancellationRequested)
+        {
+            if (HasExited) return false;
+            if (File.Exists(SocketPath))
+            {
+                using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await probe.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancel);
+                    return true;
+                }
+                catch (SocketException)
+                {
+                    // Bound but not listening yet.
+                }
+            }
+            await Task.Delay(50, cancel).ConfigureAwait(false);
+        }
+        return false;
+    }
+
+    /// <summary>Asks it to stop: it stops accepting, drains, closes websockets with 1001, runs the shutdown handler.</summary>
+    public void Terminate()
+    {
+        if (!HasExited) kill(Pid, SigTerm);
+    }
+
+    public void Kill()
+    {
+        if (HasExited) return;
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+    }
+
+    public override string ToString() => $"worker {Slot} (pid {Pid})";
+
+    const int SigTerm = 15;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}

@@ -1,0 +1,206 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace RobynGateway.Workers;
+
+/// <summary>
+/// Runs the front's workers for the life of the server (design: each worker is a whole gateway
+/// with its own interpreter, on its own Unix socket; the front only proxies).
+///
+/// Start: all N workers are started at once; the front opens its port when every one is ready
+/// (its startup handler done), and fails the start if one exits first. Running: a worker that
+/// exits is taken out of YARP at once, logged, and started again after a backoff (0.5 s doubling
+/// to 10 s; back to 0.5 s after a worker lived a minute). With <c>--max-requests K</c> a worker
+/// that has served K requests is replaced: the replacement starts, becomes ready and takes the
+/// traffic, then the old one is stopped and drains. Stop: the workers leave YARP, get SIGTERM
+/// (each drains, closes its websockets with 1001 and runs its shutdown handler), and are waited
+/// for, bounded by the graceful timeout; the front's own Kestrel stops after that.
+/// </summary>
+internal sealed class WorkerSupervisor : IHostedLifecycleService
+{
+    static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+    static readonly TimeSpan StableAfter = TimeSpan.FromMinutes(1);
+
+    readonly WorkerLaunch _launch;
+    readonly InMemoryConfigProvider _config;
+    readonly int _count;
+    readonly long _maxRequests;
+    readonly TimeSpan _graceful;
+    readonly object _gate = new();
+    readonly WorkerProcess?[] _slots;
+    readonly HashSet<WorkerProcess> _ready = [];
+    readonly HashSet<int> _recycling = [];
+    readonly TimeSpan[] _backoff;
+    readonly CancellationTokenSource _stopping = new();
+    int _generation;
+
+    public WorkerSupervisor(WorkerLaunch launch, InMemoryConfigProvider config, int count, long maxRequests,
+        TimeSpan graceful, string socketDirectory, ILogger<WorkerSupervisor> log)
+    {
+        _launch = launch;
+        _config = config;
+        _count = count;
+        _maxRequests = maxRequests;
+        _graceful = graceful;
+        SocketDirectory = socketDirectory;
+        Log = log;
+        _slots = new WorkerProcess?[count];
+        _backoff = Enumerable.Repeat(TimeSpan.FromMilliseconds(500), count).ToArray();
+    }
+
+    public string SocketDirectory { get; }
+    public ILogger Log { get; }
+
+    /// <summary>The workers serving now (for health and the tests).</summary>
+    public IReadOnlyList<WorkerProcess> Ready
+    {
+        get { lock (_gate) return _ready.ToList(); }
+    }
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
+        Directory.CreateDirectory(SocketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var first = Enumerable.Range(0, _count).Select(Spawn).ToArray();
+        var ready = await Task.WhenAll(first.Select(w => w.WaitReadyAsync(ReadyTimeout, cancellationToken)));
+        for (var i = 0; i < first.Length; i++)
+        {
+            if (ready[i]) continue;
+            foreach (var w in first) w.Kill();
+            var why = first[i].HasExited ? $"exited with code {await first[i].Exited} before it was ready" : $"was not ready within {ReadyTimeout.TotalSeconds:F0} s";
+            throw new Python.AppLoadException($"Worker {i} {why}; its output is above.");
+        }
+        lock (_gate) foreach (var w in first) _ready.Add(w);
+        Publish();
+        foreach (var w in first) _ = WatchAsync(w);
+        Log.LogInformation("{Count} workers ready: pids {Pids}", _count, string.Join(", ", first.Select(w => w.Pid)));
+    }
+
+    WorkerProcess Spawn(int slot)
+    {
+        var worker = WorkerProcess.Start(_launch, slot, Interlocked.Increment(ref _generation), SocketDirectory);
+        lock (_gate) _slots[slot] = worker;
+        return worker;
+    }
+
+    /// <summary>Waits for a worker to exit; replaces it unless the server is stopping or it was recycled.</summary>
+    async Task WatchAsync(WorkerProcess worker)
+    {
+        var code = await worker.Exited;
+        bool replace;
+        lock (_gate)
+        {
+            _ready.Remove(worker);
+            replace = _slots[worker.Slot] == worker && !_stopping.IsCancellationRequested;
+        }
+        if (!replace) return;
+        Publish();
+        var lived = DateTime.UtcNow - worker.StartedAt;
+        if (lived > StableAfter) _backoff[worker.Slot] = TimeSpan.FromMilliseconds(500);
+        var delay = _backoff[worker.Slot];
+        _backoff[worker.Slot] = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+        Log.LogWarning("{Worker} exited with code {Code} after {Lived:F1} s; starting a new one in {Delay:F1} s",
+            worker, code, lived.TotalSeconds, delay.TotalSeconds);
+        try
+        {
+            await Task.Delay(delay, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        await BringUpAsync(worker.Slot);
+    }
+
+    /// <summary>Starts a worker in the slot and adds it to YARP when it is ready; retries (via WatchAsync) if it dies first.</summary>
+    async Task BringUpAsync(int slot, WorkerProcess? retiring = null)
+    {
+        var worker = Spawn(slot);
+        _ = WatchAsync(worker);
+        bool ready;
+        try
+        {
+            ready = await worker.WaitReadyAsync(ReadyTimeout, _stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        if (!ready)
+        {
+            if (!worker.HasExited)
+            {
+                Log.LogError("{Worker} was not ready within {Seconds:F0} s; killing it", worker, ReadyTimeout.TotalSeconds);
+                worker.Kill();
+            }
+            return; // WatchAsync starts the next attempt
+        }
+        lock (_gate)
+        {
+            _ready.Add(worker);
+            if (retiring is not null) _ready.Remove(retiring);
+        }
+        Publish();
+        Log.LogInformation("{Worker} is ready and serving", worker);
+        if (retiring is null) return;
+        // Requests that already picked the old worker still reach it; then it drains and stops.
+        await Task.Delay(500);
+        retiring.Terminate();
+        lock (_gate) _recycling.Remove(slot);
+    }
+
+    /// <summary>Called by the proxy pipeline after each forwarded request.</summary>
+    public void Forwarded(string destination)
+    {
+        if (_maxRequests <= 0) return;
+        WorkerProcess? worker;
+        lock (_gate) worker = _ready.FirstOrDefault(w => w.Name == destination);
+        if (worker is null || worker.CountRequest() != _maxRequests) return;
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested || !_recycling.Add(worker.Slot)) return;
+        }
+        Log.LogInformation("{Worker} served {Count} requests (--max-requests); replacing it", worker, _maxRequests);
+        _ = BringUpAsync(worker.Slot, retiring: worker);
+    }
+
+    void Publish()
+    {
+        List<WorkerProcess> ready;
+        lock (_gate) ready = _stopping.IsCancellationRequested ? [] : _ready.ToList();
+        WorkerDestinations.Publish(_config, ready);
+    }
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        _stopping.Cancel();
+        Publish();
+        WorkerProcess[] all;
+        lock (_gate) all = _slots.Concat(_ready).OfType<WorkerProcess>().Distinct().Where(w => !w.HasExited).ToArray();
+        Log.LogInformation("Stopping {Count} workers", all.Length);
+        foreach (var w in all) w.Terminate();
+        var exits = Task.WhenAll(all.Select(w => w.Exited));
+        if (await Task.WhenAny(exits, Task.Delay(_graceful + TimeSpan.FromSeconds(5))) != exits)
+        {
+            foreach (var w in all.Where(w => !w.HasExited))
+            {
+                Log.LogWarning("{Worker} did not stop in time; killing it", w);
+                w.Kill();
+            }
+        }
+        foreach (var w in all.Where(w => w.HasExited && w.Exited.Result != 0))
+            Log.LogWarning("{Worker} exited with code {Code}", w, w.Exited.Result);
+        try
+        {
+            Directory.Delete(SocketDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open; the folder is in the temp dir and named for our pid.
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using RobynGateway.Tests.Infrastructure;
+using RobynGateway.Tests.WebSockets;
+
+namespace RobynGateway.Tests.Workers;
+
+/// <summary><c>--processes N</c>: a front process with YARP, N supervised worker processes.</summary>
+public sealed class MultiProcessTests
+{
+    static Task<GatewayProcess> StartAsync(params string[] args) =>
+        GatewayProcess.Start("multiprocess_app.py", ["--processes", "2", .. args]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+
+    static async Task<int> PidOf(HttpClient client)
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/pid"));
+        return doc.RootElement.GetProperty("pid").GetInt32();
+    }
+
+    static async Task<HashSet<int>> PidsSeen(HttpClient client, int atLeast, int maxRequests = 200)
+    {
+        var pids = new HashSet<int>();
+        for (var i = 0; i < maxRequests && pids.Count < atLeast; i++) pids.Add(await PidOf(client));
+        return pids;
+    }
+
+    [Fact]
+    public async Task Two_workers_answer_with_their_own_pids_and_the_client_address()
+    {
+        await using var gateway = await StartAsync();
+        var pids = await PidsSeen(gateway.Client, 2);
+        Assert.Equal(2, pids.Count);
+        Assert.DoesNotContain(gateway.Pid, pids);
+
+        using var doc = JsonDocument.Parse(await gateway.Client.GetStringAsync("/pid"));
+        Assert.Equal("127.0.0.1", doc.RootElement.GetProperty("ip").GetString()); // X-Forwarded-For from the front
+        Assert.Equal("http", doc.RootElement.GetProperty("scheme").GetString());
+
+        var posted = await gateway.Client.PostAsync("/echo", new StringContent("a body"));
+        Assert.Equal("a body", await posted.Content.ReadAsStringAsync());
+        Assert.Equal(2, CountLines(gateway.Output, "startup handler ran in"));
+    }
+
+    [Fact]
+    public async Task A_worker_killed_under_load_loses_no_request_and_is_replaced()
+    {
+        await using var gateway = await StartAsync();
+        var before = await PidsSeen(gateway.Client, 2);
+        var victim = before.First();
+
+        var failures = new ConcurrentQueue<string>();
+        var served = 0;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(6));
+        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await gateway.Client.GetAsync("/pid");
+                    if (response.StatusCode != HttpStatusCode.OK) failures.Enqueue($"status {(int)response.StatusCode}");
+                    else Interlocked.Increment(ref served);
+                }
+                catch (HttpRequestException ex)
+                {
+                    failures.Enqueue(ex.Message);
+                }
+            }
+        })).ToArray();
+        await Task.Delay(1500);
+        Process.GetProcessById(victim).Kill(); // SIGKILL
+        await Task.WhenAll(load);
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} failed requests of {served + failures.Count}: {string.Join("; ", failures.Take(5))}\n{gateway.Output}");
+        Assert.True(served > 50, $"only {served} requests served");
+
+        // A new worker takes the dead one's place.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        HashSet<int> after = [];
+        while (DateTime.UtcNow < deadline && after.Count < 2)
+        {
+            after = await PidsSeen(gateway.Client, 2, 50);
+            after.Remove(victim);
+        }
+        Assert.Equal(2, after.Count);
+        Assert.Contains("exited with code 137", gateway.Output);
+    }
+
+    [Fact]
+    public async Task SIGTERM_drains_a_slow_request_runs_every_shutdown_handler_and_exits_0()
+    {
+        await using var gateway = await StartAsync();
+        var slow = gateway.Client.GetStringAsync("/slow");
+        await Task.Delay(500);
+        gateway.Signal(GatewayProcess.SIGTERM);
+        Assert.StartsWith("slow answer from", await slow);
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, CountLines(gateway.Output, "shutdown handler ran in"));
+    }
+
+    [Fact]
+    public async Task Max_requests_replaces_workers_without_failing_a_request()
+    {
+        await using var gateway = await StartAsync("--max-requests", "15");
+        // Keep asking (every request must succeed) until the replacements, which take a few
+        // seconds to start, have served too.
+        var pids = new HashSet<int>();
+        var requests = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (pids.Count < 4 && DateTime.UtcNow < deadline)
+        {
+            pids.Add(await PidOf(gateway.Client)); // throws on any failure
+            requests++;
+            await Task.Delay(20);
+        }
+        Assert.True(pids.Count >= 4, $"only {pids.Count} worker pids over {requests} requests with --max-requests 15\n{gateway.Output}");
+        Assert.Contains("replacing it", gateway.Output);
+    }
+
+    [Fact]
+    public async Task WebSockets_pass_through_the_front()
+    {
+        await using var gateway = await StartAsync();
+        await using var client = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/room"));
+        Assert.StartsWith("joined ", await client.ReceiveTextAsync());
+        await client.SendAsync("hello");
+        Assert.EndsWith(": hello", await client.ReceiveTextAsync());
+    }
+
+    [Fact]
+    public async Task A_worker_that_cannot_start_fails_the_start_with_exit_code_1()
+    {
+        await using var gateway = GatewayProcess.Start("startup_fails_app.py", ["--processes", "2"]);
+        Assert.Equal(1, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("before it was ready", gateway.Output);
+    }
+
+    static int CountLines(string output, string text) =>
+        output.Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
+}
