@@ -44,9 +44,11 @@ internal static unsafe class SocketCallbacks
         try
         {
             if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("send(id, message) takes two arguments");
-            var connection = Find(self, args[0]);
             if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
-            return CApi.NewBool(connection is not null && connection.Send(new ReadOnlySpan<byte>(data, (int)length), binary));
+            Span<char> id = stackalloc char[64];
+            var hub = Hub(self);
+            return CApi.NewBool(hub is not null && TryId(args[0], id, out var n)
+                && hub.SendTo(id[..n], new ReadOnlySpan<byte>(data, (int)length), binary));
         }
         catch (Exception ex)
         {
@@ -102,11 +104,9 @@ internal static unsafe class SocketCallbacks
             if (nargs != 1) return NativeCallbacks.RaiseRuntimeError("ids(endpoint) takes one argument");
             var hub = Hub(self);
             var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
-            var ids = hub is not null && (uint)endpoint < (uint)hub.Endpoints.Count
-                ? hub.Endpoints[endpoint].Connections.Keys.ToArray()
-                : [];
-            var tuple = CApi.PyTuple_New(ids.Length);
-            for (var i = 0; i < ids.Length; i++)
+            var ids = hub?.Ids(endpoint) ?? [];
+            var tuple = CApi.PyTuple_New(ids.Count);
+            for (var i = 0; i < ids.Count; i++)
             {
                 var bytes = Encoding.UTF8.GetBytes(ids[i]);
                 fixed (byte* p = bytes) CApi.PyTuple_SetItem(tuple, i, CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null));
@@ -119,19 +119,26 @@ internal static unsafe class SocketCallbacks
         }
     }
 
-    /// <summary>The connection a Python id (a str) names, or null.</summary>
+    /// <summary>The connection a Python id (a str) names here, or null.</summary>
     static SocketConnection? Find(nint self, nint id)
+    {
+        Span<char> chars = stackalloc char[64];
+        return TryId(id, chars, out var n) ? Hub(self)?.Find(chars[..n]) : null;
+    }
+
+    /// <summary>A Python id (a str of at most 64 bytes) as chars; false for anything else.</summary>
+    static bool TryId(nint id, Span<char> chars, out int length)
     {
         nint size;
         var utf8 = CApi.PyUnicode_AsUTF8AndSize(id, &size);
         if (utf8 == null || size > 64)
         {
             CApi.PyErr_Clear();
-            return null;
+            length = 0;
+            return false;
         }
-        Span<char> chars = stackalloc char[64];
-        var n = Encoding.UTF8.GetChars(new ReadOnlySpan<byte>(utf8, (int)size), chars);
-        return Hub(self)?.Find(chars[..n]);
+        length = Encoding.UTF8.GetChars(new ReadOnlySpan<byte>(utf8, (int)size), chars);
+        return true;
     }
 
     /// <summary>A str's UTF-8 (a text frame) or a bytes object's content (a binary frame); else raises TypeError.</summary>

@@ -23,7 +23,7 @@ internal static class WebSocketSetup
             MaxQueuedBytes: Math.Max(16L << 20, 4 * options.MaxPayloadSize)));
         services.AddSingleton(sp => new SocketSession(app, app.Sockets, sp.GetRequiredService<SocketOptions>(),
             sp.GetRequiredService<GlobalHeaders>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.WebSockets")));
-        services.AddHostedService(sp => new WebSocketLifecycle(app.Sockets, options));
+        services.AddHostedService(sp => new WebSocketLifecycle(app.Sockets, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.WebSockets")));
         return services;
     }
 
@@ -48,16 +48,39 @@ internal static class WebSocketSetup
 }
 
 /// <summary>
-/// On shutdown, before Kestrel stops: every open websocket gets a close frame (1001, going away)
-/// and its close handler runs, while the app's Python side is still up (its shutdown handler runs
-/// later, in PythonLifecycle.StoppedAsync).
+/// In a worker of <c>--processes N</c>, at start: links the hub to the front's relay, so sends and
+/// broadcasts reach the other workers' clients. On shutdown, before Kestrel stops: every open
+/// websocket gets a close frame (1001, going away) and its close handler runs, while the app's
+/// Python side is still up (its shutdown handler runs later, in PythonLifecycle.StoppedAsync).
 /// </summary>
-internal sealed class WebSocketLifecycle(WebSocketHub hub, GatewayOptions options) : IHostedLifecycleService
+internal sealed class WebSocketLifecycle(WebSocketHub hub, GatewayOptions options, ILogger log) : IHostedLifecycleService
 {
-    public Task StoppingAsync(CancellationToken cancellationToken) =>
-        hub.CloseAllAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", options.GracefulTimeout);
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (options.WorkerSocket is not { } socket) return;
+        var relay = new RelayClient(Path.Combine(Path.GetDirectoryName(socket)!, "relay.sock"), log);
+        try
+        {
+            await relay.ConnectAsync(hub, cancellationToken);
+            hub.Relay = relay;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            log.LogWarning("No websocket relay at the front ({Reason}): this worker's websockets reach its own clients only", ex.Message);
+            await relay.DisposeAsync();
+        }
+    }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        await hub.CloseAllAsync(WebSocketCloseStatus.EndpointUnavailable, "server shutting down", options.GracefulTimeout);
+        if (hub.Relay is { } relay)
+        {
+            hub.Relay = null;
+            await relay.DisposeAsync();
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -15,7 +15,10 @@ internal static class FrontHost
 {
     public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, Serilog.ILogger log)
     {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
+        // Worker and relay sockets live here; only our user may open it.
         var socketDirectory = Path.Combine(Path.GetTempPath(), $"robyn-gateway-{Environment.ProcessId}");
+        Directory.CreateDirectory(socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var config = WorkerDestinations.CreateProvider();
         var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python);
 
@@ -33,6 +36,9 @@ internal static class FrontHost
         builder.Services.AddSingleton<IProxyConfigProvider>(config);
         builder.Services.AddReverseProxy();
         builder.Services.AddSingleton<IForwarderHttpClientFactory>(new UnixSocketForwarderFactory(socketDirectory));
+        // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
+        builder.Services.AddHostedService(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
+            sp.GetRequiredService<ILogger<SocketRelay>>()));
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
             options.GracefulTimeout, socketDirectory, sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());

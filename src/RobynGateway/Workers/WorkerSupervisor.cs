@@ -58,8 +58,6 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
-        Directory.CreateDirectory(SocketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var first = Enumerable.Range(0, _count).Select(Spawn).ToArray();
         var ready = await Task.WhenAll(first.Select(w => w.WaitReadyAsync(ReadyTimeout, cancellationToken)));
         for (var i = 0; i < first.Length; i++)

@@ -140,3 +140,54 @@ public sealed class MultiProcessTests
     static int CountLines(string output, string text) =>
         output.Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
 }
+
+/// <summary>Websockets across the workers of one front: the relay in the front process.</summary>
+public sealed class CrossWorkerSocketTests
+{
+    [Fact]
+    public async Task Broadcasts_send_to_and_active_connections_reach_every_worker()
+    {
+        await using var gateway = await GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        // Connect until clients sit on both workers (the greeting names the worker's pid).
+        var clients = new List<(SocketClient Client, string Id, string Pid)>();
+        try
+        {
+            for (var i = 0; i < 40 && clients.Select(c => c.Pid).Distinct().Count() < 2; i++)
+            {
+                var client = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/room"));
+                var parts = (await client.ReceiveTextAsync()).Split(' '); // "joined <id> on <pid>"
+                clients.Add((client, parts[1], parts[3]));
+            }
+            var a = clients.First();
+            var b = clients.First(c => c.Pid != a.Pid);
+            Assert.NotEqual(a.Pid, b.Pid);
+
+            // A broadcast from a client of one worker reaches a client of the other.
+            await a.Client.SendAsync("hello all");
+            Assert.Equal($"{a.Pid}: hello all", await b.Client.ReceiveTextAsync());
+            foreach (var other in clients.Where(c => c.Client != b.Client))
+                Assert.Equal($"{a.Pid}: hello all", await other.Client.ReceiveTextAsync());
+
+            // active_connections lists the clients of both workers.
+            var ids = (await a.Client.AskAsync("who")).Split(',');
+            Assert.Equal(clients.Select(c => c.Id).Order(), ids.Order());
+
+            // send_to reaches a client that lives in the other worker.
+            Assert.Equal("delivered: True", await a.Client.AskAsync($"to:{b.Id}:psst"));
+            Assert.Equal("psst", await b.Client.ReceiveTextAsync());
+
+            // A closed client leaves every worker's list.
+            await b.Client.CloseAsync();
+            for (var i = 0; i < 50; i++)
+            {
+                if (!(await a.Client.AskAsync("who")).Contains(b.Id)) return;
+                await Task.Delay(100);
+            }
+            Assert.Fail("the closed client stayed in active_connections");
+        }
+        finally
+        {
+            foreach (var c in clients) await c.Client.DisposeAsync();
+        }
+    }
+}
