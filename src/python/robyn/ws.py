@@ -81,6 +81,12 @@ class _Unattached:
         return ()
 
 
+def _checked(payload: Any) -> Payload:
+    if not isinstance(payload, (str, bytes)):
+        raise TypeError(f"a websocket message must be str or bytes, not {type(payload).__name__}")
+    return payload
+
+
 class SocketEndpoint:
     """One websocket path of an app: its handlers, and where the gateway numbered it."""
 
@@ -117,14 +123,10 @@ class WebSocketConnector:
     # -- sends (queued in the gateway, never blocking) ---------------------------------------------
 
     def _send(self, conn_id: str, payload: Payload) -> Done:
-        if not isinstance(payload, (str, bytes)):
-            raise TypeError(f"a websocket message must be str or bytes, not {type(payload).__name__}")
-        return Done(self._endpoint.link.send(conn_id, payload))
+        return Done(self._endpoint.link.send(conn_id, _checked(payload)))
 
     def _broadcast(self, payload: Payload) -> Done:
-        if not isinstance(payload, (str, bytes)):
-            raise TypeError(f"a websocket message must be str or bytes, not {type(payload).__name__}")
-        return Done(self._endpoint.link.broadcast(self._endpoint.index, payload))
+        return Done(self._endpoint.link.broadcast(self._endpoint.index, _checked(payload)))
 
     # Robyn 0.88 (`await websocket.send_text(...)`)
     def send_text(self, text: str) -> Done:
@@ -237,15 +239,11 @@ class WebSocket:
 
     def send_to(self, client_id: str, message: Payload) -> Done:
         """Send to one client by id; the value says whether it is connected."""
-        if not isinstance(message, (str, bytes)):
-            raise TypeError(f"a websocket message must be str or bytes, not {type(message).__name__}")
-        return Done(self.endpoint.link.send(client_id, message))
+        return Done(self.endpoint.link.send(client_id, _checked(message)))
 
     def broadcast(self, message: Payload) -> Done:
         """Send to every client of this endpoint; the value is how many."""
-        if not isinstance(message, (str, bytes)):
-            raise TypeError(f"a websocket message must be str or bytes, not {type(message).__name__}")
-        return Done(self.endpoint.link.broadcast(self.endpoint.index, message))
+        return Done(self.endpoint.link.broadcast(self.endpoint.index, _checked(message)))
 
 
 def decorator_endpoint(router: Any, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -163,11 +163,5 @@ public sealed class DecoratorApiTests(WebSocketAppFactory factory) : IClassFixtu
         return doc.RootElement.GetProperty("id").GetString()!;
     }
 
-    async Task<List<string>> Events()
-    {
-        using var http = factory.RealClient();
-        var json = await http.GetStringAsync("/events");
-        return JsonSerializer.Deserialize<JsonElement[][]>(json)!
-            .Select(e => string.Join(' ', e.Select(x => x.ToString()))).ToList();
-    }
+    Task<List<string>> Events() => SocketEvents.ReadAsync(factory);
 }

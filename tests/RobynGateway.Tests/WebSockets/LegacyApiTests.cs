@@ -205,13 +205,7 @@ public sealed class LegacyApiTests(WebSocketAppFactory factory) : IClassFixture<
         Assert.Equal("hi from DI / router thing", await client.ReceiveTextAsync());
     }
 
-    async Task<List<string>> Events()
-    {
-        using var http = factory.RealClient();
-        var json = await http.GetStringAsync("/events");
-        return JsonSerializer.Deserialize<JsonElement[][]>(json)!
-            .Select(e => string.Join(' ', e.Select(x => x.ToString()))).ToList();
-    }
+    Task<List<string>> Events() => SocketEvents.ReadAsync(factory);
 
     internal static async Task Eventually(Func<Task<bool>> condition)
     {
