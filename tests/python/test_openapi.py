@@ -157,3 +157,86 @@ def test_an_openapi_object_builds_for_an_app_with_no_routes():
         routes = []
 
     assert OpenAPI().build(Bare())["paths"] == {}
+
+
+ROBYN_SUITE_APP = """
+    from typing import Optional, TypedDict
+    from robyn import Robyn, SubRouter
+    from robyn.robyn import QueryParams
+    from robyn.types import JsonBody
+
+    app = Robyn(__file__)
+
+    @app.get("/tagged", openapi_tags=["a tag"])
+    def tagged():
+        \"\"\"Described by its docstring\"\"\"
+        return "x"
+
+    class Initial(TypedDict):
+        is_present: bool
+        letter: Optional[str]
+
+    class FullName(TypedDict):
+        first: str
+        initial: Initial
+
+    class Order(JsonBody):
+        name: FullName
+        price: float
+
+    class Receipt(TypedDict):
+        success: bool
+        items_changed: int
+
+    class Flags(QueryParams):
+        required: bool
+
+    @app.post("/order")
+    def order(body: Order, query: Flags) -> Receipt:
+        return {"success": True, "items_changed": 1}
+
+    router = SubRouter(__file__, prefix="/sub")
+
+    @router.post("/tagged", openapi_tags=["sub tag"])
+    def sub_tagged():
+        \"\"\"Described in a sub-router\"\"\"
+        return "y"
+
+    app.include_router(router)
+"""
+
+
+def test_the_shapes_robyns_own_suite_checks(load):
+    """What Robyn's integration tests read from /openapi.json, case by case."""
+    spec = spec_of(load(ROBYN_SUITE_APP))
+    assert {"openapi", "info", "paths", "components", "servers", "externalDocs"} <= set(spec)
+    tagged = spec["paths"]["/tagged"]["get"]
+    assert (tagged["description"], tagged["tags"]) == ("Described by its docstring", ["a tag"])
+    sub = spec["paths"]["/sub/tagged"]["post"]
+    assert (sub["description"], sub["tags"]) == ("Described in a sub-router", ["sub tag"])
+
+    operation = spec["paths"]["/order"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["price"] == {"type": "number"}
+    name = body["properties"]["name"]
+    assert name["type"] == "object" and set(name["properties"]) == {"first", "initial"}
+    letter = name["properties"]["initial"]["properties"]["letter"]
+    assert {"type": "string"} in letter["anyOf"] and {"type": "null"} in letter["anyOf"]
+
+    ok = operation["responses"]["200"]
+    assert ok["description"] == "Successful Response"
+    receipt = ok["content"]["application/json"]["schema"]["properties"]
+    assert receipt == {"success": {"type": "boolean"}, "items_changed": {"type": "integer"}}
+
+    assert operation["parameters"][0]["name"] == "required"
+    assert operation["parameters"][0]["in"] == "query"
+    assert operation["parameters"][0]["schema"] == {"type": "boolean"}
+
+
+def test_a_spec_file_given_to_the_app_is_its_openapi_spec_at_once(tmp_path):
+    from robyn import Robyn
+
+    (tmp_path / "custom.json").write_text(json.dumps({"openapi": "3.1.0", "info": {"title": "Custom", "version": "1.0.0"}, "paths": {}}))
+    app = Robyn(str(tmp_path / "app.py"), openapi_file_path="custom.json")
+    assert app.openapi.openapi_spec["info"]["title"] == "Custom"
+    assert Robyn(str(tmp_path / "other.py")).openapi.openapi_spec == {}

@@ -10,6 +10,7 @@ from robyn.argument_parser import Config
 from robyn.dependency_injection import DependencyMap
 from robyn.env_populator import load_vars
 from robyn.headers import Headers
+from robyn.openapi import OpenAPI, spec_file
 from robyn.launcher import HandOver, exec_gateway, start_args, under_gateway
 from robyn.router import BaseRouter
 from robyn.routes import normalize_endpoint
@@ -34,7 +35,10 @@ class Robyn(BaseRouter):
         self.file_path = file_object
         self.directory_path = os.path.dirname(os.path.abspath(file_object))
         self.openapi_file_path = openapi_file_path
-        self.openapi = openapi
+        # As in Robyn: always an OpenAPI object; a spec file given here is loaded at once.
+        self.openapi = openapi if openapi is not None else OpenAPI()
+        if spec_file(self) is not None:
+            self.openapi.override_openapi(spec_file(self))
         self.state: dict = {}  # the seed's per-app (per-process) state
         self.request_headers = Headers()
         self.request_headers_set: set = set()  # names set_request_header replaces on requests

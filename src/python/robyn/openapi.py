@@ -60,6 +60,16 @@ class OpenAPIInfo:
 class OpenAPI:
     def __init__(self, info: Optional[OpenAPIInfo] = None) -> None:
         self.info = info or OpenAPIInfo()
+        # Robyn's attributes: the spec served (a file's, once override_openapi loaded one; else
+        # the generated one, filled in when the app is served).
+        self.openapi_spec: Dict[str, Any] = {}
+        self.openapi_file_override = False
+
+    def override_openapi(self, path: str) -> None:
+        """Serve this JSON file as the spec instead of the generated one."""
+        with open(path, encoding="utf-8") as f:
+            self.openapi_spec = json.load(f)
+        self.openapi_file_override = True
 
     def build(self, app: Any) -> Dict[str, Any]:
         info = {k: v for k, v in asdict(self.info).items() if k not in ("servers", "externalDocs", "components")}
@@ -186,12 +196,13 @@ def install_docs(app: Any) -> None:
     taken = {route.path for route in app.routes if route.method == "GET"}
     openapi = app.openapi if isinstance(app.openapi, OpenAPI) else OpenAPI()
     override = spec_file(app)
+    if override is not None and not openapi.openapi_file_override:
+        openapi.override_openapi(override)
 
     def openapi_json() -> Dict[str, Any]:
-        if override is not None:
-            with open(override, encoding="utf-8") as f:
-                return json.load(f)
-        return openapi.build(app)
+        if not openapi.openapi_file_override:
+            openapi.openapi_spec = openapi.build(app)
+        return openapi.openapi_spec
 
     def docs():
         from robyn.responses import html
