@@ -45,6 +45,12 @@ public partial class Program
         {
             return Fail(1, $"{ex.Message} Another server is using that port: stop it, or pick another with --port.");
         }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM or Ctrl-C before the start finished (say, while workers were starting): a stop, not a failure.
+            Console.Error.WriteLine("Stopped before the server finished starting.");
+            return 0;
+        }
         finally
         {
             Log.CloseAndFlush();

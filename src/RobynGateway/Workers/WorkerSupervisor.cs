@@ -59,7 +59,18 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         var first = Enumerable.Range(0, _count).Select(Spawn).ToArray();
-        var ready = await Task.WhenAll(first.Select(w => w.WaitReadyAsync(ReadyTimeout, cancellationToken)));
+        bool[] ready;
+        try
+        {
+            ready = await Task.WhenAll(first.Select(w => w.WaitReadyAsync(ReadyTimeout, cancellationToken)));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped (SIGTERM, Ctrl-C) while starting: the workers stop too, running what they started.
+            foreach (var w in first) w.Terminate();
+            await Task.WhenAny(Task.WhenAll(first.Select(w => w.Exited)), Task.Delay(_graceful));
+            throw;
+        }
         for (var i = 0; i < first.Length; i++)
         {
             if (ready[i]) continue;

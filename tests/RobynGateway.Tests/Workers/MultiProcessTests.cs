@@ -137,6 +137,44 @@ public sealed class MultiProcessTests
         Assert.Contains("before it was ready", gateway.Output);
     }
 
+    [Fact]
+    public async Task SIGTERM_while_the_workers_start_stops_them_and_exits_0()
+    {
+        await using var gateway = GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"]);
+        // Wait until the front has started its workers, but not until they are ready.
+        for (var i = 0; i < 200 && WorkersOf(gateway.Pid).Count == 0; i++) await Task.Delay(50);
+        Assert.NotEmpty(WorkersOf(gateway.Pid));
+        gateway.Signal(GatewayProcess.SIGTERM);
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        for (var i = 0; i < 100 && WorkersOf(gateway.Pid).Count > 0; i++) await Task.Delay(100);
+        Assert.Empty(WorkersOf(gateway.Pid));
+    }
+
+    /// <summary>Live processes whose command line names the front's socket folder: its workers.</summary>
+    static List<int> WorkersOf(int frontPid)
+    {
+        var marker = $"robyn-gateway-{frontPid}/";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker)
+                    && !File.ReadAllText(Path.Combine(dir, "stat")).Contains(") Z ")) found.Add(pid);
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Not ours.
+            }
+        }
+        return found;
+    }
+
     static int CountLines(string output, string text) =>
         output.Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
 }
