@@ -37,7 +37,7 @@ public partial class Program
         {
             return Fail(2, ex.Message);
         }
-        catch (Exception ex) when (ex is PythonNotUsableException or AppLoadException)
+        catch (Exception ex) when (ex is PythonNotUsableException or AppLoadException or CertificateException)
         {
             return Fail(1, ex.Message);
         }

@@ -24,6 +24,8 @@ internal sealed record CommandLine
 
     /// <summary>Worker mode: the front's pid; the worker stops when that process is gone.</summary>
     public int? WorkerOf { get; init; }
+    public string? SslCertFile { get; init; }
+    public string? SslKeyFile { get; init; }
     public bool Help { get; init; }
 
     /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
@@ -53,6 +55,9 @@ internal sealed record CommandLine
                                    is dropped (default 20; 0: never)
           --dev                    development mode: tracebacks in 500 responses
           --compression            compress responses (Brotli or gzip, as the client accepts)
+          --ssl-certfile PATH      serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate;
+                                   intermediates may follow it in the same file
+          --ssl-keyfile PATH       the certificate's PEM private key (unencrypted)
           -h, --help               show this help
 
         Flags given here win over the app's app.start(host=..., port=...) arguments.
@@ -61,7 +66,8 @@ internal sealed record CommandLine
 
     static readonly HashSet<string> ValueFlags =
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
-            "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of"];
+            "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
+            "--ssl-certfile", "--ssl-keyfile"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -133,6 +139,8 @@ internal sealed record CommandLine
         "--max-requests" => r with { MaxRequests = ParseInt(flag, value, 1, int.MaxValue) },
         "--worker-socket" => r with { WorkerSocket = value },
         "--worker-of" => r with { WorkerOf = ParseInt(flag, value, 1, int.MaxValue) },
+        "--ssl-certfile" => r with { SslCertFile = value },
+        "--ssl-keyfile" => r with { SslKeyFile = value },
         _ => r,
     };
 

@@ -26,6 +26,7 @@ internal static class GatewayHost
         var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
         Logging.Configure(options.LogLevel);
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
+        var tls = TlsSetup.Load(options.SslCertFile, options.SslKeyFile);
 
         var install = PythonRuntime.EnsureStarted(
             () => PythonLocator.Locate(options.Python, env),
@@ -36,6 +37,8 @@ internal static class GatewayHost
 
         var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
         options = options.WithAppStart(cli, env, app.StartArgs);
+        // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
+        if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
         if (options.Processes > 1)
             return Workers.FrontHost.Build(builder, options, install.Executable, log);
         return Compose(builder, options, app, log);
@@ -58,7 +61,7 @@ internal static class GatewayHost
                 builder.Services.AddHostedService(sp => new Workers.ParentWatch(front,
                     sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<Workers.ParentWatch>>()));
         }
-        else builder.WebHost.UseUrls($"http://{FormatHost(options.Host)}:{options.Port}");
+        else builder.WebHost.UseUrls(PublicUrl(options));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -88,6 +91,10 @@ internal static class GatewayHost
             options.AppPath, app.Routes.Count, app.Sockets.Endpoints.Count, options.Workers);
         return web;
     }
+
+    /// <summary>Where the front, or the one process, listens: https with --ssl-certfile.</summary>
+    internal static string PublicUrl(GatewayOptions options) =>
+        $"{(options.SslCertFile is null ? "http" : "https")}://{FormatHost(options.Host)}:{options.Port}";
 
     internal static string FormatHost(string host) => host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host;
 }

@@ -33,6 +33,9 @@ internal sealed record GatewayOptions
     public bool IsWorker => WorkerSocket is not null;
     public TimeSpan WsPingInterval { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan WsPingTimeout { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>Full paths of the PEM certificate and key; both set, or neither (plain HTTP).</summary>
+    public string? SslCertFile { get; init; }
+    public string? SslKeyFile { get; init; }
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -42,6 +45,7 @@ internal sealed record GatewayOptions
         var full = Path.GetFullPath(appPath);
         if (!File.Exists(full))
             throw new UsageException($"App file not found: {full}. Pass the path of your Robyn app, e.g. examples/hello/app.py.");
+        var (certFile, keyFile) = TlsSetup.CheckFiles(cli.SslCertFile, cli.SslKeyFile);
 
         return new GatewayOptions
         {
@@ -66,6 +70,8 @@ internal sealed record GatewayOptions
                     ? max
                     : throw new UsageException($"ROBYN_MAX_PAYLOAD_SIZE={m}: expected a number of bytes from 1 to {Array.MaxLength} (bodies are read into one buffer).")
                 : DefaultMaxPayloadSize,
+            SslCertFile = certFile,
+            SslKeyFile = keyFile,
         };
     }
 

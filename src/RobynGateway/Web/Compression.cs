@@ -14,8 +14,8 @@ internal static class Compression
         {
             // HTTPS stays uncompressed (the default): compressing a response that holds both a secret
             // and text an attacker can reflect into it leaks the secret through the size (BREACH),
-            // and the gateway cannot tell which responses do. Kestrel here only listens on plain
-            // HTTP; behind a TLS proxy, the proxy decides.
+            // and the gateway cannot tell which responses do. So with --ssl-certfile nothing is
+            // compressed; behind a TLS proxy, the proxy decides.
             o.EnableForHttps = false;
             o.Providers.Add<BrotliCompressionProvider>();
             o.Providers.Add<GzipCompressionProvider>();

@@ -25,7 +25,7 @@ internal static class FrontHost
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
-        builder.WebHost.UseUrls($"http://{GatewayHost.FormatHost(options.Host)}:{options.Port}");
+        builder.WebHost.UseUrls(GatewayHost.PublicUrl(options));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
