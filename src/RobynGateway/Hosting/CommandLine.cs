@@ -26,6 +26,7 @@ internal sealed record CommandLine
     public int? WorkerOf { get; init; }
     public string? SslCertFile { get; init; }
     public string? SslKeyFile { get; init; }
+    public string? ForwardedAllowIps { get; init; }
     public bool Help { get; init; }
 
     /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
@@ -58,6 +59,9 @@ internal sealed record CommandLine
           --ssl-certfile PATH      serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate;
                                    intermediates may follow it in the same file
           --ssl-keyfile PATH       the certificate's PEM private key (unencrypted)
+          --forwarded-allow-ips L  proxies whose X-Forwarded-For/-Proto are believed: IPs and
+                                   CIDRs, comma-separated, or * for any (default 127.0.0.1;
+                                   env FORWARDED_ALLOW_IPS)
           -h, --help               show this help
 
         Flags given here win over the app's app.start(host=..., port=...) arguments.
@@ -67,7 +71,7 @@ internal sealed record CommandLine
     static readonly HashSet<string> ValueFlags =
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
-            "--ssl-certfile", "--ssl-keyfile"];
+            "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -141,6 +145,7 @@ internal sealed record CommandLine
         "--worker-of" => r with { WorkerOf = ParseInt(flag, value, 1, int.MaxValue) },
         "--ssl-certfile" => r with { SslCertFile = value },
         "--ssl-keyfile" => r with { SslKeyFile = value },
+        "--forwarded-allow-ips" => r with { ForwardedAllowIps = value },
         _ => r,
     };
 

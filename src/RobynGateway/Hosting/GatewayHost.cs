@@ -79,7 +79,9 @@ internal static class GatewayHost
         builder.Services.AddRobynWebSockets(app, options);
 
         var web = builder.Build();
+        // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
+        else web.UseRobynForwardedHeaders(options.ForwardedTrust);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();

@@ -36,6 +36,7 @@ internal sealed record GatewayOptions
     /// <summary>Full paths of the PEM certificate and key; both set, or neither (plain HTTP).</summary>
     public string? SslCertFile { get; init; }
     public string? SslKeyFile { get; init; }
+    public Web.ForwardedTrust ForwardedTrust { get; init; } = Web.ForwardedTrust.Default;
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -72,6 +73,9 @@ internal sealed record GatewayOptions
                 : DefaultMaxPayloadSize,
             SslCertFile = certFile,
             SslKeyFile = keyFile,
+            ForwardedTrust = cli.ForwardedAllowIps is { } allow ? Web.ForwardedTrust.Parse(allow, "--forwarded-allow-ips")
+                : NonEmpty(env("FORWARDED_ALLOW_IPS")) is { } allowEnv ? Web.ForwardedTrust.Parse(allowEnv, "FORWARDED_ALLOW_IPS")
+                : Web.ForwardedTrust.Default,
         };
     }
 

@@ -1,4 +1,5 @@
 using RobynGateway.Hosting;
+using RobynGateway.Web;
 using Serilog;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -45,6 +46,8 @@ internal static class FrontHost
 
         var web = builder.Build();
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
+        // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
+        web.UseRobynForwardedHeaders(options.ForwardedTrust);
         web.MapReverseProxy(proxy =>
         {
             proxy.Use((context, next) => WorkerRetry.InvokeAsync(context, next, supervisor));
