@@ -27,6 +27,7 @@ internal sealed record CommandLine
     public string? SslCertFile { get; init; }
     public string? SslKeyFile { get; init; }
     public string? ForwardedAllowIps { get; init; }
+    public string? HealthPath { get; init; }
     public bool Help { get; init; }
 
     /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
@@ -62,6 +63,8 @@ internal sealed record CommandLine
           --forwarded-allow-ips L  proxies whose X-Forwarded-For/-Proto are believed: IPs and
                                    CIDRs, comma-separated, or * for any (default 127.0.0.1;
                                    env FORWARDED_ALLOW_IPS)
+          --health-path PATH       where the gateway answers health checks itself: PATH/live,
+                                   PATH/ready (default /__robyn/health; env ROBYN_HEALTH_PATH)
           -h, --help               show this help
 
         Flags given here win over the app's app.start(host=..., port=...) arguments.
@@ -71,7 +74,7 @@ internal sealed record CommandLine
     static readonly HashSet<string> ValueFlags =
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
-            "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips"];
+            "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -146,6 +149,7 @@ internal sealed record CommandLine
         "--ssl-certfile" => r with { SslCertFile = value },
         "--ssl-keyfile" => r with { SslKeyFile = value },
         "--forwarded-allow-ips" => r with { ForwardedAllowIps = value },
+        "--health-path" => r with { HealthPath = Web.HealthEndpoints.Normalise(value, flag) },
         _ => r,
     };
 

@@ -82,6 +82,7 @@ internal static class GatewayHost
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
+        web.UseRobynHealth(options.HealthPath);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();
@@ -89,6 +90,7 @@ internal static class GatewayHost
         web.UseRobynHooks(web.Services);
         web.UseRobynNotFound(web.Services.GetRequiredService<GlobalHeaders>(), hooked: !web.Services.GetRequiredService<HookTable>().IsEmpty);
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
+        HealthEndpoints.WarnShadowed(app.Routes, options.HealthPath, log);
         log.Information("Loaded {App}: {Count} routes, {Sockets} websocket endpoint(s), {Workers} sync worker(s)",
             options.AppPath, app.Routes.Count, app.Sockets.Endpoints.Count, options.Workers);
         return web;

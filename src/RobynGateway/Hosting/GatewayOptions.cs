@@ -37,6 +37,7 @@ internal sealed record GatewayOptions
     public string? SslCertFile { get; init; }
     public string? SslKeyFile { get; init; }
     public Web.ForwardedTrust ForwardedTrust { get; init; } = Web.ForwardedTrust.Default;
+    public string HealthPath { get; init; } = Web.HealthEndpoints.DefaultPath;
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -76,6 +77,8 @@ internal sealed record GatewayOptions
             ForwardedTrust = cli.ForwardedAllowIps is { } allow ? Web.ForwardedTrust.Parse(allow, "--forwarded-allow-ips")
                 : NonEmpty(env("FORWARDED_ALLOW_IPS")) is { } allowEnv ? Web.ForwardedTrust.Parse(allowEnv, "FORWARDED_ALLOW_IPS")
                 : Web.ForwardedTrust.Default,
+            HealthPath = cli.HealthPath ?? (NonEmpty(env("ROBYN_HEALTH_PATH")) is { } health
+                ? Web.HealthEndpoints.Normalise(health, "ROBYN_HEALTH_PATH") : Web.HealthEndpoints.DefaultPath),
         };
     }
 

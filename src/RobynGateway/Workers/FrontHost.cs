@@ -48,6 +48,8 @@ internal static class FrontHost
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
+        // Health is the front's own answer: ready while at least one worker is.
+        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0);
         web.MapReverseProxy(proxy =>
         {
             proxy.Use((context, next) => WorkerRetry.InvokeAsync(context, next, supervisor));

@@ -60,3 +60,4 @@ public class KestrelGatewayFactory : GatewayFactory
 }
 
 public sealed class WebSocketAppFactory() : KestrelGatewayFactory("websocket_app.py");
+public sealed class HealthAppFactory() : GatewayFactory("health_app.py");

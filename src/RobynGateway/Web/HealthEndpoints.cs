@@ -1,0 +1,85 @@
+using RobynGateway.Hosting;
+using RobynGateway.Routing;
+
+namespace RobynGateway.Web;
+
+/// <summary>
+/// Health checks answered in C#, right after the forwarded headers and before anything else, so
+/// they never reach Python, hooks, CORS or the app's routes. Everything under <c>--health-path</c>
+/// belongs to the gateway:
+/// <list type="bullet">
+/// <item><c>PATH/live</c>: 200 <c>live</c> while the process serves at all.</item>
+/// <item><c>PATH/ready</c> and <c>PATH</c>: 200 <c>ready</c> once the host has started (the startup
+/// handler finished before the port opened), 503 <c>starting</c> before that and 503
+/// <c>stopping</c> from the moment SIGTERM starts the drain. The front of <c>--processes N</c>
+/// answers these itself, and is ready only while at least one worker is (503 <c>no worker ready</c>).</item>
+/// </list>
+/// Readiness is read from the host's lifetime tokens: no state of its own, nothing to update.
+/// </summary>
+internal static class HealthEndpoints
+{
+    /// <summary>Nobody names a route like this by accident.</summary>
+    public const string DefaultPath = "/__robyn/health";
+
+    /// <summary>The path as given, without a trailing slash; a usage error if it cannot be a path prefix.</summary>
+    public static string Normalise(string path, string source)
+    {
+        var trimmed = path.Trim().TrimEnd('/');
+        if (!path.StartsWith('/') || trimmed.Length == 0 || trimmed.IndexOfAny(['?', '#', ' ', ':', '*']) >= 0)
+            throw new UsageException($"{source} {path}: give a path such as /healthz (not /, and without :param, * or a query).");
+        return trimmed;
+    }
+
+    public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, Func<bool>? workersReady = null)
+    {
+        var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady);
+        var root = new PathString(path);
+        return app.Use((context, next) =>
+            context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)
+                ? AnswerAsync(context, rest.Value, readiness)
+                : next(context));
+    }
+
+    static Task AnswerAsync(HttpContext context, string? rest, Readiness readiness)
+    {
+        var state = readiness.State;
+        var (status, text) = rest?.ToLowerInvariant() switch
+        {
+            null or "" or "/" or "/ready" => (state == Readiness.Ready ? 200 : 503, state),
+            "/live" => (200, "live"),
+            _ => (404, "Not found"),
+        };
+        var response = context.Response;
+        response.Headers.CacheControl = "no-store";
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            response.Headers.Allow = "GET, HEAD";
+            (status, text) = (405, "Method not allowed");
+        }
+        response.StatusCode = status;
+        response.ContentType = "text/plain";
+        response.ContentLength = text.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.WriteAsync(text);
+    }
+
+    /// <summary>Logs each app route that the health path hides (the gateway answers there, not the app).</summary>
+    public static void WarnShadowed(IEnumerable<RouteEntry> routes, string path, Serilog.ILogger log)
+    {
+        var root = new PathString(path);
+        foreach (var route in routes.Where(r => new PathString(r.Pattern).StartsWithSegments(root, StringComparison.OrdinalIgnoreCase)))
+            log.Warning("Route {Route} is under the health path {Path}: the gateway answers there, not the app (change --health-path)",
+                route.ToString(), path);
+    }
+}
+
+/// <summary>Ready between the host's start and the start of its stop (and, for a front, while a worker is).</summary>
+internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? workersReady = null)
+{
+    public const string Ready = "ready";
+
+    public string State =>
+        lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
+        : !lifetime.ApplicationStarted.IsCancellationRequested ? "starting"
+        : workersReady is not null && !workersReady() ? "no worker ready"
+        : Ready;
+}
