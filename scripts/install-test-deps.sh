@@ -11,11 +11,22 @@ missing=()
 /usr/bin/python3 -c 'import os, sys, sysconfig; v = sysconfig.get_config_var
 sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev/null \
     || missing+=("lib$(/usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')")
+# The nginx tests run Debian's nginx as a child process of their own, with their own config.
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+# The deployment checks parse docker-compose.yml.
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
+    # Installing nginx must not start the system's nginx service: while apt runs, a policy-rc.d
+    # (Debian's switch for package scripts) refuses every service start, unless one is there.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy"
+        trap 'rm -f "$policy"' EXIT
+    fi
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
