@@ -1,8 +1,9 @@
 # What a deployment test needs to see from inside the app: which process answered, the client
-# address and scheme the app was given, and the forwarding headers that reached it.
+# address and scheme the app was given, and the forwarding headers that reached it; over HTTP and
+# over a websocket.
 import os
 
-from robyn import Request, Robyn
+from robyn import Request, Robyn, WebSocketDisconnect
 
 app = Robyn(__file__)
 
@@ -17,6 +18,16 @@ def whoami(request: Request):
         "forwarded_for": request.headers.get("x-forwarded-for"),
         "forwarded_proto": request.headers.get("x-forwarded-proto"),
     }
+
+
+@app.websocket("/ws")
+async def ws(websocket):
+    try:
+        while True:
+            text = await websocket.receive_text()
+            await websocket.send_text(f"{os.getpid()} {websocket.ip_addr} {text}")
+    except WebSocketDisconnect:
+        pass
 
 
 @app.get("/health")

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using RobynGateway.Tests.Infrastructure;
 
@@ -70,6 +72,32 @@ public sealed class NginxTests(NginxFront front) : IClassFixture<NginxFront>
         var seen = await WhoAmI(client, forwardedFor: "6.6.6.6");
         Assert.Equal("6.6.6.6, 127.0.0.2", seen.GetProperty("forwarded_for").GetString());
         Assert.Equal("127.0.0.2", seen.GetProperty("ip").GetString());
+    }
+
+    [Fact]
+    public async Task Websockets_pass_through_nginx_to_both_gateways_with_the_clients_address()
+    {
+        var pids = new HashSet<string>();
+        using var handler = LoopbackClient.Handler("127.0.0.2");
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
+        for (var i = 0; i < 4; i++)
+        {
+            using var socket = new ClientWebSocket();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{front.Nginx.Port}/ws"), invoker, timeout.Token);
+            foreach (var text in new[] { "one", "two" })
+            {
+                await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+                var buffer = new byte[256];
+                var received = await socket.ReceiveAsync(buffer, timeout.Token);
+                // "<pid> <request ip> <text>", from the handler behind nginx.
+                var answer = Encoding.UTF8.GetString(buffer, 0, received.Count).Split(' ');
+                Assert.Equal(["127.0.0.2", text], answer[1..]);
+                pids.Add(answer[0]);
+            }
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        }
+        Assert.Equal(new[] { front.First.Pid, front.Second.Pid }.Order(), pids.Select(int.Parse).Order());
     }
 
     [Fact]

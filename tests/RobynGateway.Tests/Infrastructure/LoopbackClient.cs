@@ -9,10 +9,14 @@ namespace RobynGateway.Tests.Infrastructure;
 /// </summary>
 public static class LoopbackClient
 {
-    public static HttpClient From(string localAddress, int port)
+    public static HttpClient From(string localAddress, int port) =>
+        new(Handler(localAddress)) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>The handler alone, e.g. for <c>ClientWebSocket.ConnectAsync(uri, new HttpMessageInvoker(handler), ...)</c>.</summary>
+    public static SocketsHttpHandler Handler(string localAddress)
     {
         var local = IPAddress.Parse(localAddress);
-        var handler = new SocketsHttpHandler
+        return new SocketsHttpHandler
         {
             ConnectCallback = async (context, cancellation) =>
             {
@@ -30,6 +34,5 @@ public static class LoopbackClient
                 }
             },
         };
-        return new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 }
