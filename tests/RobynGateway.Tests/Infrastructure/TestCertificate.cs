@@ -63,14 +63,15 @@ public sealed class TestCertificate : IDisposable
         return request;
     }
 
-    /// <summary>An HTTPS client for the port that trusts only this certificate and speaks exactly <paramref name="version"/>.</summary>
-    public HttpClient ClientFor(int port, Version version)
+    /// <summary>
+    /// An HTTPS client for the port that trusts only this certificate and speaks exactly
+    /// <paramref name="version"/>; from another loopback address if <paramref name="localAddress"/> is given.
+    /// </summary>
+    public HttpClient ClientFor(int port, Version version, string? localAddress = null)
     {
         var thumbprint = Certificate.Thumbprint;
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == thumbprint },
-        };
+        var handler = localAddress is null ? new SocketsHttpHandler() : LoopbackClient.Handler(localAddress);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == thumbprint;
         return new HttpClient(handler)
         {
             BaseAddress = new Uri($"https://127.0.0.1:{port}"),
