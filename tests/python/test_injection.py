@@ -247,7 +247,7 @@ def test_unreachable_path_param_warns(app, caplog):
 
 
 def test_pydantic_model_body(app):
-    pydantic = pytest.importorskip("pydantic")
+    pydantic = pytest.importorskip("pydantic", minversion="2")  # Debian 12 ships 1.10 (refused: see test_injection.py)
 
     class User(pydantic.BaseModel):
         name: str
@@ -280,4 +280,20 @@ def test_a_pydantic_1_style_model_is_refused_at_registration_with_a_clear_messag
     with pytest.raises(TypeError, match="pydantic 1 model; model parameters need pydantic 2"):
         @app.post("/items")
         def create(item: LegacyModel):
+            return "never"
+
+
+def test_a_real_pydantic_1_model_is_refused_when_pydantic_1_is_what_is_installed():
+    pydantic = pytest.importorskip("pydantic")
+    if not pydantic.VERSION.startswith("1."):
+        pytest.skip(f"pydantic {pydantic.VERSION} here; Debian 12's python3-pydantic is 1.10")
+    from robyn import Robyn
+
+    class Item(pydantic.BaseModel):
+        name: str
+
+    app = Robyn(__file__)
+    with pytest.raises(TypeError, match="pydantic 1 model"):
+        @app.post("/items")
+        def create(item: Item):
             return "never"
