@@ -25,6 +25,7 @@ def pid(request):
 
 @app.get("/slow")
 def slow():
+    print(f"slow request started in {os.getpid()}", flush=True)
     time.sleep(2)
     return f"slow answer from {os.getpid()}"
 

@@ -93,7 +93,9 @@ public sealed class MultiProcessTests
     {
         await using var gateway = await StartAsync();
         var slow = gateway.Client.GetStringAsync("/slow");
-        await Task.Delay(500);
+        // SIGTERM once the request is in a worker's handler (a machine under load may take a while).
+        for (var i = 0; i < 200 && !gateway.Output.Contains("slow request started"); i++) await Task.Delay(50);
+        Assert.Contains("slow request started", gateway.Output);
         gateway.Signal(GatewayProcess.SIGTERM);
         Assert.StartsWith("slow answer from", await slow);
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
