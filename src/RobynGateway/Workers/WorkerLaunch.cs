@@ -28,13 +28,14 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
         var path = Environment.ProcessPath ?? "dotnet";
         var entry = typeof(WorkerLaunch).Assembly.Location;
         var viaMuxer = Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
-        // Flags the workers must not see again: the front's own --processes, and a --python that the
-        // front resolves and passes explicitly.
+        // Flags that are the front's alone (processes, TLS, trust of proxies, health: the front
+        // answers those), and --python, which the front resolves and passes explicitly.
         var filtered = new List<string>();
         for (var i = 0; i < appArgs.Count; i++)
         {
             var (flag, inline) = Split(appArgs[i]);
-            if (flag is "--processes" or "--python" or "--max-requests")
+            if (flag is "--processes" or "--python" or "--max-requests" or "--ssl-certfile" or "--ssl-keyfile"
+                or "--forwarded-allow-ips" or "--health-path")
             {
                 if (inline is null) i++;
                 continue;
