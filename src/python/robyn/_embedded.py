@@ -119,6 +119,15 @@ _Send = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.
                          ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int64))
 _Close = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
 _Free = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+# The websocket entry points (TestClientExports.WebSockets.cs).
+_WsOpen = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int,
+                           ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p))
+_WsSend = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int,
+                           ctypes.POINTER(ctypes.c_void_p))
+_WsReceive = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                              ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int64))
+_WsClose = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                            ctypes.POINTER(ctypes.c_void_p))
 
 
 def dotnet_root(environ=os.environ) -> str:
@@ -195,6 +204,10 @@ class Gateway:
         self._send = export("Send", _Send)
         self._close = export("Close", _Close)
         self._free = export("Free", _Free)
+        self._ws_open = export("WsOpen", _WsOpen)
+        self._ws_send = export("WsSend", _WsSend)
+        self._ws_receive = export("WsReceive", _WsReceive)
+        self._ws_close = export("WsClose", _WsClose)
 
     def open(self, app: Any, workers: int) -> int:
         """Starts a host for `app` (its startup handler runs); returns the client handle."""
@@ -229,6 +242,42 @@ class Gateway:
         if self._close(client, ctypes.byref(error)) != 0:
             raise GatewayError(self._take_text(error))
 
+    # ---- Websockets (robyn._test_socket) ----
+
+    def ws_open(self, client: int, target: str, headers: Sequence[Tuple[str, str]], timeout: float) -> int:
+        """Opens a websocket to `target` through the client's pipeline; returns the socket handle."""
+        block = b"".join(b"%s\0%s\0" % (name.encode(), value.encode()) for name, value in headers)
+        socket, error = ctypes.c_void_p(), ctypes.c_void_p()
+        rc = self._ws_open(client, target.encode(), block, len(block), _millis(timeout), ctypes.byref(socket),
+                           ctypes.byref(error))
+        self._check(rc, error)
+        return socket.value
+
+    def ws_send(self, socket: int, data: bytes, binary: bool, timeout: float) -> None:
+        error = ctypes.c_void_p()
+        self._check(self._ws_send(socket, int(binary), data, len(data), _millis(timeout), ctypes.byref(error)), error)
+
+    def ws_receive(self, socket: int, timeout: float) -> Tuple[int, int, bytes]:
+        """(kind: 0 text, 1 binary, 2 close; the close code; the payload, or a close's reason)."""
+        message, length = ctypes.c_void_p(), ctypes.c_int64()
+        self._check(self._ws_receive(socket, _millis(timeout), ctypes.byref(message), ctypes.byref(length)), message)
+        try:
+            data = ctypes.string_at(message.value, length.value)
+        finally:
+            self._free(message.value)
+        kind, code = struct.unpack_from("<ii", data)
+        return kind, code, data[8:]
+
+    def ws_close(self, socket: int, code: int, reason: str, timeout: float) -> None:
+        """Closes the websocket (the close handshake, bounded); the handle is invalid afterwards."""
+        error = ctypes.c_void_p()
+        self._check(self._ws_close(socket, code, reason.encode(), _millis(timeout), ctypes.byref(error)), error)
+
+    def _check(self, rc: int, error: ctypes.c_void_p) -> None:
+        if rc != 0:
+            message = self._take_text(error)
+            raise (TimeoutError if rc == TIMED_OUT else GatewayError)(message)
+
     def _take_text(self, pointer: ctypes.c_void_p) -> str:
         if not pointer.value:
             return "unknown error in the gateway"
@@ -236,3 +285,7 @@ class Gateway:
             return ctypes.string_at(pointer.value).decode("utf-8", "replace")
         finally:
             self._free(pointer.value)
+
+
+def _millis(timeout: float) -> int:
+    return max(1, min(int(timeout * 1000), 2**31 - 1))
