@@ -11,7 +11,8 @@ Which RobynGateway.dll, first match wins:
   1. ROBYN_GATEWAY_DLL: the path of RobynGateway.dll, or of the folder holding it;
   2. beside this package, where the gateway ships it (<out>/python/robyn -> <out>/RobynGateway.dll);
   3. in a source checkout (<repo>/src/python/robyn): src/RobynGateway/bin/Debug/net*/, built
-     first with `dotnet build` when it is missing or older than the C# sources.
+     first with `dotnet build` when it is missing or older than the C# sources (for the server,
+     robyn.launcher, also when its copy of this package is older than this package).
 """
 
 import ctypes
@@ -51,7 +52,10 @@ def gateway() -> "Gateway":
 # ---- Finding RobynGateway.dll --------------------------------------------------------------
 
 
-def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR) -> str:
+def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR, with_package: bool = False) -> str:
+    """The RobynGateway.dll to use (see the module's docstring). `with_package`: a checkout's build
+    must also be newer than this package's files (the server runs the copy in its build output;
+    the TestClient imports this package itself)."""
     given = environ.get(DLL_ENV, "").strip()
     if given:
         dll = os.path.join(given, "RobynGateway.dll") if os.path.isdir(given) else given
@@ -63,10 +67,10 @@ def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR) -> str
         return shipped
     project = os.path.normpath(os.path.join(package_dir, os.pardir, os.pardir, "RobynGateway"))
     if os.path.isfile(os.path.join(project, "RobynGateway.csproj")):
-        return _checkout_dll(project)
+        return _checkout_dll(project, package_dir if with_package else None)
     raise GatewayError(
-        "the TestClient needs the gateway (RobynGateway.dll) and found none: none beside the robyn "
-        f"package ({shipped}) and no source checkout. Set {DLL_ENV} to the RobynGateway.dll of a build."
+        f"found no gateway (RobynGateway.dll): none beside the robyn package ({shipped}) and no source "
+        f"checkout around it. Set {DLL_ENV} to the RobynGateway.dll of a build"
     )
 
 
@@ -85,14 +89,29 @@ def _sources_mtime(project: str) -> float:
     return newest
 
 
-def _checkout_dll(project: str) -> str:
+def _package_copied(package_dir: str, dll: str) -> bool:
+    """Whether the build's copy of the package (<out>/python/robyn) has every .py, as new as ours."""
+    copy = os.path.join(os.path.dirname(dll), "python", "robyn")
+    for root, dirs, files in os.walk(package_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                source = os.path.join(root, name)
+                target = os.path.join(copy, os.path.relpath(source, package_dir))
+                if not os.path.isfile(target) or os.path.getmtime(target) < os.path.getmtime(source):
+                    return False
+    return True
+
+
+def _checkout_dll(project: str, package_dir: Optional[str] = None) -> str:
     dll = _built(project)
-    if dll is not None and os.path.getmtime(dll) >= _sources_mtime(project):
+    if (dll is not None and os.path.getmtime(dll) >= _sources_mtime(project)
+            and (package_dir is None or _package_copied(package_dir, dll))):
         return dll
     dotnet = shutil.which("dotnet")
     if dotnet is None:
         raise GatewayError(f"the gateway at {project} is not built, and `dotnet` is not on PATH to build it")
-    print(f"robyn.testing: building the gateway ({project}) ...", file=sys.stderr, flush=True)
+    print(f"robyn: building the gateway ({project}) ...", file=sys.stderr, flush=True)
     done = subprocess.run([dotnet, "build", project, "-c", "Debug", "-nologo", "-v", "q"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     dll = _built(project)
