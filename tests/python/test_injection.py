@@ -247,7 +247,7 @@ def test_unreachable_path_param_warns(app, caplog):
 
 
 def test_pydantic_model_body(app):
-    pydantic = pytest.importorskip("pydantic")
+    pydantic = pytest.importorskip("pydantic", minversion="2")
 
     class User(pydantic.BaseModel):
         name: str

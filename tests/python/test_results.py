@@ -123,7 +123,7 @@ def test_const_headers_are_the_shared_tuples():
 
 
 def test_pydantic_models_are_json():
-    pydantic = pytest.importorskip("pydantic")
+    pydantic = pytest.importorskip("pydantic", minversion="2")
 
     class Item(pydantic.BaseModel):
         name: str
