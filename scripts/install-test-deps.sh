@@ -15,6 +15,13 @@ sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # The deployment checks parse docker-compose.yml.
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+# examples/users: PostgreSQL through asyncpg, JWTs through PyJWT, on Debian's python3.
+/usr/bin/python3 -c 'import asyncpg' 2>/dev/null || missing+=(python3-asyncpg)
+/usr/bin/python3 -c 'import jwt' 2>/dev/null || missing+=(python3-jwt)
+# A websocket client for trying the example's chat by hand (the tests use the TestClient).
+/usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
+# The example's tests run against a throwaway cluster that scripts/postgres.sh starts.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -71,3 +71,32 @@ def test_the_newest_hostfxr_is_chosen(tmp_path):
         touch(tmp_path / "host" / "fxr" / version / "libhostfxr.so")
     assert _embedded.dotnet_root({"DOTNET_ROOT": str(tmp_path)}) == str(tmp_path)
     assert _embedded._hostfxr_path(str(tmp_path)).endswith("/10.0.12/libhostfxr.so")
+
+
+def test_the_server_build_is_stale_when_the_package_changed(tmp_path, monkeypatch):
+    project = tmp_path / "src" / "RobynGateway"
+    package = tmp_path / "src" / "python" / "robyn"
+    touch(project / "RobynGateway.csproj", time.time() - 100)
+    out = project / "bin" / "Debug" / "net10.0"
+    dll = touch(out / "RobynGateway.dll", time.time() - 50)
+    touch(out / "python" / "robyn" / "app.py", time.time() - 50)
+    touch(package / "app.py", time.time() - 60)
+    monkeypatch.setattr(_embedded.subprocess, "run", lambda *a, **k: pytest.fail("built needlessly"))
+    assert find_gateway_dll({}, str(package), with_package=True) == str(dll)
+
+    touch(package / "app.py")  # edited after the build: the server's copy is stale
+    built = []
+
+    class Done:
+        returncode, stdout = 0, ""
+
+    def build(command, **kwargs):
+        built.append(command[1])
+        touch(out / "python" / "robyn" / "app.py")
+        return Done()
+
+    monkeypatch.setattr(_embedded.shutil, "which", lambda name: "/usr/bin/dotnet")
+    monkeypatch.setattr(_embedded.subprocess, "run", build)
+    assert find_gateway_dll({}, str(package), with_package=True) == str(dll)
+    assert find_gateway_dll({}, str(package)) == str(dll)  # the TestClient imports the package itself
+    assert built == ["build"]

@@ -4,6 +4,7 @@ import pytest
 
 from robyn import Config
 from robyn import launcher
+from robyn._embedded import GatewayError
 from robyn.launcher import gateway_command, start_args, under_gateway
 
 
@@ -17,24 +18,51 @@ def test_command_from_env_prefix():
     assert cmd == ["dotnet", "/opt/my gw/G.dll", "/srv/app.py", "--workers", "2"]
 
 
-def test_command_from_repository_layout(tmp_path):
+def test_the_interpreter_that_ran_the_app_is_embedded():
+    env = {"ROBYN_GATEWAY_CMD": "gw"}
+    assert gateway_command("/a.py", [], env, "/x", "/usr/bin/python3") == ["gw", "/a.py", "--python", "/usr/bin/python3"]
+    # unless the user chose one: on the command line, or with ROBYN_PYTHON
+    assert gateway_command("/a.py", ["--python", "/p"], env, "/x", "/usr/bin/python3") == ["gw", "/a.py", "--python", "/p"]
+    assert gateway_command("/a.py", ["--python=/p"], env, "/x", "/usr/bin/python3") == ["gw", "/a.py", "--python=/p"]
+    assert gateway_command("/a.py", [], {**env, "ROBYN_PYTHON": "/p"}, "/x", "/usr/bin/python3") == ["gw", "/a.py"]
+
+
+def test_command_runs_the_dll_of_the_environment(tmp_path):
+    dll = tmp_path / "out" / "RobynGateway.dll"
+    dll.parent.mkdir()
+    dll.write_text("x")
+    cmd = gateway_command("/a.py", ["--dev"], {"ROBYN_GATEWAY_DLL": str(dll)}, str(tmp_path / "pkg"), "/py")
+    assert cmd[1:] == [str(dll), "/a.py", "--dev", "--python", "/py"]
+    assert os.path.basename(cmd[0]) == "dotnet"
+
+
+def test_command_from_repository_layout_runs_the_build_directly(tmp_path):
     package_dir = tmp_path / "src" / "python" / "robyn"
     project = tmp_path / "src" / "RobynGateway"
     package_dir.mkdir(parents=True)
     project.mkdir(parents=True)
-    assert gateway_command("/a.py", [], {}, str(package_dir)) is None
+    with pytest.raises(GatewayError):
+        gateway_command("/a.py", [], {}, str(package_dir))
     (project / "RobynGateway.csproj").write_text("<Project/>")
-    assert gateway_command("/a.py", ["--dev"], {}, str(package_dir)) == [
-        "dotnet", "run", "--project", str(project), "--", "/a.py", "--dev",
-    ]
+    (package_dir / "app.py").write_text("")
+    os.utime(project / "RobynGateway.csproj", (1, 1))
+    os.utime(package_dir / "app.py", (1, 1))
+    out = project / "bin" / "Debug" / "net10.0"
+    (out / "python" / "robyn").mkdir(parents=True)
+    (out / "python" / "robyn" / "app.py").write_text("")
+    (out / "RobynGateway.dll").write_text("x")
+    assert gateway_command("/a.py", ["--dev"], {}, str(package_dir))[1:] == [str(out / "RobynGateway.dll"), "/a.py", "--dev"]
 
 
 def test_no_gateway_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setattr(launcher, "gateway_command", lambda *a: None)
+    def missing(*args):
+        raise GatewayError("found none")
+    monkeypatch.setattr(launcher, "gateway_command", missing)
     with pytest.raises(SystemExit) as caught:
         launcher.exec_gateway("/a.py", [])
     assert caught.value.code == 2
-    assert "no RobynGateway found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot start the server: found none" in err and "ROBYN_GATEWAY_CMD" in err
 
 
 def test_exec_replaces_the_process(monkeypatch):

@@ -17,7 +17,7 @@ namespace RobynGateway.Embedding;
 ///   in <c>*error</c> (1 = failed, 2 = timed out) that the caller frees with <see cref="Free"/>.
 /// * A client is a GCHandle to its <see cref="TestHost"/>, valid from Open until Close.
 /// </summary>
-internal static unsafe class TestClientExports
+internal static unsafe partial class TestClientExports
 {
     const int Failed = 1, TimedOut = 2;
 
@@ -94,7 +94,7 @@ internal static unsafe class TestClientExports
         var (code, text) = ex switch
         {
             TestRequestTimeoutException => (TimedOut, ex.Message),
-            AppLoadException => (Failed, ex.Message),
+            AppLoadException or TestSocketRefusedException or TestSocketClosedException => (Failed, ex.Message),
             AggregateException { InnerExceptions: [var inner] } => (Failed, inner.ToString()),
             _ => (Failed, ex.ToString()),
         };

@@ -104,6 +104,10 @@ internal sealed class TestHost
         return (context.Response.StatusCode, WireFormat.WriteHeaders(answer), content.ToArray());
     }
 
+    /// <summary>Opens a websocket to <paramref name="target"/> through the same pipeline (see <see cref="TestSocket"/>).</summary>
+    public TestSocket ConnectWebSocket(string target, List<KeyValuePair<string, string>> headers, TimeSpan timeout) =>
+        TestSocket.Connect(_server, target, headers, timeout);
+
     static void Fill(HttpContext context, string method, string target, List<KeyValuePair<string, string>> headers, byte[] body)
     {
         var request = context.Request;

@@ -54,6 +54,18 @@ internal static unsafe class WireFormat
         return (nint)buffer;
     }
 
+    /// <summary>A websocket message for the caller: <c>[int32 kind][int32 close code][payload]</c>, freed with <see cref="Free"/>.</summary>
+    public static nint AllocMessage(int kind, int closeCode, ReadOnlySpan<byte> payload, out long length)
+    {
+        length = 8L + payload.Length;
+        var buffer = (byte*)NativeMemory.Alloc((nuint)length);
+        var span = new Span<byte>(buffer, checked((int)length));
+        BinaryPrimitives.WriteInt32LittleEndian(span, kind);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], closeCode);
+        payload.CopyTo(span[8..]);
+        return (nint)buffer;
+    }
+
     /// <summary>A native, NUL-terminated UTF-8 copy of <paramref name="text"/> (error messages).</summary>
     public static nint AllocText(string text)
     {

@@ -55,7 +55,8 @@ internal sealed record CommandLine
           --ws-ping-interval SECS  how often websockets are pinged (default 20; 0: never)
           --ws-ping-timeout SECS   how long a ping waits for its pong before the connection
                                    is dropped (default 20; 0: never)
-          --dev                    development mode: tracebacks in 500 responses
+          --dev                    development mode: restart when the app's .py files change,
+                                   tracebacks in 500 responses
           --compression            compress responses (Brotli or gzip, as the client accepts)
           --ssl-certfile PATH      serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate;
                                    intermediates may follow it in the same file

@@ -11,7 +11,8 @@ Which RobynGateway.dll, first match wins:
   1. ROBYN_GATEWAY_DLL: the path of RobynGateway.dll, or of the folder holding it;
   2. beside this package, where the gateway ships it (<out>/python/robyn -> <out>/RobynGateway.dll);
   3. in a source checkout (<repo>/src/python/robyn): src/RobynGateway/bin/Debug/net*/, built
-     first with `dotnet build` when it is missing or older than the C# sources.
+     first with `dotnet build` when it is missing or older than the C# sources (for the server,
+     robyn.launcher, also when its copy of this package is older than this package).
 """
 
 import ctypes
@@ -51,7 +52,10 @@ def gateway() -> "Gateway":
 # ---- Finding RobynGateway.dll --------------------------------------------------------------
 
 
-def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR) -> str:
+def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR, with_package: bool = False) -> str:
+    """The RobynGateway.dll to use (see the module's docstring). `with_package`: a checkout's build
+    must also be newer than this package's files (the server runs the copy in its build output;
+    the TestClient imports this package itself)."""
     given = environ.get(DLL_ENV, "").strip()
     if given:
         dll = os.path.join(given, "RobynGateway.dll") if os.path.isdir(given) else given
@@ -63,10 +67,10 @@ def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR) -> str
         return shipped
     project = os.path.normpath(os.path.join(package_dir, os.pardir, os.pardir, "RobynGateway"))
     if os.path.isfile(os.path.join(project, "RobynGateway.csproj")):
-        return _checkout_dll(project)
+        return _checkout_dll(project, package_dir if with_package else None)
     raise GatewayError(
-        "the TestClient needs the gateway (RobynGateway.dll) and found none: none beside the robyn "
-        f"package ({shipped}) and no source checkout. Set {DLL_ENV} to the RobynGateway.dll of a build."
+        f"found no gateway (RobynGateway.dll): none beside the robyn package ({shipped}) and no source "
+        f"checkout around it. Set {DLL_ENV} to the RobynGateway.dll of a build"
     )
 
 
@@ -85,14 +89,29 @@ def _sources_mtime(project: str) -> float:
     return newest
 
 
-def _checkout_dll(project: str) -> str:
+def _package_copied(package_dir: str, dll: str) -> bool:
+    """Whether the build's copy of the package (<out>/python/robyn) has every .py, as new as ours."""
+    copy = os.path.join(os.path.dirname(dll), "python", "robyn")
+    for root, dirs, files in os.walk(package_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                source = os.path.join(root, name)
+                target = os.path.join(copy, os.path.relpath(source, package_dir))
+                if not os.path.isfile(target) or os.path.getmtime(target) < os.path.getmtime(source):
+                    return False
+    return True
+
+
+def _checkout_dll(project: str, package_dir: Optional[str] = None) -> str:
     dll = _built(project)
-    if dll is not None and os.path.getmtime(dll) >= _sources_mtime(project):
+    if (dll is not None and os.path.getmtime(dll) >= _sources_mtime(project)
+            and (package_dir is None or _package_copied(package_dir, dll))):
         return dll
     dotnet = shutil.which("dotnet")
     if dotnet is None:
         raise GatewayError(f"the gateway at {project} is not built, and `dotnet` is not on PATH to build it")
-    print(f"robyn.testing: building the gateway ({project}) ...", file=sys.stderr, flush=True)
+    print(f"robyn: building the gateway ({project}) ...", file=sys.stderr, flush=True)
     done = subprocess.run([dotnet, "build", project, "-c", "Debug", "-nologo", "-v", "q"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     dll = _built(project)
@@ -119,6 +138,15 @@ _Send = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.
                          ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int64))
 _Close = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
 _Free = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+# The websocket entry points (TestClientExports.WebSockets.cs).
+_WsOpen = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int,
+                           ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p))
+_WsSend = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int,
+                           ctypes.POINTER(ctypes.c_void_p))
+_WsReceive = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                              ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int64))
+_WsClose = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                            ctypes.POINTER(ctypes.c_void_p))
 
 
 def dotnet_root(environ=os.environ) -> str:
@@ -195,6 +223,10 @@ class Gateway:
         self._send = export("Send", _Send)
         self._close = export("Close", _Close)
         self._free = export("Free", _Free)
+        self._ws_open = export("WsOpen", _WsOpen)
+        self._ws_send = export("WsSend", _WsSend)
+        self._ws_receive = export("WsReceive", _WsReceive)
+        self._ws_close = export("WsClose", _WsClose)
 
     def open(self, app: Any, workers: int) -> int:
         """Starts a host for `app` (its startup handler runs); returns the client handle."""
@@ -229,6 +261,42 @@ class Gateway:
         if self._close(client, ctypes.byref(error)) != 0:
             raise GatewayError(self._take_text(error))
 
+    # ---- Websockets (robyn._test_socket) ----
+
+    def ws_open(self, client: int, target: str, headers: Sequence[Tuple[str, str]], timeout: float) -> int:
+        """Opens a websocket to `target` through the client's pipeline; returns the socket handle."""
+        block = b"".join(b"%s\0%s\0" % (name.encode(), value.encode()) for name, value in headers)
+        socket, error = ctypes.c_void_p(), ctypes.c_void_p()
+        rc = self._ws_open(client, target.encode(), block, len(block), _millis(timeout), ctypes.byref(socket),
+                           ctypes.byref(error))
+        self._check(rc, error)
+        return socket.value
+
+    def ws_send(self, socket: int, data: bytes, binary: bool, timeout: float) -> None:
+        error = ctypes.c_void_p()
+        self._check(self._ws_send(socket, int(binary), data, len(data), _millis(timeout), ctypes.byref(error)), error)
+
+    def ws_receive(self, socket: int, timeout: float) -> Tuple[int, int, bytes]:
+        """(kind: 0 text, 1 binary, 2 close; the close code; the payload, or a close's reason)."""
+        message, length = ctypes.c_void_p(), ctypes.c_int64()
+        self._check(self._ws_receive(socket, _millis(timeout), ctypes.byref(message), ctypes.byref(length)), message)
+        try:
+            data = ctypes.string_at(message.value, length.value)
+        finally:
+            self._free(message.value)
+        kind, code = struct.unpack_from("<ii", data)
+        return kind, code, data[8:]
+
+    def ws_close(self, socket: int, code: int, reason: str, timeout: float) -> None:
+        """Closes the websocket (the close handshake, bounded); the handle is invalid afterwards."""
+        error = ctypes.c_void_p()
+        self._check(self._ws_close(socket, code, reason.encode(), _millis(timeout), ctypes.byref(error)), error)
+
+    def _check(self, rc: int, error: ctypes.c_void_p) -> None:
+        if rc != 0:
+            message = self._take_text(error)
+            raise (TimeoutError if rc == TIMED_OUT else GatewayError)(message)
+
     def _take_text(self, pointer: ctypes.c_void_p) -> str:
         if not pointer.value:
             return "unknown error in the gateway"
@@ -236,3 +304,7 @@ class Gateway:
             return ctypes.string_at(pointer.value).decode("utf-8", "replace")
         finally:
             self._free(pointer.value)
+
+
+def _millis(timeout: float) -> int:
+    return max(1, min(int(timeout * 1000), 2**31 - 1))

@@ -2,8 +2,15 @@
 
 Under the gateway (ROBYN_GATEWAY=1, set by robyn._bridge.load) start() records
 its arguments and raises HandOver, which load() catches: the gateway serves.
-Run as `python app.py`, start() replaces the process with the gateway, which
-then loads the same file again."""
+Run as `python app.py`, start() replaces the process with the gateway (exec: same
+pid, same environment, the same arguments), which then loads the same file again.
+
+The gateway, first match wins: ROBYN_GATEWAY_CMD (a command prefix); else
+`dotnet RobynGateway.dll`, the dll found as the TestClient finds it
+(robyn._embedded.find_gateway_dll: ROBYN_GATEWAY_DLL, beside this package in a
+gateway build, or a checkout's build, brought up to date with `dotnet build`
+first). It embeds the interpreter that ran the file (`--python sys.executable`)
+unless the command line has --python or ROBYN_PYTHON is set."""
 
 import os
 import shlex
@@ -52,29 +59,43 @@ def start_args(
 
 
 def gateway_command(
-    app_path: str, argv: List[str], environ: Mapping[str, str], package_dir: str
-) -> Optional[List[str]]:
-    """The command that serves `app_path` through the gateway, or None if none is found.
-
-    ROBYN_GATEWAY_CMD (a command prefix) wins; else the gateway project that sits
-    beside this package in the repository (<repo>/src/python/robyn -> <repo>/src/RobynGateway)."""
+    app_path: str,
+    argv: List[str],
+    environ: Mapping[str, str],
+    package_dir: str,
+    executable: Optional[str] = None,
+) -> List[str]:
+    """The command that serves `app_path` through the gateway; raises GatewayError when none is found."""
+    python = [] if _gives_python(argv) or environ.get("ROBYN_PYTHON") or not executable else ["--python", executable]
     prefix = environ.get(COMMAND_ENV, "").strip()
     if prefix:
-        return [*shlex.split(prefix), app_path, *argv]
-    project = os.path.normpath(os.path.join(package_dir, os.pardir, os.pardir, "RobynGateway"))
-    if os.path.isfile(os.path.join(project, "RobynGateway.csproj")):
-        return ["dotnet", "run", "--project", project, "--", app_path, *argv]
-    return None
+        return [*shlex.split(prefix), app_path, *argv, *python]
+    from robyn._embedded import find_gateway_dll  # loads no .NET: it only looks for files
+
+    dll = find_gateway_dll(environ, package_dir, with_package=True)
+    return [shutil.which("dotnet") or "dotnet", dll, app_path, *argv, *python]
+
+
+def _gives_python(argv: List[str]) -> bool:
+    return any(arg == "--python" or arg.startswith("--python=") for arg in argv)
 
 
 def exec_gateway(app_path: str, argv: List[str]) -> NoReturn:
+    from robyn._embedded import GatewayError
+
     package_dir = os.path.dirname(os.path.abspath(__file__))
-    command = gateway_command(app_path, argv, os.environ, package_dir)
+    command: Optional[List[str]] = None
+    try:
+        command = gateway_command(app_path, argv, os.environ, package_dir, sys.executable)
+        reason = f"{command[0]} is not on PATH"
+    except GatewayError as error:
+        reason = str(error)
     if command is None or shutil.which(command[0]) is None:
         print(
-            "robyn: cannot start the server: no RobynGateway found. Set "
-            f"{COMMAND_ENV} to the gateway command (e.g. 'dotnet /path/RobynGateway.dll') "
-            "or run the app from a RobynGateway checkout with `dotnet` on PATH.",
+            f"robyn: cannot start the server: {reason}; or {COMMAND_ENV} to the gateway command "
+            "(e.g. 'dotnet /path/RobynGateway.dll'). The robyn package of a RobynGateway checkout "
+            "(PYTHONPATH=<repo>/src/python, or pip install -e <repo>/src/python) finds its gateway "
+            "itself, with `dotnet` on PATH.",
             file=sys.stderr,
         )
         sys.exit(2)

@@ -5,6 +5,9 @@
     with TestClient(app) as client:           # the startup handler runs here, once
         response = client.post("/items", json={"name": "pen"}, headers={"X-Token": "t"})
         assert response.status_code == 200 and response.json()["name"] == "pen"
+        with client.websocket_connect("/ws") as ws:   # see robyn._test_socket
+            ws.send_text("hi")
+            assert ws.receive_text() == "echo: hi"
                                               # the shutdown handler runs at close()
 
 Nothing is re-implemented here: the client hosts the gateway (.NET, through robyn._embedded)
@@ -21,9 +24,10 @@ import uuid
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, urlencode, urlsplit
 
+from robyn._test_socket import WebSocketTestSession
 from robyn.headers import Headers
 
-__all__ = ["TestClient", "TestResponse"]
+__all__ = ["TestClient", "TestResponse", "WebSocketTestSession"]
 
 HeadersInput = Union[Mapping[str, str], Headers, Iterable[Tuple[str, str]], None]
 
@@ -74,6 +78,7 @@ class TestClient:
         self._gateway = _embedded.gateway()
         self._state = threading.Condition()
         self._in_flight = 0  # close() waits for these: the handle must outlive every request
+        self._sockets: "set[WebSocketTestSession]" = set()  # closed by close(), before the host stops
         self._client: Optional[int] = self._gateway.open(app, workers)
         _track(self)
 
@@ -82,6 +87,13 @@ class TestClient:
     def close(self) -> None:
         """Stops serving the app once requests in flight have their answers (or timed out); the
         shutdown handler runs. Further calls do nothing."""
+        with self._state:
+            sockets = list(self._sockets)
+        for socket in sockets:
+            try:
+                socket.close()
+            except Exception:
+                pass  # the host's stop below closes it from the server's side anyway
         with self._state:
             client, self._client = self._client, None
             self._state.wait_for(lambda: self._in_flight == 0)
@@ -131,6 +143,40 @@ class TestClient:
                 self._in_flight -= 1
                 self._state.notify_all()
         return TestResponse(status, Headers._from_flat(tuple(_flatten(answer))), data)
+
+    def websocket_connect(
+        self,
+        path: str,
+        *,
+        headers: HeadersInput = None,
+        query_params: Optional[Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]] = None,
+    ) -> WebSocketTestSession:
+        """Opens a websocket to `path` (a query string in it works) through the gateway's websocket
+        stage; use it as a context manager, or call close(). A path that is not a websocket
+        endpoint raises robyn._embedded.GatewayError with the HTTP status it got."""
+        target, host = _target(path, query_params)
+        pairs = _header_pairs(headers)
+        if host and not _has(pairs, "host"):
+            pairs.append(("host", host))
+        with self._state:
+            client = self._client
+            if client is None:
+                raise RuntimeError("this TestClient is closed")
+            self._in_flight += 1
+        try:
+            handle = self._gateway.ws_open(client, target, pairs, self.timeout)
+            socket = WebSocketTestSession(self, self._gateway, handle, self.timeout)
+        finally:
+            with self._state:
+                if "socket" in locals():
+                    self._sockets.add(socket)
+                self._in_flight -= 1
+                self._state.notify_all()
+        return socket
+
+    def _forget_socket(self, socket: WebSocketTestSession) -> None:
+        with self._state:
+            self._sockets.discard(socket)
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         return self.request("GET", path, **kwargs)

@@ -26,6 +26,24 @@ public sealed unsafe class WireFormatTests
         Assert.Throws<FormatException>(() => WireFormat.ReadHeaders(Encoding.UTF8.GetBytes(block)));
 
     [Fact]
+    public void A_websocket_message_is_kind_close_code_then_payload()
+    {
+        var buffer = WireFormat.AllocMessage(2, 1001, "going away"u8, out var length);
+        try
+        {
+            var bytes = new ReadOnlySpan<byte>((void*)buffer, (int)length);
+            Assert.Equal(8 + 10, length);
+            Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(bytes));
+            Assert.Equal(1001, BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]));
+            Assert.Equal("going away", Encoding.UTF8.GetString(bytes[8..]));
+        }
+        finally
+        {
+            WireFormat.Free(buffer);
+        }
+    }
+
+    [Fact]
     public void A_response_is_status_header_length_headers_then_body()
     {
         var headers = WireFormat.WriteHeaders([new("content-type", "text/plain")]);
