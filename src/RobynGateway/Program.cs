@@ -32,7 +32,6 @@ public partial class Program
             // --dev: this process supervises a child gateway that it restarts on changes (DevReloader).
             if (cli.Dev && !DevReloader.IsChild) return DevReloader.Run(args, cli);
             using var app = GatewayHost.Build(cli);
-            using var orphaned = DevReloader.IsChild ? DevReloader.StopWhenOrphaned(app.Lifetime) : null;
             app.Run();
             if (DevReloader.IsChild) DevReloader.ExitNow(); // stopped cleanly: the supervisor restarts sooner
             return 0;

@@ -21,7 +21,7 @@ namespace RobynGateway.Hosting;
 ///   (exit code 2) cannot be fixed by editing the app, so the supervisor exits with it.
 /// * SIGTERM, SIGINT (Ctrl-C) or SIGQUIT to the supervisor stops the child the same way and
 ///   exits 0. A child whose supervisor died (SIGKILL) notices within a second and stops itself
-///   (<see cref="StopWhenOrphaned"/>), so no server is left holding the port.
+///   (Hosting/ParentWatch), so no server is left holding the port.
 /// </summary>
 internal static partial class DevReloader
 {
@@ -131,19 +131,6 @@ internal static partial class DevReloader
     }
 
     /// <summary>
-    /// In the child: stop serving when the supervisor is gone (its parent pid changes once the
-    /// supervisor dies, whatever killed it). Checked once a second on a timer.
-    /// </summary>
-    public static IDisposable StopWhenOrphaned(IHostApplicationLifetime lifetime)
-    {
-        var supervisor = getppid();
-        return new Timer(_ =>
-        {
-            if (getppid() != supervisor) lifetime.StopApplication();
-        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-    }
-
-    /// <summary>
     /// In the child, once the host has stopped (requests drained, shutdown handler run): exits at
     /// once. The runtime's own teardown after Main (pythonnet's and .NET's exit work) takes about
     /// a second here and does nothing a reload needs, while the supervisor waits for the exit.
@@ -164,6 +151,4 @@ internal static partial class DevReloader
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
 
-    [LibraryImport("libc")]
-    private static partial int getppid();
 }

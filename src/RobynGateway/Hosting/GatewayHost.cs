@@ -57,11 +57,11 @@ internal static class GatewayHost
             // A worker of a front process: only the front can reach it, through this socket.
             if (File.Exists(socket)) File.Delete(socket);
             builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
-            if (options.WorkerOf is { } front)
-                builder.Services.AddHostedService(sp => new Workers.ParentWatch(front,
-                    sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<Workers.ParentWatch>>()));
         }
         else builder.WebHost.UseUrls(PublicUrl(options));
+        if ((options.WorkerOf ?? (DevReloader.IsChild ? ParentWatch.CurrentParent() : null)) is { } parent)
+            builder.Services.AddHostedService(sp => new ParentWatch(parent,
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ParentWatch>>()));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

@@ -152,6 +152,17 @@ public sealed class MultiProcessTests
         Assert.Empty(WorkersOf(gateway.Pid));
     }
 
+    [Fact]
+    public async Task Workers_stop_when_their_front_is_killed()
+    {
+        await using var gateway = await StartAsync();
+        Assert.Equal(2, WorkersOf(gateway.Pid).Count);
+        gateway.Signal(GatewayProcess.SIGKILL);
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 150 && WorkersOf(gateway.Pid).Count > 0; i++) await Task.Delay(100);
+        Assert.Empty(WorkersOf(gateway.Pid));
+    }
+
     /// <summary>Live processes whose command line names the front's socket folder: its workers.</summary>
     static List<int> WorkersOf(int frontPid)
     {
