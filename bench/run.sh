@@ -176,7 +176,7 @@ has_workload() { local e; for e in "${WORKLOADS[@]}" "${WS_WORKLOADS[@]}"; do [[
 
 # ---------------------------------------------------------------- helpers
 
-log() { printf '%s\n' "$*" >&2; }
+log() { printf '[%d:%02d] %s\n' $(( SECONDS / 60 )) $(( SECONDS % 60 )) "$*" >&2; }
 NOTES=()
 note() { NOTES+=("$*"); log "  ! $*"; }
 FAILED=0
@@ -209,16 +209,17 @@ descendants() {
         }'
 }
 
-# Stops a server we started: SIGTERM to its PID, bounded wait, SIGKILL as a last resort; then the
-# same for any of its descendants still running (the workers of a server killed before it could
-# stop them). Sets STOP_RC to its exit code. Never call it in $(...): only this shell can wait for
-# its child.
+# Stops a server we started: SIGTERM to its PID (unless the second argument says it was sent
+# already: a second SIGTERM makes uvicorn skip its shutdown), bounded wait, SIGKILL as a last
+# resort; then the same for any of its descendants still running (the workers of a server killed
+# before it could stop them). Sets STOP_RC to its exit code. Never call it in $(...): only this
+# shell can wait for its child.
 STOP_RC=0
 stop_server() {
-    local pid=$1 i rc=0 child
+    local pid=$1 signalled=${2:-} i rc=0 child
     local -a family=()
     mapfile -t family < <(descendants "$pid" | tail -n +2)
-    kill -TERM "$pid" 2>/dev/null || true
+    [[ -n $signalled ]] || kill -TERM "$pid" 2>/dev/null || true
     for (( i = 0; i < STOP_TIMEOUT * 10; i++ )); do
         alive "$pid" || break
         sleep 0.1
@@ -253,14 +254,15 @@ cleanup() {
         stop_server "$pid"
         unset "RUNNING[$pid]"
     done
-    pg_stop
+    if [[ -n ${PG_DIR:-} ]]; then pg_stop; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# -S: no site import; a pyenv shim would take seconds on a loaded machine.
 free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+    "$BENCH_PYTHON" -S -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -313,8 +315,8 @@ END {
         if (p in S) s += d
         if (p in O) o += d
         if (p in G) g += d
-        # Naming the busiest others by their own ticks: a process that reaps a child gains that
-        # child's whole lifetime at once in its child ticks.
+        # Naming the busiest others by their own ticks: a process that reaps children gains their
+        # whole lifetime at once in its child ticks.
         if (!(p in O) && !(p in G) && (p in own1)) {
             d = own1[p] - ((p in own0) ? own0[p] : 0)
             if (d / wall >= 0.1) top[p] = d / wall
@@ -542,13 +544,14 @@ launch() {
     LAUNCH_PORT=$port LAUNCH_PID=$pid
 }
 
-# land <label> <slug> <pid>: reads the server's RSS (into LAND_RSS, MiB), stops it, notes a bad exit.
+# land <label> <slug> <pid> [signalled]: reads the server's RSS (into LAND_RSS, MiB) unless it was
+# signalled to stop already, stops it, notes a bad exit.
 LAND_RSS="?"
 land() {
-    local label=$1 slug=$2 pid=$3
-    LAND_RSS=$(tree_rss "$pid")
+    local label=$1 slug=$2 pid=$3 signalled=${4:-}
+    [[ -n $signalled ]] || LAND_RSS=$(tree_rss "$pid")
     unset "RUNNING[$pid]"
-    stop_server "$pid"
+    stop_server "$pid" "$signalled"
     [[ $STOP_RC == 0 ]] || note "$label: server exited with code $STOP_RC after SIGTERM (expected 0); log $RAW/$slug.server.log"
     if [[ -s $RAW/$slug.server.log ]]; then
         log "  server log ($RAW/$slug.server.log):"; head -5 "$RAW/$slug.server.log" | sed 's/^/      /' >&2
@@ -668,11 +671,11 @@ rep_cell() {
     fi
 }
 
+# land_cell <target> <workload>: after stop_cells. Waits for the server to stop, notes how it went.
 land_cell() {
     local t=$1 w=$2 key="$1|$2"
-    land "$t/$w" "${C_SLUG[$key]}" "${C_PID[$key]}"
+    land "$t/$w" "${C_SLUG[$key]}" "${C_PID[$key]}" signalled
     C_PID[$key]=""
-    R_RSS[$key]=$LAND_RSS
     R_STATUS[$key]=ok
     (( C_NON2XX[$key] + C_SOCKERR[$key] == 0 )) \
         || note "$t/$w: ${C_NON2XX[$key]} non-2xx responses and ${C_SOCKERR[$key]} socket errors in the measured runs"
@@ -711,9 +714,16 @@ measure_workload() {
             rep_cell "$t" "$wname" "$rep" || fail_cell "$t" "$wname"
         done
     done
+    # Every server's memory first, then all of them asked to stop at once (they drain in
+    # parallel), then each waited for.
+    local -a landing=()
     for t in "${warm[@]}"; do
-        [[ -n ${C_PID["$t|$wname"]:-} ]] && land_cell "$t" "$wname"
+        [[ -n ${C_PID["$t|$wname"]:-} ]] || continue
+        landing+=("$t")
+        R_RSS["$t|$wname"]=$(tree_rss "${C_PID["$t|$wname"]}")
     done
+    for t in "${landing[@]}"; do kill -TERM "${C_PID["$t|$wname"]}" 2>/dev/null || true; done
+    for t in "${landing[@]}"; do land_cell "$t" "$wname"; done
     [[ $wname != "$DB_WORKLOAD" ]] || pg_stop
 }
 
@@ -779,7 +789,6 @@ if ! command -v dotnet >/dev/null; then
 elif ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
     missing+=(".NET SDK 10 (dotnet is there but has SDKs: $(dotnet --list-sdks 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')): install dotnet-sdk-10.0")
 fi
-command -v python3 >/dev/null || missing+=("python3: sudo apt-get install python3")
 command -v timeout >/dev/null || missing+=("timeout: sudo apt-get install coreutils")
 need_module() {  # module package why
     "$BENCH_PYTHON" -c "import $1" 2>/dev/null || missing+=("$2 ($3; Python module '$1' in $BENCH_PYTHON)")
@@ -839,21 +848,21 @@ for key in hello cpu db; do EXPECT[$key]=$("$BENCH_PYTHON" bench/apps/workloads.
 
 # ---------------------------------------------------------------- plan
 
-# A rough length: servers start in about 2 s, a quiet check takes 1 s.
+# A rough length: a server starts and stops in about 3 s, a rep costs about 1 s besides wrk.
 estimate=0
 for entry in "${WORKLOADS[@]}"; do
-    estimate=$(( estimate + 3 ))
+    estimate=$(( estimate + 10 ))
     for t in "${TARGETS[@]}"; do
         [[ -z ${NA["$t|${entry%%|*}"]:-} ]] || continue
         w=$PY_WARMUP; [[ ${T_KIND[$t]} == dotnet ]] && w=$WARMUP
-        estimate=$(( estimate + 3 + w + REPS * DURATION ))
+        estimate=$(( estimate + 3 + w + REPS * (DURATION + 1) ))
     done
 done
 for entry in "${WS_WORKLOADS[@]}"; do
     for t in "${TARGETS[@]}"; do
         [[ -z ${NA["$t|${entry%%|*}"]:-} ]] || continue
         w=$PY_WARMUP; [[ ${T_KIND[$t]} == dotnet ]] && w=$WARMUP
-        estimate=$(( estimate + 6 + w + REPS * DURATION ))
+        estimate=$(( estimate + 8 + w + REPS * DURATION ))
     done
 done
 

@@ -45,7 +45,7 @@ async def open_pool():
     if workloads.DATABASE_URL:
         import asyncpg
 
-        app.state["pool"] = await asyncpg.create_pool(workloads.DATABASE_URL, min_size=1, max_size=workloads.POOL_SIZE)
+        app.state["pool"] = await asyncpg.create_pool(workloads.DATABASE_URL, min_size=workloads.POOL_SIZE, max_size=workloads.POOL_SIZE)
 
 
 @app.shutdown_handler

@@ -6,8 +6,9 @@ bytes as bench_app.py (jsonify adds a final newline). Run by bench/run.sh under 
 /hooked/json is in a blueprint with one before_request and one after_request hook, like Robyn's
 `before_request("/hooked/*")`. The async routes are Flask's async views (asgiref: each request
 runs its coroutine on an event loop in a thread of its own). /db/users uses psycopg2 with a
-ThreadedConnectionPool, opened in each worker process at its first request (after the fork);
-it needs BENCH_DATABASE_URL. Flask has no websockets."""
+ThreadedConnectionPool, opened in each worker process at its first request (after the fork),
+with minconn = maxconn: psycopg2 closes a connection given back beyond minconn, so a smaller
+minconn would reconnect on most requests. It needs BENCH_DATABASE_URL. Flask has no websockets."""
 import asyncio
 import os
 import threading
@@ -28,7 +29,7 @@ def pool():
             if _pool is None:
                 from psycopg2.pool import ThreadedConnectionPool
 
-                _pool = ThreadedConnectionPool(1, workloads.POOL_SIZE, workloads.DATABASE_URL)
+                _pool = ThreadedConnectionPool(workloads.POOL_SIZE, workloads.POOL_SIZE, workloads.DATABASE_URL)
     return _pool
 
 

@@ -27,7 +27,7 @@ async def open_pool():
     if workloads.DATABASE_URL:
         import asyncpg
 
-        pool = await asyncpg.create_pool(workloads.DATABASE_URL, min_size=1, max_size=workloads.POOL_SIZE)
+        pool = await asyncpg.create_pool(workloads.DATABASE_URL, min_size=workloads.POOL_SIZE, max_size=workloads.POOL_SIZE)
 
 
 async def close_pool():

@@ -33,7 +33,7 @@ SLEEP_SECONDS = 0.001
 # ---- Database: the seed's users page (LIMIT/OFFSET plus COUNT(*)) on a 10,000-row table --------
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "")
-POOL_SIZE = int(os.environ.get("BENCH_DB_POOL", "8"))  # at most this many connections per process
+POOL_SIZE = int(os.environ.get("BENCH_DB_POOL", "8"))  # connections per process, all opened at start
 USERS = 10_000
 PAGE, PER_PAGE = 50, 20  # the page every request asks for: /db/users?page=50&per_page=20
 EPOCH = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
