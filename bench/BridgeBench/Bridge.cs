@@ -79,7 +79,7 @@ internal static class Bridge
 /// sync worker holds one), so that taking it costs what a worker pays: PyEval_RestoreThread and
 /// PyEval_SaveThread.
 /// </summary>
-internal readonly ref struct Gil
+internal readonly unsafe ref struct Gil
 {
     [ThreadStatic] static nint t_state;
 

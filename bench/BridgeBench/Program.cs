@@ -18,5 +18,5 @@ var artifacts = Path.Combine(root?.FullName ?? Directory.GetCurrentDirectory(), 
 
 var config = DefaultConfig.Instance.WithArtifactsPath(artifacts).WithOptions(ConfigOptions.JoinSummary);
 if (!args.Contains("--inProcess")) args = [.. args, "--inProcess"];
-BenchmarkSwitcher.FromAssembly(typeof(BridgeBenchmarks).Assembly).Run(args, config);
+BenchmarkRunner.Run<BridgeBenchmarks>(config, args);
 return 0;
