@@ -124,8 +124,8 @@ def facts(run: Run) -> List[str]:
         f"{m['py_warmup']} s for Python), then {reps} interleaved round by round; req/s, p50 and p99 are medians over "
         f"the reps. A rep during which other processes used more than {m['load_warn']} CPUs was run again "
         f"(up to {m['redo']} times per server and workload); ⚠ marks a number that kept such a rep",
-        f"- Python {m['python']} for every server, with {m['packages']}; {m['postgres']} (pool of at most "
-        f"{m['db_pool']} connections per process); .NET {m['dotnet']}; {m['wrk']}",
+        f"- Python {m['python']} for every server, with {m['packages']}; {m['postgres']} (a pool of "
+        f"{m['db_pool']} connections per server process); .NET {m['dotnet']}; {m['wrk']}",
     ]
 
 
@@ -223,7 +223,7 @@ def report(run: Run) -> str:
 def readme_block(run: Run) -> str:
     m = run.meta
     peer = m["peer_baseline"]
-    lines = [BEGIN, "", f"Latest run ({m['date']}, commit {m['commit']}):", ""] + facts(run) + [
+    lines = [BEGIN, "", "The latest published run:", ""] + facts(run) + [
         "", "![req/s per workload and server](docs/bench.png)", ""]
     lines += summary(run, None, f"Requests per second (median; in parentheses ÷ {peer}, 1 worker):", rps_with_peer(run)) + [""]
     lines += summary(run, m["baseline"], f"÷ {m['baseline']}:", plain_ratio(run), flag=False) + [""]

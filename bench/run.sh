@@ -2,7 +2,7 @@
 # RobynGateway benchmark: the gateway against bare Kestrel (the ceiling) and the Python servers a
 # user would pick instead (uvicorn + FastAPI or Starlette, gunicorn + Flask), same machine, same run.
 #
-#   bash bench/run.sh            # full run (about 45 minutes with the defaults; see bench/README.md)
+#   bash bench/run.sh            # full run (about 50 minutes with the defaults; see bench/README.md)
 #   bash bench/run.sh --quick    # smoke run: WARMUP=3 PY_WARMUP=2 DURATION=3 REPS=1 REDO=0
 #
 # Environment: WARMUP (s, .NET servers, default 20), PY_WARMUP (s, Python servers, default 5),
@@ -848,14 +848,14 @@ for key in hello cpu db; do EXPECT[$key]=$("$BENCH_PYTHON" bench/apps/workloads.
 
 # ---------------------------------------------------------------- plan
 
-# A rough length: a server starts and stops in about 3 s, a rep costs about 1 s besides wrk.
+# A rough length: a server starts and stops in about 2 s, a rep costs about 1 s besides wrk.
 estimate=0
 for entry in "${WORKLOADS[@]}"; do
-    estimate=$(( estimate + 10 ))
+    estimate=$(( estimate + 5 ))
     for t in "${TARGETS[@]}"; do
         [[ -z ${NA["$t|${entry%%|*}"]:-} ]] || continue
         w=$PY_WARMUP; [[ ${T_KIND[$t]} == dotnet ]] && w=$WARMUP
-        estimate=$(( estimate + 3 + w + REPS * (DURATION + 1) ))
+        estimate=$(( estimate + 2 + w + REPS * (DURATION + 1) ))
     done
 done
 for entry in "${WS_WORKLOADS[@]}"; do
