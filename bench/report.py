@@ -141,6 +141,13 @@ def summary(run: Run, base: Optional[str], title: str, value, flag: bool = True)
     return out
 
 
+def peer_note(run: Run) -> str:
+    peer = run.meta["peer_baseline"]
+    if peer in (t[0] for t in run.targets):
+        return f"; in parentheses ÷ {peer}, 1 worker"
+    return f"; {peer} was not measured in this run, so no ratio to it"
+
+
 def rps_with_peer(run: Run):
     peer = run.meta["peer_baseline"]
 
@@ -203,12 +210,11 @@ def details(run: Run) -> List[str]:
 
 def report(run: Run) -> str:
     m = run.meta
-    peer = m["peer_baseline"]
     lines = [f"# RobynGateway benchmark, {m['date']}", ""]
     if m.get("quick") == "1":
         lines += ["**Quick smoke run (--quick): too short for meaningful numbers.**", ""]
     lines += facts(run) + [""]
-    lines += summary(run, None, f"## Requests per second (median); in parentheses ÷ {peer}", rps_with_peer(run)) + [""]
+    lines += summary(run, None, f"## Requests per second (median){peer_note(run)}", rps_with_peer(run)) + [""]
     lines += summary(run, m["baseline"], f"## ÷ {m['baseline']} (the ceiling: Kestrel answering the same bytes, no Python)",
                      plain_ratio(run), flag=False) + [""]
     lines += ["## Details", "", "WebSocket rows are echoed messages per second (bench/WsLoad), not requests.", ""]
@@ -222,10 +228,9 @@ def report(run: Run) -> str:
 
 def readme_block(run: Run) -> str:
     m = run.meta
-    peer = m["peer_baseline"]
     lines = [BEGIN, "", "The latest published run:", ""] + facts(run) + [
         "", "![req/s per workload and server](docs/bench.png)", ""]
-    lines += summary(run, None, f"Requests per second (median; in parentheses ÷ {peer}, 1 worker):", rps_with_peer(run)) + [""]
+    lines += summary(run, None, f"Requests per second (median{peer_note(run)}):", rps_with_peer(run)) + [""]
     lines += summary(run, m["baseline"], f"÷ {m['baseline']}:", plain_ratio(run), flag=False) + [""]
     lines += ["p50/p99 latency, server CPU and memory per row, the exact command of every server, and the notes of the "
               "run: `bench/results/latest.md` after a run (see [bench/README.md](bench/README.md)).", "", END]

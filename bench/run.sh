@@ -175,70 +175,19 @@ has_target() { local t; for t in "${TARGETS[@]}"; do [[ $t =~ $1 ]] && return 0;
 has_workload() { local e; for e in "${WORKLOADS[@]}" "${WS_WORKLOADS[@]}"; do [[ ${e%%|*} =~ $1 ]] && return 0; done; return 1; }
 
 # ---------------------------------------------------------------- helpers
+#
+# The rest are in bench/lib/: servers.sh (start, check, stop), cpu.sh (who uses the CPU),
+# wrk.sh (load and statistics), postgres.sh (the throwaway cluster).
 
 log() { printf '[%d:%02d] %s\n' $(( SECONDS / 60 )) $(( SECONDS % 60 )) "$*" >&2; }
 NOTES=()
 note() { NOTES+=("$*"); log "  ! $*"; }
 FAILED=0
 
-# True while the process exists and is not a zombie (our exited children stay zombies until waited).
-alive() {
-    local state
-    state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
-    [[ -n $state && $state != Z ]]
-}
-
-# "pid ppid ticks child-ticks name" for every process (ticks: user + system clock ticks; child
-# ticks: those of its children it has waited for).
-proc_table() {
-    cat /proc/[0-9]*/stat 2>/dev/null | sed -E 's/^([0-9]+) \((.*)\) (.*)$/\1\t\2\t\3/' \
-        | awk -F '\t' '{ split($3, f, " "); print $1, f[2], f[12] + f[13], f[14] + f[15], $2 }' || true
-}
-
-# The pids of a process and all its descendants, itself first.
-descendants() {
-    proc_table | awk -v root="$1" '
-        { parent[$1] = $2; pids[++n] = $1 }
-        END {
-            mark[root] = 1; print root
-            for (pass = 0; pass < 20; pass++) {
-                changed = 0
-                for (i = 1; i <= n; i++) { p = pids[i]; if (!(p in mark) && (parent[p] in mark)) { mark[p] = 1; print p; changed = 1 } }
-                if (!changed) break
-            }
-        }'
-}
-
-# Stops a server we started: SIGTERM to its PID (unless the second argument says it was sent
-# already: a second SIGTERM makes uvicorn skip its shutdown), bounded wait, SIGKILL as a last
-# resort; then the same for any of its descendants still running (the workers of a server killed
-# before it could stop them). Sets STOP_RC to its exit code. Never call it in $(...): only this
-# shell can wait for its child.
-STOP_RC=0
-stop_server() {
-    local pid=$1 signalled=${2:-} i rc=0 child
-    local -a family=()
-    mapfile -t family < <(descendants "$pid" | tail -n +2)
-    [[ -n $signalled ]] || kill -TERM "$pid" 2>/dev/null || true
-    for (( i = 0; i < STOP_TIMEOUT * 10; i++ )); do
-        alive "$pid" || break
-        sleep 0.1
-    done
-    if alive "$pid"; then
-        log "  ! pid $pid still running ${STOP_TIMEOUT}s after SIGTERM; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || rc=$?
-    for child in "${family[@]}"; do
-        alive "$child" || continue
-        for (( i = 0; i < 50; i++ )); do alive "$child" || break; sleep 0.1; done
-        if alive "$child"; then
-            log "  ! pid $child (started by $pid) still running after its parent stopped; sending SIGKILL"
-            kill -KILL "$child" 2>/dev/null || true
-        fi
-    done
-    STOP_RC=$rc
-}
+for lib in servers cpu wrk postgres; do
+    # shellcheck source=/dev/null
+    source "$ROOT/bench/lib/$lib.sh"
+done
 
 declare -A RUNNING   # pid -> label, every server this script started and has not stopped
 WRK_PID=""
@@ -259,317 +208,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# -S: no site import; a pyenv shim would take seconds on a loaded machine.
-free_port() {
-    "$BENCH_PYTHON" -S -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# One GET over /dev/tcp; prints the raw response with CRs removed.
-http_get() {
-    local port=$1 path=$2 fd
-    exec {fd}<>"/dev/tcp/127.0.0.1/$port" || return 1
-    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$path" "$port" >&"$fd"
-    timeout 5 cat <&"$fd" | tr -d '\r' || true
-    exec {fd}>&-
-}
-
-# ---------------------------------------------------------------- CPU accounting
-#
-# A snapshot is /proc/stat's CPU line ("stat busy total": busy is user + nice + system + steal;
-# irq and softirq are left out, as they are mostly our own loopback traffic) followed by
-# proc_table. Between two snapshots, `cpu_usage` splits the busy CPUs into: the measured server (its
-# whole process tree), PostgreSQL (the cluster this script started), everything this script
-# started (servers, idle or not, and wrk), and the rest: foreign load, from other people's work.
-
-snapshot() {
-    head -1 /proc/stat | awk '{ t = 0; for (i = 2; i <= 9; i++) t += $i; print "stat", $2 + $3 + $4 + $9, t }'
-    proc_table
-}
-
-USAGE_AWK='
-FNR == 1 { if (NR == 1) { b0 = $2; t0 = $3 } else { b1 = $2; t1 = $3 }; next }
-NR == FNR { a0[$1] = $3 + $4; own0[$1] = $3; par[$1] = $2; seen[$1] = 1; next }
-{
-    a1[$1] = $3 + $4; own1[$1] = $3; par[$1] = $2; seen[$1] = 1
-    name = $0; sub(/^[^ ]+ [^ ]+ [^ ]+ [^ ]+ /, "", name); names[$1] = name
-}
-function mark(root, into,    pass, p, changed) {
-    if (root == "" || root == 0) return
-    into[root] = 1
-    for (pass = 0; pass < 20; pass++) {
-        changed = 0
-        for (p in seen) if (!(p in into) && (par[p] in into)) { into[p] = 1; changed = 1 }
-        if (!changed) break
-    }
-}
-function delta(p,    d) { if (!(p in a1)) return 0; d = a1[p] - ((p in a0) ? a0[p] : 0); return d < 0 ? 0 : d }
-END {
-    wall = (t1 - t0) / n
-    if (wall <= 0) { print "0.00 0.00 0.00 -"; exit }
-    mark(srv, S); mark(self, O); mark(pg, G)
-    for (p in seen) {
-        d = delta(p)
-        if (p in S) s += d
-        if (p in O) o += d
-        if (p in G) g += d
-        # Naming the busiest others by their own ticks: a process that reaps children gains their
-        # whole lifetime at once in its child ticks.
-        if (!(p in O) && !(p in G) && (p in own1)) {
-            d = own1[p] - ((p in own0) ? own0[p] : 0)
-            if (d / wall >= 0.1) top[p] = d / wall
-        }
-    }
-    foreign = (b1 - b0) / wall - (o + g) / wall
-    if (foreign < 0) foreign = 0
-    # The split of a multi-process server: its root, then each direct child with its descendants.
-    spl = "-"
-    if (srv != "" && srv != 0) {
-        for (p in S) {
-            if (p == srv) continue
-            c = p
-            for (i = 0; i < 50 && par[c] != srv && (c in par); i++) c = par[c]
-            if (par[c] == srv) kid[c] += delta(p)
-        }
-        k = 0
-        for (c in kid) ids[++k] = c + 0
-        if (k > 0) {
-            for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (ids[j] < ids[i]) { x = ids[i]; ids[i] = ids[j]; ids[j] = x }
-            spl = sprintf("%.2f", (own1[srv] - own0[srv]) / wall) "|"
-            for (i = 1; i <= k; i++) spl = spl (i > 1 ? "," : "") sprintf("%.2f", kid[ids[i]] / wall)
-        }
-    }
-    if (mode == "top") {
-        for (p in top) printf "%s %.2f %s\n", p, top[p], names[p]
-        exit
-    }
-    printf "%.2f %.2f %.2f %s\n", s / wall, g / wall, foreign, spl
-}'
-
-# cpu_usage <snapshot-before> <snapshot-after> <server pid or 0>: "server_cpus db_cpus foreign_cpus
-# split" (split: "root|child,child,..." in CPUs, "-" for a single process).
-cpu_usage() {
-    awk -v n="$NPROC" -v srv="$3" -v self="$$" -v pg="${PG_PID:-0}" -v mode=usage "$USAGE_AWK" "$1" "$2"
-}
-
-# foreign_top <snapshot-before> <snapshot-after>: the foreign processes that used at least 0.1
-# CPU in between, biggest first, as "pid command (CPUs)".
-foreign_top() {
-    local pid cpus name cmd out=""
-    while read -r pid cpus name; do
-        cmd=$( { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | cut -c1-60) || true
-        cmd=${cmd%% }
-        out+="${out:+; }pid $pid ${cmd:-$name} ($cpus)"
-    done < <(awk -v n="$NPROC" -v srv=0 -v self="$$" -v pg="${PG_PID:-0}" -v mode=top "$USAGE_AWK" "$1" "$2" | sort -k2 -gr | head -3)
-    echo "${out:-no running process over 0.1 CPU, so short-lived ones}"
-}
-
-# Foreign CPUs over one second (while our servers are idle); sets FOREIGN and FOREIGN_TOP.
-FOREIGN=0 FOREIGN_TOP=""
-sample_foreign() {
-    local s0 s1
-    s0=$(mktemp); s1=$(mktemp)
-    snapshot >"$s0"; sleep 1; snapshot >"$s1"
-    read -r _ _ FOREIGN _ <<<"$(cpu_usage "$s0" "$s1" 0)"
-    FOREIGN_TOP=$(foreign_top "$s0" "$s1")
-    rm -f "$s0" "$s1"
-}
-
-over() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
-
-# Is something else loading the machine? Once before anything (the 1-minute load average and a
-# 1-second sample), then before each workload a 1-second sample while none of its servers runs.
-initial_load_check() {
-    local load
-    load=$(cut -d' ' -f1 /proc/loadavg)
-    sample_foreign
-    if over "$FOREIGN" "$LOAD_WARN"; then
-        note "before start: ${FOREIGN} CPUs busy (1-min loadavg $load; top: $FOREIGN_TOP): something else is loading the machine; results are suspect"
-    elif over "$load" "$LOAD_WARN"; then
-        note "before start: 1-min loadavg $load > $LOAD_WARN: the machine was busy during the last minute (now: ${FOREIGN} CPUs busy); the per-rep checks below tell whether it stayed quiet"
-    else
-        log "load before start: 1-min loadavg $load, ${FOREIGN} CPUs busy"
-    fi
-}
-
-check_quiet() {
-    local label=$1
-    sample_foreign
-    if over "$FOREIGN" "$LOAD_WARN"; then
-        note "$label: ${FOREIGN} CPUs busy with other processes just before start (top: $FOREIGN_TOP)"
-    else
-        log "  load: ${FOREIGN} CPUs busy with other processes before start"
-    fi
-}
-
-# Waits (at most QUIET_WAIT s) until other processes use at most LOAD_WARN CPUs over a second.
-wait_quiet() {
-    local i
-    for (( i = 0; i < QUIET_WAIT; i++ )); do
-        sample_foreign
-        over "$FOREIGN" "$LOAD_WARN" || { log "  quiet again after ${i} s (${FOREIGN} CPUs foreign)"; return 0; }
-    done
-    log "  still ${FOREIGN} CPUs foreign after ${QUIET_WAIT} s (top: $FOREIGN_TOP); going on"
-}
-
-# Resident memory of a process tree, MiB (summed: pages shared between processes count in each).
-tree_rss() {
-    local pid kb total=0
-    while read -r pid; do
-        kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-        total=$(( total + ${kb:-0} ))
-    done < <(descendants "$1")
-    awk -v k="$total" 'BEGIN { printf "%.0f", k / 1024 }'
-}
-
-# ---------------------------------------------------------------- wrk
-
-to_ms() {  # wrk time ("850.00us", "1.46ms", "1.02s", "2.00m") to milliseconds
-    awk -v t="$1" 'BEGIN {
-        if (match(t, /[a-z]+$/)) { u = substr(t, RSTART); v = substr(t, 1, RSTART - 1) + 0 } else { u = "s"; v = t + 0 }
-        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
-        if (f < 0) { print "nan"; exit }
-        printf "%.3f", v * f }'
-}
-
-# Parses one wrk --latency output: "rps p50_ms p99_ms non2xx socket_errors".
-parse_wrk() {
-    local file=$1 rps p50 p99 non2xx sockerr
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' "$file")
-    p50=$(awk '/Latency Distribution/ { d = 1; next } d && $1 == "50%" { print $2; exit }' "$file")
-    p99=$(awk '/Latency Distribution/ { d = 1; next } d && $1 == "99%" { print $2; exit }' "$file")
-    non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$file")
-    sockerr=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$file")
-    [[ -n $rps && -n $p50 && -n $p99 ]] || return 1
-    echo "$rps $(to_ms "$p50") $(to_ms "$p99") ${non2xx:-0} ${sockerr:-0}"
-}
-
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; print m }'; }
-minimum() { printf '%s\n' "$@" | sort -g | head -1; }
-maximum() { printf '%s\n' "$@" | sort -g | tail -1; }
-mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.2f", NR ? s / NR : 0 }'; }
-
-# url seconds outfile. Bounded by timeout in case wrk hangs; run in the background and waited
-# for, so that a SIGTERM/SIGINT to this script is handled at once rather than after the run.
-run_wrk() {
-    local url=$1 secs=$2 out=$3 rc=0
-    timeout $(( secs + 30 )) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency "$url" >"$out" 2>&1 &
-    WRK_PID=$!
-    wait "$WRK_PID" || rc=$?
-    WRK_PID=""
-    return "$rc"
-}
-
-# ---------------------------------------------------------------- PostgreSQL
-#
-# A throwaway cluster for the DB workload, in a temp dir, on a free loopback port, seeded with
-# the users table (bench/apps/workloads.py seed-sql), stopped by its own pg_ctl. initdb refuses
-# to run as root, so as root the cluster belongs to the `postgres` user (Debian's packages create
-# it) or else `nobody`. No system service is touched.
-PG_DIR="" PG_PID="" PG_AS=()
-pg_start() {
-    local owner port data
-    if (( $(id -u) == 0 )); then
-        owner=postgres; id -u "$owner" >/dev/null 2>&1 || owner=nobody
-        PG_AS=(runuser -u "$owner" --)
-    fi
-    PG_DIR=$(mktemp -d /tmp/robyn-bench-pg.XXXXXX)
-    chmod 700 "$PG_DIR"
-    (( ${#PG_AS[@]} == 0 )) || chown "$owner" "$PG_DIR"
-    data=$PG_DIR/data
-    port=$(free_port)
-    log "starting PostgreSQL in $PG_DIR on 127.0.0.1:$port${owner:+ (as $owner)}"
-    "${PG_AS[@]}" "$PG_BIN/initdb" -D "$data" -U bench --auth=trust --encoding=UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
-        || { cat "$PG_DIR/initdb.log" >&2; return 1; }
-    # Durability off: the data is thrown away, and the workload only reads.
-    "${PG_AS[@]}" "$PG_BIN/pg_ctl" start -D "$data" -w -t 60 -l "$PG_DIR/server.log" \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c timezone=UTC" >/dev/null \
-        || { cat "$PG_DIR/server.log" >&2; return 1; }
-    PG_PID=$(head -1 "$data/postmaster.pid")
-    "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U bench bench
-    "$BENCH_PYTHON" bench/apps/workloads.py seed-sql \
-        | "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U bench -d bench -q -v ON_ERROR_STOP=1 >/dev/null
-    log "  seeded $("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U bench -d bench -Atc 'SELECT count(*) FROM users') users; postmaster pid $PG_PID"
-    export BENCH_DATABASE_URL="postgresql://bench@127.0.0.1:$port/bench"
-    export BENCH_DB_POOL=$DB_POOL
-}
-
-pg_stop() {
-    [[ -n $PG_DIR ]] || return 0
-    if [[ -n $PG_PID ]]; then
-        log "stopping PostgreSQL (postmaster pid $PG_PID)"
-        "${PG_AS[@]}" "$PG_BIN/pg_ctl" stop -D "$PG_DIR/data" -m fast -t 30 >/dev/null 2>&1 \
-            || log "  ! pg_ctl stop failed; log in $PG_DIR/server.log"
-    fi
-    cp "$PG_DIR/server.log" "$RAW/postgres.log" 2>/dev/null || true
-    rm -rf "$PG_DIR"
-    PG_DIR="" PG_PID=""
-    unset BENCH_DATABASE_URL BENCH_DB_POOL
-}
-
-# ---------------------------------------------------------------- one server
-
-# launch <label> <slug> <command...>: starts the command ({port} replaced by a free loopback port)
-# and waits until the port opens. Sets LAUNCH_PORT and LAUNCH_PID; returns 1 (with a note) if the
-# server exits or never opens the port.
-LAUNCH_PORT="" LAUNCH_PID=""
-launch() {
-    local label=$1 slug=$2; shift 2
-    local port pid i arg
-    local -a cmd=()
-    port=$(free_port)
-    for arg in "$@"; do cmd+=("${arg//\{port\}/$port}"); done
-    "${cmd[@]}" >"$RAW/$slug.server.log" 2>&1 &
-    pid=$!
-    RUNNING[$pid]=$label
-    log "  started pid $pid: ${cmd[*]}"
-
-    for (( i = 0; i < STARTUP_TIMEOUT * 10; i++ )); do
-        port_open "$port" && break
-        alive "$pid" || break
-        sleep 0.1
-    done
-    if ! alive "$pid" || ! port_open "$port"; then
-        local why="did not open port $port within ${STARTUP_TIMEOUT}s"
-        alive "$pid" || why="exited before opening port $port"
-        unset "RUNNING[$pid]"; stop_server "$pid"
-        [[ $why != exited* ]] || why+=" (exit code $STOP_RC)"
-        note "$label: server $why; last log line: $(grep -v '^[[:space:]]*$' "$RAW/$slug.server.log" | tail -1 | cut -c1-200) (full log: $RAW/$slug.server.log)"
-        sed 's/^/      /' "$RAW/$slug.server.log" | tail -20 >&2
-        return 1
-    fi
-    log "  port $port open after $(awk -v i="$i" 'BEGIN { printf "%.1f", i / 10 }') s"
-    LAUNCH_PORT=$port LAUNCH_PID=$pid
-}
-
-# land <label> <slug> <pid> [signalled]: reads the server's RSS (into LAND_RSS, MiB) unless it was
-# signalled to stop already, stops it, notes a bad exit.
-LAND_RSS="?"
-land() {
-    local label=$1 slug=$2 pid=$3 signalled=${4:-}
-    [[ -n $signalled ]] || LAND_RSS=$(tree_rss "$pid")
-    unset "RUNNING[$pid]"
-    stop_server "$pid" "$signalled"
-    [[ $STOP_RC == 0 ]] || note "$label: server exited with code $STOP_RC after SIGTERM (expected 0); log $RAW/$slug.server.log"
-    if [[ -s $RAW/$slug.server.log ]]; then
-        log "  server log ($RAW/$slug.server.log):"; head -5 "$RAW/$slug.server.log" | sed 's/^/      /' >&2
-    fi
-}
-
-# check_response <label> <port> <path> <expected body>: 200, application/json, that body.
-check_response() {
-    local label=$1 port=$2 path=$3 expect=$4 resp body ctype
-    resp=$(http_get "$port" "$path") || true
-    body=$(printf '%s\n' "$resp" | sed '1,/^$/d')
-    ctype=$(printf '%s\n' "$resp" | sed -n '1,/^$/{s/^[Cc]ontent-[Tt]ype:[[:space:]]*//p}')
-    if [[ $(printf '%s\n' "$resp" | head -1) != "HTTP/1.1 200"* || $body != "$expect" || $ctype != application/json* ]]; then
-        note "$label: GET $path did not answer 200 application/json $(printf '%s' "$expect" | head -c 60); got '$(printf '%s\n' "$resp" | head -1)', Content-Type '$ctype', body '$(printf '%s' "$body" | head -c 100 | tr '\n' ' ')'"
-        printf '%s\n' "$resp" | head -12 | sed 's/^/      /' >&2
-        return 1
-    fi
-}
 
 # ---------------------------------------------------------------- HTTP workloads, interleaved
 #
@@ -671,7 +309,8 @@ rep_cell() {
     fi
 }
 
-# land_cell <target> <workload>: after stop_cells. Waits for the server to stop, notes how it went.
+# land_cell <target> <workload>: after the server was sent SIGTERM. Waits for it to stop, notes how
+# it went.
 land_cell() {
     local t=$1 w=$2 key="$1|$2"
     land "$t/$w" "${C_SLUG[$key]}" "${C_PID[$key]}" signalled
@@ -891,17 +530,15 @@ ELAPSED=$(( SECONDS - STARTED ))
 # latest.tsv (one line per target and workload), latest.meta (the run's facts) and latest.notes;
 # bench/report.py turns them into latest.md, bench/chart.py into latest.png.
 
+# shellcheck disable=SC2086  # the C_* values are space-separated lists of numbers, split on purpose
 tsv_row() {  # kind workload path target
     local kind=$1 w=$2 path=$3 t=$4 key="$2|$4" status reason="" rps="" lo="" hi="" p50="" p99="" srv="" db="" foreign="" rss="" errors=""
     key="$t|$w"
     status=${R_STATUS[$key]:-failed}
     [[ -z ${NA[$key]:-} ]] || { status=na; reason=${NA[$key]}; }
     if [[ $status == ok ]]; then
-        # shellcheck disable=SC2086
         rps=$(median ${C_RPS[$key]}); lo=$(minimum ${C_RPS[$key]}); hi=$(maximum ${C_RPS[$key]})
-        # shellcheck disable=SC2086
         p50=$(median ${C_P50[$key]}); p99=$(median ${C_P99[$key]})
-        # shellcheck disable=SC2086
         srv=$(mean ${C_SRV[$key]}); db=$(mean ${C_DB[$key]}); foreign=$(mean ${C_FOREIGN[$key]})
         rss=${R_RSS[$key]}
         errors=$(( C_NON2XX[$key] + C_SOCKERR[$key] ))
