@@ -2,7 +2,10 @@
 // usage: dotnet BareKestrel.dll [--port PORT] [--host HOST] [--static DIR]   (defaults 127.0.0.1:8080)
 // /ws/legacy and /ws/echo echo websocket messages. GET /json, /async-json and /hooked/json answer exactly what the gateway answers for
 // bench/apps/bench_app.py: 200, Content-Type: application/json, Content-Length: 17, body
-// {"hello":"world"} (pre-encoded once; no serializer and no logging per request). With --static,
+// {"hello":"world"} (pre-encoded once; no serializer and no logging per request). /async-sleep
+// answers the same after `await Task.Delay(1)`: the ceiling for a handler that waits 1 ms without
+// holding a thread. There is no /cpu or /db/users: a C# loop or an ADO.NET query would not be the
+// same work as the Python the other servers run, so the bench reports n/a there. With --static,
 // /static/* are the files of DIR through ASP.NET Core's StaticFileMiddleware, as the gateway serves
 // serve_directory mounts.
 using System.Globalization;
@@ -57,6 +60,7 @@ app.Map("/ws/echo", Echo.Run);
 app.MapGet("/json", Json.Write);
 app.MapGet("/async-json", Json.Write);
 app.MapGet("/hooked/json", Json.Write);
+app.MapGet("/async-sleep", Json.WriteAfterOneMillisecond);
 app.Run();
 return 0;
 
@@ -96,5 +100,11 @@ static class Json
         response.ContentType = "application/json";
         response.ContentLength = Body.Length;
         return response.BodyWriter.WriteAsync(Body).AsTask();
+    }
+
+    public static async Task WriteAfterOneMillisecond(HttpContext context)
+    {
+        await Task.Delay(1);
+        await Write(context);
     }
 }
