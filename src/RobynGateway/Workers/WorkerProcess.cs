@@ -93,6 +93,7 @@ internal sealed partial class WorkerProcess
             }
             await Task.Delay(50, cancel).ConfigureAwait(false);
         }
+        cancel.ThrowIfCancellationRequested(); // a stop while waiting is a stop, not "not ready in time"
         return false;
     }
 
