@@ -130,11 +130,14 @@ def as_json(row) -> dict:
     return {"id": row["id"], "name": row["name"], "email": row["email"], "created_at": row["created_at"].isoformat()}
 
 
-def body_json(request: Request):
+def user_from_body(request: Request):
+    """The user fields of a JSON body, or the 422 that says what is wrong with it."""
     try:
-        return request.json(), None
+        data = request.json()
     except ValueError:
         return None, invalid([{"loc": ["body"], "msg": "the body is not valid JSON"}])
+    fields, problems = user_fields(data)
+    return (None, invalid(problems)) if problems else (fields, None)
 
 
 def user_id_of(request: Request):
@@ -172,12 +175,9 @@ async def list_users(request: Request):
 
 @app.post("/api/v1/users")
 async def create_user(request: Request):
-    data, error = body_json(request)
+    fields, error = user_from_body(request)
     if error:
         return error
-    fields, problems = user_fields(data)
-    if problems:
-        return invalid(problems)
     try:
         row = await db().fetchrow(
             f"INSERT INTO users (name, email) VALUES ($1, $2) RETURNING {COLUMNS}", fields["name"], fields["email"])
@@ -201,12 +201,9 @@ async def update_user(request: Request):
     user_id = user_id_of(request)
     if user_id is None:
         return json_error(404, f"user {request.path_params['user_id']} not found")
-    data, error = body_json(request)
+    fields, error = user_from_body(request)
     if error:
         return error
-    fields, problems = user_fields(data)
-    if problems:
-        return invalid(problems)
     try:
         row = await db().fetchrow(
             f"UPDATE users SET name = $2, email = $3 WHERE id = $1 RETURNING {COLUMNS}",

@@ -18,10 +18,11 @@ requests (query string, JSON, multipart) and decodes answers.
 """
 
 import atexit
+import contextlib
 import json as _json
 import threading
 import uuid
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, urlencode, urlsplit
 
 from robyn._test_socket import WebSocketTestSession
@@ -123,25 +124,13 @@ class TestClient:
         files: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> TestResponse:
-        target, host = _target(path, query_params)
-        pairs = _header_pairs(headers)
-        if host and not _has(pairs, "host"):
-            pairs.append(("host", host))
+        target, pairs = _request_head(path, query_params, headers)
         content, content_type = _body(body, json, json_data, form_data, files)
         if content_type and not _has(pairs, "content-type"):
             pairs.append(("content-type", content_type))
-        with self._state:
-            client = self._client
-            if client is None:
-                raise RuntimeError("this TestClient is closed")
-            self._in_flight += 1
-        try:
+        with self._in_use() as client:
             status, answer, data = self._gateway.send(
                 client, method.upper(), target, pairs, content, self.timeout if timeout is None else timeout)
-        finally:
-            with self._state:
-                self._in_flight -= 1
-                self._state.notify_all()
         return TestResponse(status, Headers._from_flat(tuple(_flatten(answer))), data)
 
     def websocket_connect(
@@ -154,25 +143,28 @@ class TestClient:
         """Opens a websocket to `path` (a query string in it works) through the gateway's websocket
         stage; use it as a context manager, or call close(). A path that is not a websocket
         endpoint raises robyn._embedded.GatewayError with the HTTP status it got."""
-        target, host = _target(path, query_params)
-        pairs = _header_pairs(headers)
-        if host and not _has(pairs, "host"):
-            pairs.append(("host", host))
+        target, pairs = _request_head(path, query_params, headers)
+        with self._in_use() as client:
+            handle = self._gateway.ws_open(client, target, pairs, self.timeout)
+            socket = WebSocketTestSession(self, self._gateway, handle, self.timeout)
+            with self._state:
+                self._sockets.add(socket)
+        return socket
+
+    @contextlib.contextmanager
+    def _in_use(self) -> Iterator[Any]:
+        """The open client's handle, counted as in flight until the block ends (close() waits for it)."""
         with self._state:
             client = self._client
             if client is None:
                 raise RuntimeError("this TestClient is closed")
             self._in_flight += 1
         try:
-            handle = self._gateway.ws_open(client, target, pairs, self.timeout)
-            socket = WebSocketTestSession(self, self._gateway, handle, self.timeout)
+            yield client
         finally:
             with self._state:
-                if "socket" in locals():
-                    self._sockets.add(socket)
                 self._in_flight -= 1
                 self._state.notify_all()
-        return socket
 
     def _forget_socket(self, socket: WebSocketTestSession) -> None:
         with self._state:
@@ -221,6 +213,15 @@ def _close_unclosed() -> None:
 
 
 # ---- Encoding a request -------------------------------------------------------------------
+
+
+def _request_head(path: str, query_params: Any, headers: HeadersInput) -> Tuple[str, List[Tuple[str, str]]]:
+    """The request target and header pairs (with Host, unless given) shared by requests and websockets."""
+    target, host = _target(path, query_params)
+    pairs = _header_pairs(headers)
+    if host and not _has(pairs, "host"):
+        pairs.append(("host", host))
+    return target, pairs
 
 
 def _target(path: str, query_params: Any) -> Tuple[str, Optional[str]]:
