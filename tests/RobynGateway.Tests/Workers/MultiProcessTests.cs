@@ -241,4 +241,37 @@ public sealed class CrossWorkerSocketTests
             foreach (var c in clients) await c.Client.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_worker_that_dies_takes_its_clients_out_of_the_other_workers_lists()
+    {
+        await using var gateway = await GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var clients = new List<(SocketClient Client, string Id, string Pid)>();
+        try
+        {
+            for (var i = 0; i < 40 && clients.Select(c => c.Pid).Distinct().Count() < 2; i++)
+            {
+                var client = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/room"));
+                var parts = (await client.ReceiveTextAsync()).Split(' '); // "joined <id> on <pid>"
+                clients.Add((client, parts[1], parts[3]));
+            }
+            var survivor = clients.First();
+            var doomed = clients.Where(c => c.Pid != survivor.Pid).ToList();
+            Assert.NotEmpty(doomed);
+            Assert.Contains(doomed[0].Id, await survivor.Client.AskAsync("who"));
+
+            System.Diagnostics.Process.GetProcessById(int.Parse(doomed[0].Pid)).Kill(); // SIGKILL: no close frames, no Left messages
+            for (var i = 0; i < 100; i++)
+            {
+                var who = await survivor.Client.AskAsync("who");
+                if (doomed.All(d => !who.Contains(d.Id))) return;
+                await Task.Delay(100);
+            }
+            Assert.Fail($"the dead worker's clients stayed in active_connections\n{gateway.Output}");
+        }
+        finally
+        {
+            foreach (var c in clients) await c.Client.DisposeAsync();
+        }
+    }
 }
