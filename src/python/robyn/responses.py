@@ -6,6 +6,7 @@ from typing import Dict, Optional
 
 from robyn.headers import Headers
 from robyn.response import Response
+from robyn.streaming import SSEMessage, SSEResponse, StreamingResponse  # noqa: F401 - Robyn exports them here
 
 
 class FileResponse:
