@@ -54,6 +54,25 @@ def test_allow_cors_records_origins_and_headers(tmp_path):
     assert app.cors == (["https://a", "https://b"], ["X-Token"])
 
 
+def test_allow_cors_sets_robyns_response_headers(tmp_path):
+    app = Robyn(str(tmp_path / "a.py"))
+    ALLOW_CORS(app, ["*"])
+    assert app.response_headers.get_headers() == {
+        "access-control-allow-origin": ["*"],
+        "access-control-allow-methods": ["GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"],
+        "access-control-allow-headers": ["Content-Type, Authorization"],
+        "access-control-allow-credentials": ["true"],
+    }
+
+
+def test_allow_cors_with_several_origins_leaves_the_origin_to_the_gateway(tmp_path):
+    app = Robyn(str(tmp_path / "a.py"))
+    ALLOW_CORS(app, ["https://a", "https://b"], headers="X-Token, X-Other")
+    assert app.cors == (["https://a", "https://b"], ["X-Token", "X-Other"])
+    assert app.response_headers.get("access-control-allow-origin") is None
+    assert app.response_headers.get("access-control-allow-headers") == "X-Token, X-Other"
+
+
 def test_robyn_env_is_loaded_unless_cli(tmp_path, monkeypatch):
     (tmp_path / "robyn.env").write_text("# comment\nAPP_ENV_A=from_file\nAPP_ENV_B=file\n")
     monkeypatch.setenv("APP_ENV_B", "from_env")

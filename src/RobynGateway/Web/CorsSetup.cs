@@ -7,7 +7,9 @@ namespace RobynGateway.Web;
 
 /// <summary>
 /// <c>ALLOW_CORS(app, origins, headers)</c> as ASP.NET Core's CORS middleware with one default
-/// policy, in front of the static files and the routes. Two additions make it Robyn's:
+/// policy, in front of the static files and the routes. Robyn's headers on every answer come from
+/// the global response headers <c>ALLOW_CORS</c> sets in Python; this policy answers preflights,
+/// echoes one of several listed origins, and covers static files. Two additions make it Robyn's:
 /// a request whose <c>Origin</c> is not allowed is refused with 403 and an empty body (ASP.NET
 /// alone would only leave out the headers), and the headers go on without replacing what the
 /// handler set itself (<see cref="HandlerFirstCorsService"/>). A preflight is answered 204 by the
@@ -23,12 +25,13 @@ internal static class CorsSetup
         var policy = new CorsPolicyBuilder()
             .WithMethods(Methods)
             .WithHeaders(declared.Headers.Concat(AlwaysAllowedHeaders).Distinct(StringComparer.OrdinalIgnoreCase).ToArray())
-            .AllowCredentials()
             .SetPreflightMaxAge(TimeSpan.FromSeconds(3600));
-        // With credentials the answer may not be a literal "*": any origin is allowed by echoing it.
+        // "*" is answered with a literal "*" and without credentials: echoing any caller's origin
+        // with credentials would let every site read a logged-in user's answers. ASP.NET refuses
+        // AllowAnyOrigin with AllowCredentials for the same reason. Listed origins are echoed.
         return (declared.Origins.Contains("*")
-            ? policy.SetIsOriginAllowed(static _ => true)
-            : policy.WithOrigins(declared.Origins.ToArray())).Build();
+            ? policy.AllowAnyOrigin()
+            : policy.WithOrigins(declared.Origins.ToArray()).AllowCredentials()).Build();
     }
 
     public static void AddRobynCors(this IServiceCollection services, CorsPolicy policy)
@@ -44,7 +47,7 @@ internal static class CorsSetup
         app.Use(next => context =>
         {
             var origin = context.Request.Headers.Origin;
-            if (StringValues.IsNullOrEmpty(origin) || policy.IsOriginAllowed(origin.ToString()))
+            if (StringValues.IsNullOrEmpty(origin) || policy.AllowAnyOrigin || policy.IsOriginAllowed(origin.ToString()))
                 return next(context);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return Task.CompletedTask;
@@ -77,7 +80,8 @@ internal sealed class HandlerFirstCorsService(IOptions<CorsOptions> options, ILo
             if (result.SupportsCredentials && headers.AccessControlAllowCredentials.Count == 0)
                 headers.AccessControlAllowCredentials = "true";
         }
-        // The origin is always echoed (never "*"), so caches must key on it.
+        // An echoed origin differs per caller, so caches must key on it; "*" does not.
+        if (result.AllowedOrigin == "*") return;
         if (!VariesByOrigin(headers.Vary))
             headers.Append("Vary", "Origin");
     }

@@ -107,12 +107,26 @@ public sealed class CorsTests(CorsAppFactory factory) : IClassFixture<CorsAppFac
     }
 
     [Fact]
-    public async Task Request_without_origin_gets_no_cors_headers()
+    public async Task Request_without_origin_gets_robyns_headers_but_no_origin_of_the_list()
     {
+        // As Robyn: ALLOW_CORS's headers are on every answer. With several origins Robyn would send
+        // "*"; we send none until a listed Origin asks, and then echo it.
         using var r = await _client.GetAsync("/data");
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        Assert.DoesNotContain(r.Headers, h => h.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], Cors.Tokens(r, "Access-Control-Allow-Methods"));
+        Assert.Equal(["X-Custom", "Content-Type", "Authorization"], Cors.Tokens(r, "Access-Control-Allow-Headers"));
+        Assert.Equal(["true"], Cors.Values(r, "Access-Control-Allow-Credentials"));
+        Assert.Empty(Cors.Values(r, "Access-Control-Allow-Origin"));
         Assert.Empty(Cors.Values(r, "Vary"));
+    }
+
+    [Fact]
+    public async Task Robyns_headers_are_on_404s_too()
+    {
+        using var r = await _client.SendAsync(Cors.Request(HttpMethod.Get, "/nowhere", Allowed));
+        Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        Assert.Equal([Allowed], Cors.Values(r, "Access-Control-Allow-Origin"));
+        Assert.NotEmpty(Cors.Values(r, "Access-Control-Allow-Methods"));
     }
 
     [Fact]
@@ -126,7 +140,11 @@ public sealed class CorsTests(CorsAppFactory factory) : IClassFixture<CorsAppFac
     }
 }
 
-/// <summary><c>ALLOW_CORS(app, "*")</c>: every origin allowed, echoed rather than <c>*</c> since credentials are allowed.</summary>
+/// <summary>
+/// <c>ALLOW_CORS(app, "*")</c>: every origin may read, as a literal <c>*</c>. The caller's origin is
+/// never echoed back with credentials, which would let any site read a logged-in user's answers;
+/// browsers refuse <c>*</c> for credentialed requests.
+/// </summary>
 public sealed class CorsAnyOriginTests(CorsAnyAppFactory factory) : IClassFixture<CorsAnyAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();
@@ -134,22 +152,32 @@ public sealed class CorsAnyOriginTests(CorsAnyAppFactory factory) : IClassFixtur
     [Theory]
     [InlineData("https://anyone.example")]
     [InlineData("http://localhost:3000")]
-    public async Task Any_origin_is_echoed_with_credentials(string origin)
+    [InlineData("null")]
+    public async Task Any_origin_gets_a_literal_star_never_its_own_origin(string origin)
     {
         using var r = await _client.SendAsync(Cors.Request(HttpMethod.Get, "/data", origin));
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-        Assert.Equal([origin], Cors.Values(r, "Access-Control-Allow-Origin"));
-        Assert.Equal(["true"], Cors.Values(r, "Access-Control-Allow-Credentials"));
-        Assert.Equal(["Origin"], Cors.Tokens(r, "Vary"));
+        Assert.Equal(["*"], Cors.Values(r, "Access-Control-Allow-Origin"));
+        Assert.DoesNotContain("Origin", Cors.Tokens(r, "Vary"));
     }
 
     [Fact]
-    public async Task Preflight_echoes_the_origin_and_allows_the_default_headers()
+    public async Task Preflight_answers_star_without_credentials()
     {
         using var r = await _client.SendAsync(Cors.Preflight("/data", "https://anyone.example", "DELETE"));
         Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
-        Assert.Equal(["https://anyone.example"], Cors.Values(r, "Access-Control-Allow-Origin"));
+        Assert.Equal(["*"], Cors.Values(r, "Access-Control-Allow-Origin"));
+        Assert.Empty(Cors.Values(r, "Access-Control-Allow-Credentials"));
         Assert.Equal(["Content-Type", "Authorization"], Cors.Tokens(r, "Access-Control-Allow-Headers"));
+    }
+
+    [Fact]
+    public async Task Static_files_answer_star_without_credentials()
+    {
+        using var r = await _client.SendAsync(Cors.Request(HttpMethod.Get, "/static/hello.txt", "https://evil.example"));
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Equal(["*"], Cors.Values(r, "Access-Control-Allow-Origin"));
+        Assert.Empty(Cors.Values(r, "Access-Control-Allow-Credentials"));
     }
 }
 
