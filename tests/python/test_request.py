@@ -42,10 +42,10 @@ def test_body_is_str_for_utf8_bytes_otherwise_and_empty_string_when_none():
     assert bridge_request(body=b"").body == ""
 
 
-def test_urlencoded_body_stays_raw():
+def test_urlencoded_body_stays_raw_and_is_parsed_into_form_data():
     r = bridge_request(headers="content-type:application/x-www-form-urlencoded", body=b"hello=world")
     assert r.body == "hello=world"
-    assert r.form_data == {}
+    assert r.form_data == {"hello": "world"}
 
 
 def test_json_preserves_types():
@@ -113,6 +113,6 @@ def test_parsed_multipart_parts_become_form_data_and_files():
 
 
 def test_without_parts_form_data_and_files_are_empty_and_the_body_stays_raw():
-    r = bridge_request(method="POST", headers="content-type:application/x-www-form-urlencoded", body=b"hello=world")
+    r = bridge_request(method="POST", headers="content-type:text/plain", body=b"hello=world")
     assert r.form_data == {} and r.files == {}
     assert r.body == "hello=world"

@@ -23,7 +23,20 @@ from robyn.sub_router import SubRouter
 from robyn.testing import TestClient
 from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
 from robyn.version import __version__, get_version
-from robyn.ws import WebSocket, WebSocketAdapter, WebSocketConnector, WebSocketDisconnect
+from robyn.env_populator import load_vars
+from robyn.logger import Colors, logger
+from robyn.router import BaseRouter as BaseRobyn  # Robyn's common base of Robyn and SubRouter
+from robyn.ws import WebSocket, WebSocketAdapter, WebSocketConnector, WebSocketDisconnect, create_websocket_decorator
+
+
+def __getattr__(name: str):
+    # Robyn builds a module-level `config = Config()` (parsing sys.argv) at import; here it is
+    # built on first use, so importing robyn has no side effects.
+    if name == "config":
+        globals()["config"] = Config()
+        return globals()["config"]
+    raise AttributeError(f"module 'robyn' has no attribute {name!r}")
+
 
 __all__ = [
     "ALLOW_CORS",

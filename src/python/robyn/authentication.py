@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Optional, Union
 from robyn.headers import Headers
 from robyn.request import Request
 from robyn.response import Response
+from robyn.status_codes import HTTP_401_UNAUTHORIZED
 from robyn.url import Identity
 
 __all__ = ["AuthenticationHandler", "AuthenticationNotConfiguredError", "BearerGetter", "Identity", "TokenGetter"]
@@ -61,7 +62,7 @@ class AuthenticationHandler(ABC):
 
     @property
     def unauthorized_response(self) -> Response:
-        return Response(401, Headers({"www-authenticate": self.token_getter.scheme}), "Unauthorized")
+        return Response(HTTP_401_UNAUTHORIZED, Headers({"www-authenticate": self.token_getter.scheme}), "Unauthorized")
 
     @abstractmethod
     def authenticate(self, request: Request) -> Union[Optional[Identity], Awaitable[Optional[Identity]]]:

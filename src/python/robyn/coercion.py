@@ -18,6 +18,23 @@ _NONE_TYPE = type(None)
 Converter = Optional[Callable[[str], Any]]  # None: keep the string as it is
 
 
+class QueryParamValidationError(BadRequest):
+    """A path or query parameter that is missing or cannot be converted (Robyn's name; exported
+    from robyn.types). Its `detail` is the text of the 400 answer."""
+
+    def __init__(self, param_name: str, value: Optional[str], expected_type: Any, message: Optional[str] = None) -> None:
+        self.param_name, self.value, self.expected_type = param_name, value, expected_type
+        if message:
+            self.detail = message
+        elif value is None:
+            self.detail = f"Missing required parameter: '{param_name}'"
+        else:
+            expected = getattr(expected_type, "__name__", str(expected_type))
+            self.detail = f"Invalid value '{value}' for parameter '{param_name}': expected {expected}"
+        super().__init__(text_result(400, self.detail))
+        self.args = (self.detail,)
+
+
 class Coercion(NamedTuple):
     convert: Converter
     many: bool  # list[T]: every value of the name, each converted
@@ -34,14 +51,13 @@ def named_resolver(param: inspect.Parameter, from_path: bool) -> Callable[[Any],
             return default
         if optional:
             return None
-        raise BadRequest(text_result(400, f"Missing required parameter: '{name}'"))
+        raise QueryParamValidationError(name, None, expected)
 
     def converted(raw: str) -> Any:
         try:
             return convert(raw)
         except (ValueError, TypeError):
-            message = f"Invalid value '{raw}' for parameter '{name}': expected {expected}"
-            raise BadRequest(text_result(400, message)) from None
+            raise QueryParamValidationError(name, raw, expected) from None
 
     if many:
         def resolve_all(request: Any) -> Any:

@@ -101,11 +101,26 @@ class Cookies:
     def __contains__(self, name: object) -> bool:
         return name in self._d
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._d)
+    def __iter__(self) -> "CookiesIter":
+        return CookiesIter(self._d)
 
     def __len__(self) -> int:
         return len(self._d)
 
     def __repr__(self) -> str:
         return f"Cookies({self._d!r})"
+
+
+class CookiesIter:
+    """Iterates over a Cookies' names (Robyn's `robyn.robyn.CookiesIter`)."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, cookies: Dict[str, "Cookie"]) -> None:
+        self._names = iter(list(cookies))
+
+    def __iter__(self) -> "CookiesIter":
+        return self
+
+    def __next__(self) -> str:
+        return next(self._names)

@@ -17,6 +17,7 @@ from robyn.headers import Headers
 from robyn.jsonify import dumps
 from robyn.query_params import QueryParams
 from robyn.request import Request
+from robyn.pydantic_support import validate_pydantic_body
 from robyn.results import APPLICATION_JSON, BadRequest
 from robyn.types import Body, Files, FormData, IPAddress, JsonBody, Method, PathParams, RequestMethod, RequestURL
 from robyn.url import Identity, Url
@@ -165,12 +166,10 @@ def _json_body(request: Request) -> Any:
 
 def _model_body(model: Any) -> Resolver:
     def resolve(request: Request) -> Any:
-        try:
-            return model.model_validate_json(request.body)
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError
-            errors = json.loads(exc.json(include_url=False)) if hasattr(exc, "json") else [str(exc)]
-            body = dumps({"detail": errors, "error": "Validation Error"}).encode()
-            raise BadRequest((422, APPLICATION_JSON, body)) from None
+        value, error = validate_pydantic_body(model, request.body)
+        if error is not None:
+            raise BadRequest((422, APPLICATION_JSON, dumps(error).encode()))
+        return value
 
     return resolve
 

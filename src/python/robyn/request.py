@@ -6,6 +6,7 @@ on first access and cached in their slots (None = not parsed yet)."""
 
 import json
 from typing import Any, Dict, Optional, Tuple, Union
+from urllib.parse import parse_qsl
 
 from robyn.headers import Headers
 from robyn.query_params import QueryParams
@@ -19,6 +20,9 @@ class Request:
         "_param_names", "_param_values", "_path_params",
         "_raw_body", "_body", "_form_data", "_files",
         "identity", "session",
+        # An app's own attributes (`request.start_time = ...` in a before hook, read in the
+        # after hook, as Robyn's docs do). Python allocates the dict only when one is set.
+        "__dict__",
     )
 
     def __init__(
@@ -130,15 +134,25 @@ class Request:
     def _decode_body(self) -> None:
         # Multipart bodies arrive parsed (by the gateway's C# reader): form and files are set
         # already and the raw body is the concatenation of the part payloads, as in Robyn.
-        if self._form_data is None:
-            self._form_data = {}
-        if self._files is None:
-            self._files = {}
+        # An urlencoded body stays raw in `body` (as in Robyn) and is also parsed into
+        # `form_data` (beyond Robyn: its users parse it by hand); a repeated name keeps its last value.
         if self._body is None:
             self._body = _text_or_bytes(self._raw_body)
+        if self._form_data is None:
+            self._form_data = _urlencoded(self) if self._raw_body else {}
+        if self._files is None:
+            self._files = {}
 
     def __repr__(self) -> str:
         return f"Request(method={self._method!r}, url={self.url!r})"
+
+
+def _urlencoded(request: Request) -> Dict[str, str]:
+    content_type = request.headers.get("content-type") or ""
+    if content_type.split(";", 1)[0].strip().lower() != "application/x-www-form-urlencoded":
+        return {}
+    text = request._raw_body.decode("utf-8", "replace")
+    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 def _text_or_bytes(raw: bytes) -> Union[str, bytes]:

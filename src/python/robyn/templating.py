@@ -20,6 +20,7 @@ except ImportError as exc:
     ) from exc
 
 from robyn.headers import Headers
+from robyn import status_codes  # noqa: F401 - Robyn's module exposes it
 from robyn.response import Response
 
 __all__ = ["JinjaTemplate", "TemplateInterface", "render"]

@@ -26,7 +26,12 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlencode, urlsplit
 
 from robyn._test_socket import WebSocketTestSession
+from robyn.enums import MiddlewareType  # noqa: F401 - Robyn's testing module exposes these
 from robyn.headers import Headers
+from robyn.query_params import QueryParams  # noqa: F401
+from robyn.request import Request  # noqa: F401
+from robyn.response import Response  # noqa: F401
+from robyn.url import Url  # noqa: F401
 
 __all__ = ["TestClient", "TestResponse", "WebSocketTestSession"]
 

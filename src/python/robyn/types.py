@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import Dict, NewType, Optional, TypedDict
 
+from robyn.coercion import QueryParamValidationError
 from robyn.url import Url
 
 PathParams = NewType("PathParams", Dict[str, str])
@@ -53,6 +54,7 @@ __all__ = [
     "JsonBody",
     "Method",
     "PathParams",
+    "QueryParamValidationError",
     "RequestBody",
     "RequestMethod",
     "RequestURL",

@@ -14,6 +14,8 @@ and `await ws.send_to(...)` both work."""
 import json
 from typing import Any, Callable, Dict, List, Optional, Union
 
+from robyn.coercion import QueryParamValidationError  # noqa: F401 - Robyn's module exposes it
+from robyn.function_info import FunctionInfo  # noqa: F401 - likewise
 from robyn.query_params import QueryParams
 
 Payload = Union[str, bytes]
@@ -166,6 +168,10 @@ class WebSocketConnector:
     def async_send_to_bytes(self, conn_id: str, data: bytes) -> Done:
         return self._send(conn_id, bytes(data))
 
+    # Robyn 0.88's names for the two above
+    sync_send_bytes_to = sync_send_to_bytes
+    async_send_bytes_to = async_send_to_bytes
+
     def sync_broadcast(self, message: str) -> int:
         return self._broadcast(message).value
 
@@ -265,3 +271,8 @@ def decorator_endpoint(router: Any, path: str) -> Callable[[Callable[..., Any]],
         return handler
 
     return register
+
+
+def create_websocket_decorator(app_instance: Any) -> Callable[[str], Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """Robyn's factory behind `app.websocket`: `create_websocket_decorator(app)("/ws")(handler)`."""
+    return lambda endpoint: decorator_endpoint(app_instance, endpoint)

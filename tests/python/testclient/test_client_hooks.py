@@ -57,3 +57,32 @@ def test_global_response_headers_skip_excluded_paths_and_reach_404s():
         assert "x-global" not in client.get("/quiet").headers
         missing = client.get("/missing")
         assert missing.status_code == 404 and missing.headers["x-global"] == "app"
+
+
+attributes = Robyn(__file__)
+
+
+@attributes.before_request()
+def start_timer(request: Request):
+    request.start_time = 1000.0  # as Robyn's docs do: an app's own attribute on the request
+    return request
+
+
+@attributes.get("/timed")
+def timed(request: Request):
+    return {"start": request.start_time, "has_other": hasattr(request, "other")}
+
+
+@attributes.after_request()
+def took(request: Request, response: Response):
+    response.headers.set("X-Start", str(request.start_time))
+    return response
+
+
+def test_an_attribute_set_in_a_before_hook_reaches_the_handler_and_the_after_hook():
+    with TestClient(attributes) as client:
+        answer = client.get("/timed")
+        assert answer.json() == {"start": 1000.0, "has_other": False}
+        assert answer.headers["x-start"] == "1000.0"
+        # a fresh request does not see the last one's attributes
+        assert client.get("/timed").json() == {"start": 1000.0, "has_other": False}
