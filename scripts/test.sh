@@ -19,7 +19,7 @@ dotnet_rc=${PIPESTATUS[0]}
 
 pytest_log=$(mktemp)
 ROBYN_GATEWAY_DLL="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll" \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python 2>&1 | tee "$pytest_log"
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python tests/wild 2>&1 | tee "$pytest_log"
 pytest_rc=${PIPESTATUS[0]}
 
 # The users example's own tests, against a real PostgreSQL that postgres.sh starts and stops.
