@@ -96,3 +96,29 @@ def test_cookie_and_cookies():
     assert jar.remove("a").value == "" and jar.get("a") is None
     del jar["b"]
     assert jar.is_empty() and list(jar) == []
+
+
+@pytest.mark.parametrize("value", ["a; Domain=evil.example", "a\r\nSet-Cookie: admin=1", "a\x00b", "x\x7f"])
+def test_a_cookie_value_cannot_add_attributes_or_headers(value):
+    response = Response(200, None, "")
+    with pytest.raises(ValueError, match="contains ';' or a control character"):
+        response.set_cookie("c", value)
+    assert response.cookies.is_empty()
+
+
+@pytest.mark.parametrize("field", ["path", "domain", "expires"])
+def test_cookie_attributes_cannot_add_attributes(field):
+    with pytest.raises(ValueError, match=field):
+        Response(200, None, "").set_cookie("c", "v", **{field: "/; HttpOnly=false"})
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a;b", "a=b", "é"])
+def test_a_cookie_name_must_be_a_token(name):
+    with pytest.raises(ValueError, match="not a token"):
+        Response(200, None, "").set_cookie(name, "v")
+
+
+def test_ordinary_cookie_values_still_work():
+    response = Response(200, None, "")
+    response.set_cookie("prefs", '{"theme":"dark","size":2}', path="/app", domain="example.com", max_age=60)
+    assert response.cookies._set_cookie_values() == ['prefs={"theme":"dark","size":2}; Path=/app; Domain=example.com; Max-Age=60']

@@ -21,7 +21,7 @@ from robyn.pydantic_support import (
     validate_pydantic_body,
 )
 from robyn.responses import AsyncGeneratorWrapper, StreamingResponse
-from robyn.robyn import Cookies, Server, SocketHeld
+from robyn.robyn import Cookie, Cookies, Server, SocketHeld
 from robyn.types import QueryParamValidationError
 from robyn.ws import create_websocket_decorator
 
@@ -74,8 +74,8 @@ def test_robyns_rust_server_objects_say_what_to_use_instead():
 
 def test_cookies_iterate_over_names_with_robyns_iterator_type():
     cookies = Cookies()
-    cookies.set("a", "1")
-    cookies.set("b", "2")
+    cookies.set("a", Cookie("1"))
+    cookies.set("b", Cookie("2"))
     names = iter(cookies)
     assert type(names).__name__ == "CookiesIter"
     assert list(names) == ["a", "b"]

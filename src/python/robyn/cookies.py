@@ -3,6 +3,23 @@
 from typing import Dict, Iterator, List, Optional
 
 _SAME_SITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
+# A name is an HTTP token; a value or attribute may hold anything a browser keeps in one
+# attribute: no ';' (it would start another attribute, e.g. "a; Domain=evil.example") and no
+# control characters (CR/LF would start another header).
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _check(what: str, text: str) -> str:
+    text = str(text)
+    if any(c == ";" or ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise ValueError(f"cookie {what} {text!r} contains ';' or a control character")
+    return text
+
+
+def check_name(name: str) -> str:
+    if not name or not set(name) <= _TOKEN:
+        raise ValueError(f"cookie name {name!r} is not a token (letters, digits and !#$%&'*+-.^_`|~)")
+    return name
 
 
 class Cookie:
@@ -19,8 +36,11 @@ class Cookie:
         http_only: bool = False,
         same_site: Optional[str] = None,
     ) -> None:
-        self.value, self.path, self.domain = value, path, domain
-        self.max_age, self.expires = max_age, expires
+        self.value = _check("value", value)
+        self.path = _check("path", path) if path is not None else None
+        self.domain = _check("domain", domain) if domain is not None else None
+        self.max_age = int(max_age) if max_age is not None else None
+        self.expires = _check("expires", expires) if expires is not None else None
         self.secure, self.http_only, self.same_site = secure, http_only, same_site
 
     @classmethod
@@ -67,7 +87,7 @@ class Cookies:
         self._d: Dict[str, Cookie] = {}
 
     def set(self, name: str, cookie: Cookie) -> None:
-        self._d[name] = cookie
+        self._d[check_name(name)] = cookie
 
     def get(self, name: str) -> Optional[Cookie]:
         return self._d.get(name)
