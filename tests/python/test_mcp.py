@@ -280,6 +280,36 @@ def test_bad_prompt_gets_are_invalid_params(client, params, words):
     still_serving(client)
 
 
+def test_a_result_json_cannot_carry_is_an_internal_error():
+    app = Robyn(__file__)
+
+    @app.mcp.prompt()
+    def odd() -> list:
+        return [{"role": "user", "content": {"type": "text", "text": object()}}]
+
+    with TestClient(app) as client:
+        assert error(client, "prompts/get", {"name": "odd"}) == {"code": -32603, "message": "Internal error"}
+        assert rpc(client, "ping")["result"] == {}
+
+
+def test_a_handler_raising_mcp_error_chooses_the_json_rpc_error():
+    from robyn.mcp import MCPError
+    app = Robyn(__file__)
+
+    @app.mcp.tool()
+    def strict(n: int) -> int:
+        raise MCPError(-32602, "n must be even", {"n": n})
+
+    @app.mcp.resource("odd://{n}")
+    def odd(n: str) -> str:
+        raise MCPError(-32002, "no such odd", object())  # data JSON cannot carry is left out
+
+    with TestClient(app) as client:
+        assert error(client, "tools/call", {"name": "strict", "arguments": {"n": 3}}) == {
+            "code": -32602, "message": "n must be even", "data": {"n": 3}}
+        assert error(client, "resources/read", {"uri": "odd://1"}) == {"code": -32002, "message": "no such odd"}
+
+
 def test_a_prompt_that_raises_leaks_nothing(client):
     response = post(client, {"jsonrpc": "2.0", "id": 1, "method": "prompts/get", "params": {"name": "broken_prompt"}})
     assert response.json()["error"] == {"code": -32603, "message": "Internal error"}
@@ -429,11 +459,18 @@ def test_a_session_this_process_never_issued_is_served(client):
     assert post(client, {"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"Mcp-Session-Id": "elsewhere"}).status_code == 200
 
 
-def test_a_foreign_origin_is_403_and_the_own_origin_is_served(client):
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://evil.example:8080", "null", "http://[::1"])
+def test_a_web_page_elsewhere_than_localhost_is_403(client, origin):
+    # The DNS-rebinding shape too: the page's own name, also in Host.
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
-    refused(post(client, ping, {"Origin": "http://evil.example", "Host": "localhost:8080"}), 403, -32000)
-    refused(client.delete("/mcp", headers={"Origin": "http://evil.example", "Mcp-Session-Id": "x"}), 403, -32000)
-    assert post(client, ping, {"Origin": "http://localhost:8080", "Host": "localhost:8080"}).status_code == 200
+    refused(post(client, ping, {"Origin": origin, "Host": "evil.example:8080"}), 403, -32000)
+    refused(client.delete("/mcp", headers={"Origin": origin, "Mcp-Session-Id": "x"}), 403, -32000)
+    still_serving(client)
+
+
+@pytest.mark.parametrize("origin", ["http://localhost:8080", "http://127.0.0.1:3000", "https://[::1]"])
+def test_a_page_on_localhost_is_served(client, origin):
+    assert post(client, {"jsonrpc": "2.0", "id": 1, "method": "ping"}, {"Origin": origin}).status_code == 200
 
 
 def test_allowed_origins_let_a_foreign_origin_in():

@@ -70,6 +70,7 @@ RESOURCE_NOT_FOUND = -32002  # MCP's own code for resources/read
 _SESSION_NOT_FOUND = -32001  # the code the official SDKs use beside HTTP 404
 _SERVER_ERROR = -32000  # JSON-RPC's range for transport-level refusals
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _MAX_SESSIONS = 10_000  # per process; the oldest is forgotten first
 
 
@@ -83,8 +84,8 @@ class MCPError(Exception):
         self.data = data
 
     def to_json(self) -> Dict[str, Any]:
-        error: Dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.data is not None:
+        error: Dict[str, Any] = {"code": self.code, "message": str(self.message)}
+        if self.data is not None and _jsonable(self.data):
             error["data"] = self.data
         return error
 
@@ -148,7 +149,7 @@ def schema_for(annotation: Any) -> Dict[str, Any]:
 
 def _jsonable(value: Any) -> bool:
     try:
-        json.dumps(value)
+        json.dumps(value, allow_nan=False)
         return True
     except (TypeError, ValueError):
         return False
@@ -465,6 +466,8 @@ class MCPHandler:
             if handler is None:
                 raise MCPError(METHOD_NOT_FOUND, f"Method not found: {method}")
             result = await handler(params)
+            if not _jsonable(result):  # e.g. a prompt message holding an object JSON cannot carry
+                raise TypeError(f"the result of {method} is not JSON-serialisable")
             return {"jsonrpc": "2.0", "id": request_id, "result": result}
         except MCPError as error:
             return {"jsonrpc": "2.0", "id": request_id, "error": error.to_json()}
@@ -509,6 +512,8 @@ class MCPHandler:
         arguments = tool.arguments(params.get("arguments"))
         try:
             value = await (tool.call(arguments) if tool.whole_dict else tool.call(**arguments))
+        except MCPError:
+            raise  # the tool chose a JSON-RPC error itself
         except Exception as exc:
             # The model sees what went wrong and may try again; the traceback is for the log only.
             _logger.exception("MCP tool %r raised", name)
@@ -657,8 +662,9 @@ class MCPApp:
         self.app = robyn_app
         self.endpoint = endpoint
         self.handler = MCPHandler()
-        # Browser origins that may call /mcp besides the server's own (DNS rebinding defence).
-        # With ALLOW_CORS on the app, its origin check (which runs first) decides instead.
+        # Web pages that may call /mcp besides those on localhost ("*": any). Browsers send
+        # Origin; a DNS-rebinding page's is its own site, so it is refused (the transport asks
+        # servers to check Origin for this). With ALLOW_CORS on the app, its list decides.
         self.allowed_origins: List[str] = []
         self._sessions = _Sessions()
         self._setup_routes()
@@ -724,11 +730,14 @@ class MCPApp:
 
     def _origin_refused(self, request: Request) -> bool:
         origin = request.headers.get("origin")
-        if not origin or getattr(self.app, "cors", None) is not None:
-            return False
+        if origin is None or getattr(self.app, "cors", None) is not None:
+            return False  # not a browser; or ALLOW_CORS's middleware, which runs first, let it in
         if origin in self.allowed_origins or "*" in self.allowed_origins:
             return False
-        return urlsplit(origin).netloc.lower() != (request.headers.get("host") or "").lower()
+        try:
+            return urlsplit(origin).hostname not in _LOOPBACK_NAMES
+        except ValueError:
+            return True
 
     def _version(self, request: Request) -> Tuple[Optional[str], Optional[Response]]:
         """The protocol version this request speaks and, if it must be refused, the answer."""
