@@ -519,6 +519,15 @@ def test_a_hand_written_schema_must_be_an_object_schema():
         app.mcp.tool("t", "d", {"type": "string"})(lambda x: x)
 
 
+def test_a_resource_template_the_handler_cannot_take_fails_at_registration():
+    app = Robyn(__file__)
+    with pytest.raises(ValueError, match="takes no parameter id"):
+        app.mcp.resource("user://{id}")(lambda user_id: user_id)
+    with pytest.raises(ValueError, match="names a part twice"):
+        app.mcp.resource("pair://{a}/{a}")(lambda a: a)
+    app.mcp.resource("any://{a}/{b}")(lambda **parts: parts)  # **kwargs takes every part
+
+
 def test_a_hand_written_schema_that_misses_a_parameter_is_refused_before_the_call():
     app = Robyn(__file__)
 

@@ -293,7 +293,9 @@ class _Tool:
         self.whole_dict = not from_signature and len(params) == 1 and params[0].name not in props
         self.closed = from_signature and not self.call.takes_kwargs
         self.signature = inspect.signature(func)
-        self.floats = frozenset(n for n, p in props.items() if from_signature and p.get("type") in ("number", ["number", "null"]))
+        # A float parameter given 2 gets 2.0, as Python's own float() would make it.
+        self.floats = frozenset(n for n, p in props.items()
+                                if from_signature and p.get("type") in ("number", ["number", "null"]))
 
     def listing(self) -> Dict[str, Any]:
         return {"name": self.name, "description": self.description, "inputSchema": self.schema}
@@ -324,13 +326,20 @@ class _Resource:
     # Robyn 0.88 lets these names match across "/" without RFC 6570's `{+name}`.
     _PATH_NAMES = frozenset({"path", "file_path", "directory"})
 
-    def __init__(self, uri: str, name: str, func: Callable, description: Optional[str], mime_type: Optional[str]) -> None:
+    def __init__(self, uri: str, name: str, func: Callable, description: Optional[str],
+                 mime_type: Optional[str]) -> None:
         self.uri = uri
         self.name = name
         self.call = _Callable(func)
         self.description = description
         self.mime_type = mime_type
         self.params = [m.group(2) for m in self._PARAM.finditer(uri)]
+        if len(set(self.params)) < len(self.params):
+            raise ValueError(f"MCP resource {uri!r}: the template names a part twice")
+        unserved = set(self.params) - self.call.names
+        if unserved and not self.call.takes_kwargs:
+            raise ValueError(f"MCP resource {uri!r}: {func.__name__}() takes no parameter "
+                             f"{', '.join(sorted(unserved))} for its template")
         self.pattern: Optional[re.Pattern] = None
         if self.params:
             parts, last = [], 0
@@ -357,7 +366,8 @@ class _Resource:
         found = self.pattern.match(uri)
         if found is None:
             return None
-        return {name: _coerce_text(unquote(value), self.types.get(name), name) for name, value in found.groupdict().items()}
+        return {name: _coerce_text(unquote(value), self.types.get(name), name)
+                for name, value in found.groupdict().items()}
 
 
 class _Prompt:
@@ -438,7 +448,8 @@ class MCPHandler:
                           mime_type: Optional[str] = None) -> None:
         self.resources[uri] = _Resource(uri, name, handler, description, mime_type)
 
-    def register_tool(self, name: str, handler: Callable, description: str, input_schema: Optional[Dict[str, Any]] = None) -> None:
+    def register_tool(self, name: str, handler: Callable, description: str,
+                      input_schema: Optional[Dict[str, Any]] = None) -> None:
         schema = input_schema if input_schema is not None else schema_from_function(handler)
         self.tools[name] = _Tool(name, handler, description, schema, from_signature=input_schema is None)
 
@@ -591,8 +602,8 @@ def _messages(result: Any) -> List[Dict[str, Any]]:
     """A prompt's return as MCP messages: a str is one user message, a list may mix str and
     ready-made messages, as in Robyn."""
     items = result if isinstance(result, list) else [result]
-    return [item if isinstance(item, dict) else {"role": "user", "content": {"type": "text", "text": _result_text(item)}}
-            for item in items]
+    return [item if isinstance(item, dict) else
+            {"role": "user", "content": {"type": "text", "text": _result_text(item)}} for item in items]
 
 
 # ---- The transport: Streamable HTTP on /mcp ---------------------------------------------------
@@ -748,7 +759,8 @@ class MCPApp:
         if header is not None:
             if header not in SUPPORTED_VERSIONS:
                 return None, _refusal(400, _SERVER_ERROR,
-                                      f"Unsupported MCP-Protocol-Version: {header} (supported: {', '.join(SUPPORTED_VERSIONS)})")
+                                      f"Unsupported MCP-Protocol-Version: {header} "
+                                      f"(supported: {', '.join(SUPPORTED_VERSIONS)})")
             return header, None
         return (self._sessions.live.get(session) if session else None) or DEFAULT_VERSION, None
 
@@ -772,7 +784,8 @@ class MCPApp:
 
         if isinstance(message, list):
             if version not in _BATCH_VERSIONS:
-                return _refusal(400, INVALID_REQUEST, f"Invalid Request: protocol version {version} has no JSON-RPC batches")
+                return _refusal(400, INVALID_REQUEST,
+                                f"Invalid Request: protocol version {version} has no JSON-RPC batches")
             if not message:
                 return _refusal(400, INVALID_REQUEST, "Invalid Request: empty batch")
             answers = [answer for answer in [await self._one(m, in_batch=True) for m in message] if answer is not None]
@@ -794,12 +807,14 @@ class MCPApp:
         problem = _invalid_message(message)
         if problem is not None:
             request_id = message.get("id") if isinstance(message, dict) and _valid_id(message.get("id")) else None
-            return {"jsonrpc": "2.0", "id": request_id, "error": {"code": INVALID_REQUEST, "message": f"Invalid Request: {problem}"}}
+            return {"jsonrpc": "2.0", "id": request_id,
+                    "error": {"code": INVALID_REQUEST, "message": f"Invalid Request: {problem}"}}
         if "method" not in message:
             return None  # a client's response: acknowledged
         if in_batch and message["method"] == "initialize" and "id" in message:
             return {"jsonrpc": "2.0", "id": message["id"],
-                    "error": {"code": INVALID_REQUEST, "message": "Invalid Request: initialize must not be part of a batch"}}
+                    "error": {"code": INVALID_REQUEST,
+                              "message": "Invalid Request: initialize must not be part of a batch"}}
         return await self.handler.handle_request(message)
 
     def _delete(self, request: Request) -> Response:
