@@ -566,3 +566,74 @@ def test_schema_from_function_skips_star_args_and_keeps_unannotated_as_string():
     assert schema_from_function(f) == {"type": "object", "properties": {
         "a": {"type": "string"}, "b": {"type": "integer", "default": 3}, "c": {"type": ["number", "null"]}},
         "required": ["a"]}
+
+
+def test_robyns_docstring_shapes_work():
+    # robyn/__init__.py's app.mcp docstring: a fixed resource whose handler takes the request's
+    # params, and a tool with a hand-written schema whose function takes the arguments as one dict.
+    app = Robyn(__file__)
+
+    @app.mcp.resource("file://documents", "Documents", "Access to document files")
+    def get_documents(params):
+        return f"documents for {params['uri']}"
+
+    @app.mcp.tool("calculate", "Perform calculations", {
+        "type": "object",
+        "properties": {"expression": {"type": "string", "description": "Math expression to evaluate"}},
+        "required": ["expression"],
+    })
+    def calculate_tool(args):
+        return len(args["expression"])
+
+    with TestClient(app) as client:
+        resources = result(client, "resources/list")["resources"]
+        assert resources == [{"uri": "file://documents", "name": "Documents",
+                              "description": "Access to document files", "mimeType": "text/plain"}]
+        read = result(client, "resources/read", {"uri": "file://documents"})
+        assert read["contents"][0]["text"] == "documents for file://documents"
+        assert call(client, "calculate", {"expression": "1+2"})["content"][0]["text"] == "3"
+        assert error(client, "tools/call", {"name": "calculate", "arguments": {"expression": 3}})["code"] == -32602
+
+
+def test_a_before_hook_guards_mcp_like_any_route():
+    from robyn import Request, Response
+    app = Robyn(__file__)
+
+    @app.before_request("/mcp")
+    def require_token(request: Request):
+        if request.headers.get("authorization") != "Bearer s3cret":
+            return Response(401, {"WWW-Authenticate": "Bearer"}, "Unauthorized")
+        return request
+
+    @app.mcp.tool()
+    def secret() -> str:
+        return "42"
+
+    with TestClient(app) as client:
+        message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "secret", "arguments": {}}}
+        assert post(client, message).status_code == 401
+        answer = post(client, message, {"Authorization": "Bearer s3cret"}).json()
+        assert answer["result"]["content"] == [{"type": "text", "text": "42"}]
+
+
+def test_sync_tools_run_off_the_event_loop():
+    import asyncio
+    import threading
+    app = Robyn(__file__)
+    seen = {}
+
+    @app.mcp.tool()
+    def where() -> str:
+        seen["sync"] = threading.get_ident()
+        return "ok"
+
+    @app.mcp.tool()
+    async def where_async() -> str:
+        asyncio.get_running_loop()
+        seen["async"] = threading.get_ident()
+        return "ok"
+
+    with TestClient(app) as client:
+        call(client, "where", {})
+        call(client, "where_async", {})
+    assert seen["sync"] != seen["async"]
