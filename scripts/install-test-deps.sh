@@ -23,6 +23,12 @@ sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev
 # The example's tests run against a throwaway cluster that scripts/postgres.sh starts.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
+# The MCP client test drives the server with the official TypeScript SDK, pinned by
+# tests/mcp-client/package-lock.json (the test runs `npm ci` itself too, and skips without node).
+mcp_client="$(cd "$(dirname "$0")/.." && pwd)/tests/mcp-client"
+if command -v npm >/dev/null && [ ! -d "$mcp_client/node_modules/@modelcontextprotocol/sdk" ]; then
+    (cd "$mcp_client" && npm ci --no-audit --no-fund --silent)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"

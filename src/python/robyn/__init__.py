@@ -13,6 +13,7 @@ from robyn.events import Events
 from robyn.function_info import FunctionInfo
 from robyn.headers import Headers
 from robyn.jsonify import jsonify
+from robyn.mcp import MCPApp
 from robyn.openapi import OpenAPI
 from robyn.request import Request
 from robyn.response import Response
@@ -49,6 +50,7 @@ __all__ = [
     "Headers",
     "HttpMethod",
     "JsonBody",
+    "MCPApp",
     "MiddlewareType",
     "OpenAPI",
     "Request",

@@ -12,6 +12,7 @@ from robyn.env_populator import load_vars
 from robyn.headers import Headers
 from robyn.openapi import OpenAPI, spec_file
 from robyn.launcher import HandOver, exec_gateway, start_args, under_gateway
+from robyn.mcp import MCPApp
 from robyn.router import BaseRouter
 from robyn.routes import normalize_endpoint
 from robyn.session import SessionManager
@@ -47,6 +48,7 @@ class Robyn(BaseRouter):
         self.directories: List[Directory] = []
         self.cors: Optional[tuple] = None  # (origins, headers), set by ALLOW_CORS
         self.session_manager: Optional[SessionManager] = None
+        self._mcp_app: Optional[MCPApp] = None  # made, with its /mcp routes, by the first app.mcp
         if not os.environ.get("ROBYN_CLI"):
             load_vars(self.directory_path)
         # As Robyn does; a no-op under the gateway, whose log bridge is already installed.
@@ -107,6 +109,14 @@ class Robyn(BaseRouter):
         self.after_request()(manager._save_hook)
         self.session_manager = manager
         return manager
+
+    @property
+    def mcp(self) -> MCPApp:
+        """MCP (Model Context Protocol) for this app, as in Robyn 0.88: `@app.mcp.resource(uri)`,
+        `@app.mcp.tool()`, `@app.mcp.prompt()`, served at POST /mcp (see robyn.mcp)."""
+        if self._mcp_app is None:
+            self._mcp_app = MCPApp(self)
+        return self._mcp_app
 
     def is_port_in_use(self, port: int) -> bool:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
