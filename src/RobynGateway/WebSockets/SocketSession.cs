@@ -71,6 +71,13 @@ internal sealed class SocketSession(PythonApp app, WebSocketHub hub, SocketOptio
         return false;
     }
 
+    void TooBig(SocketConnection connection)
+    {
+        log.LogInformation("{Endpoint}: connection {Id} sent a message over {Max} bytes (ROBYN_MAX_PAYLOAD_SIZE); closing it with 1009",
+            connection.Endpoint, connection.Id, options.MaxMessageSize);
+        connection.RequestClose(WebSocketCloseStatus.MessageTooBig, $"message too big: the limit is {options.MaxMessageSize} bytes");
+    }
+
     /// <summary>Reads and reports messages until the connection ends; returns the close code for Python.</summary>
     async Task<int> ReceiveAsync(WebSocket socket, SocketConnection connection, PythonCall call)
     {
@@ -89,8 +96,12 @@ internal sealed class SocketSession(PythonApp app, WebSocketHub hub, SocketOptio
                     length += result.Count;
                     if (length > options.MaxMessageSize)
                     {
+                        // Close now rather than at the end of the message, which a client that
+                        // fragments forever never reaches; what it sends meanwhile is dropped, and
+                        // the close handshake's timeout bounds how long that may go on.
+                        if (!tooBig) TooBig(connection);
                         tooBig = true;
-                        length = 0; // keep reading (and dropping) the rest of it
+                        length = 0;
                     }
                 } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
 
@@ -100,14 +111,7 @@ internal sealed class SocketSession(PythonApp app, WebSocketHub hub, SocketOptio
                     connection.RequestClose(status, ""); // echoes the client's code
                     return (int)status;
                 }
-                if (tooBig)
-                {
-                    log.LogInformation("{Endpoint}: connection {Id} sent a message over {Max} bytes (ROBYN_MAX_PAYLOAD_SIZE); closing it with 1009",
-                        connection.Endpoint, connection.Id, options.MaxMessageSize);
-                    connection.RequestClose(WebSocketCloseStatus.MessageTooBig, $"message too big: the limit is {options.MaxMessageSize} bytes");
-                    continue;
-                }
-                if (connection.Closing) continue; // closing: wait for the client's close frame, drop the rest
+                if (tooBig || connection.Closing) continue; // closing: wait for the client's close frame, drop the rest
 
                 call.Body = buffer;
                 call.BodyLength = length;

@@ -127,6 +127,25 @@ public sealed class LegacyApiTests(WebSocketAppFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_message_that_never_ends_is_closed_with_1009_once_it_passes_the_limit()
+    {
+        // 1.25 MB in 64 KiB fragments and no final one: the close must come without waiting
+        // for an end of message that a hostile client never sends.
+        await using var client = await Connect("/chat");
+        await client.ReceiveTextAsync();
+        var fragment = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 20; i++)
+            await client.Socket.SendAsync(fragment, WebSocketMessageType.Binary, endOfMessage: false, cts.Token);
+        var close = await client.ReceiveCloseAsync();
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, close.CloseStatus);
+
+        await using var next = await Connect("/chat");
+        await next.ReceiveTextAsync();
+        Assert.Equal("echo: fine", await next.AskAsync("fine"));
+    }
+
+    [Fact]
     public async Task The_close_handler_runs_exactly_once_when_the_client_closes()
     {
         var client = await Connect("/chat");
