@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using RobynGateway.Python;
 
@@ -22,10 +23,27 @@ internal static class RequestReader
             await Reject(context, maxPayload, globals);
             return false;
         }
-        if (HasBody(context) && !await ReadBodyAsync(context, call, maxPayload))
+        if (HasBody(context))
         {
-            await Reject(context, maxPayload, globals);
-            return false;
+            bool withinLimit;
+            try
+            {
+                withinLimit = await ReadBodyAsync(context, call, maxPayload);
+            }
+            catch (IOException ex) when (ex is not ConnectionResetException && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Kestrel reports some malformed chunked framing (a chunk size that overflows) as a
+                // plain IOException rather than its BadHttpRequestException: the client's fault, a 400.
+                globals.ApplyTo(context);
+                context.Response.Headers.Connection = "close"; // the framing is lost: no next request on it
+                await Fallback.WriteTextAsync(context, StatusCodes.Status400BadRequest, $"Malformed request body: {ex.Message}");
+                return false;
+            }
+            if (!withinLimit)
+            {
+                await Reject(context, maxPayload, globals);
+                return false;
+            }
         }
         if (call.BodyLength > 0 && MultipartForm.BoundaryOf(request.ContentType) is { } boundary
             && !await ReadFormAsync(context, call, boundary, globals))

@@ -60,4 +60,5 @@ public class KestrelGatewayFactory : GatewayFactory
 }
 
 public sealed class WebSocketAppFactory() : KestrelGatewayFactory("websocket_app.py");
+public sealed class HandlersKestrelFactory() : KestrelGatewayFactory("handlers_app.py");
 public sealed class HealthAppFactory() : GatewayFactory("health_app.py");
