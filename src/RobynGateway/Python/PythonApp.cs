@@ -134,7 +134,10 @@ internal sealed unsafe class PythonApp
                 {
                     using var os = Py.Import("os");
                     using var environ = os.GetAttr("environ");
+                    // Tracebacks in 500 bodies follow --dev alone: a ROBYN_DEV=1 left in the
+                    // environment of a production start must not turn them on.
                     if (dev) environ.SetItem("ROBYN_DEV", new PyString("1"));
+                    else environ.InvokeMethod("pop", new PyString("ROBYN_DEV"), PyObject.None).Dispose();
                     using var bridge = Py.Import("robyn._bridge");
                     using var argv = new PyList(appArgs.Select(a => (PyObject)new PyString(a)).ToArray());
                     using var complete = PyInterop.Wrap(NativeCallbacks.Complete);

@@ -175,6 +175,16 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task A_leftover_ROBYN_DEV_in_the_environment_does_not_put_tracebacks_in_500s()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py",
+            env: new Dictionary<string, string> { ["ROBYN_DEV"] = "1" }).WaitReadyAsync();
+        using var response = await gateway.Client.GetAsync("/raise");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("Internal server error", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Active_virtualenv_is_used_with_its_prefix()
     {
         var venv = Path.Combine(Path.GetTempPath(), $"robyn-venv-{Guid.NewGuid():N}");
