@@ -32,12 +32,13 @@ public sealed class FormTests(FormsAppFactory factory) : IClassFixture<FormsAppF
     }
 
     [Fact]
-    public async Task An_urlencoded_body_stays_raw_as_in_robyn()
+    public async Task An_urlencoded_body_stays_raw_as_in_robyn_and_is_parsed_into_form_data()
     {
-        using var r = await _client.PostAsync("/raw", new FormUrlEncodedContent([new("hello", "world")]));
+        using var r = await _client.PostAsync("/raw", new FormUrlEncodedContent([new("hello", "world"), new("greeting", "hi there")]));
         var body = await r.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("hello=world", body.GetProperty("body").GetString());
-        Assert.Empty(body.GetProperty("form").EnumerateObject());
+        Assert.Equal("hello=world&greeting=hi+there", body.GetProperty("body").GetString());
+        Assert.Equal("world", body.GetProperty("form").GetProperty("hello").GetString());
+        Assert.Equal("hi there", body.GetProperty("form").GetProperty("greeting").GetString());
     }
 
     [Theory]
