@@ -90,7 +90,8 @@ def test_start_under_gateway_records_arguments(tmp_path, monkeypatch):
         app.start(host="0.0.0.0", port=9000, processes=2, workers=3, client_timeout=1, unknown_kw=True)
     assert caught.value.app is app
     assert caught.value.start_args == {
-        "host": "0.0.0.0", "port": 9000, "processes": 2, "workers": 3, "log_level": "INFO",
+        "host": "0.0.0.0", "port": 9000, "processes": 2, "workers": 3, "log_level": None,
+        "client_timeout": 1, "keep_alive_timeout": 20, "open_browser": False,
     }
 
 
