@@ -231,3 +231,25 @@ def test_keep_alive_and_client_timeouts_reach_kestrel(tmp_path):
             assert slow < 5, slow  # ROBYN_CLIENT_TIMEOUT=1 (plus Kestrel's 1 s heartbeat), not 30
         assert server.request("/") == (200, b"ok")  # still serving
         assert server.stop() == 0
+
+
+def test_robyn_env_dev_mode_reloads_as_dev_does(tmp_path):
+    port = free_port()
+    app = tmp_path / "app.py"
+    app.write_text(PAYLOAD_APP.replace("PORT", str(port)).replace(
+        'if __name__', "@app.get('/pid')\ndef pid():\n    return str(__import__('os').getpid())\n\nif __name__"))
+    (tmp_path / "robyn.env").write_text("ROBYN_DEV_MODE=True\n")
+    with Server([shutil.which("dotnet") or "dotnet", gateway_dll(), "app.py"], port, str(tmp_path), user_env()) as server:
+        child = int(server.wait_ready("/pid").request("/pid")[1])
+        assert child != server.pid  # the --dev supervisor runs the app in a child it restarts
+        app.write_text(app.read_text().replace("str(len(request.body))", "'edited'"))
+        deadline = time.monotonic() + 90
+        answer = None
+        while time.monotonic() < deadline and answer != (200, b"edited"):
+            try:
+                answer = server.request("/echo", b"x", "POST", timeout=5)
+            except OSError:
+                pass  # restarting
+            time.sleep(0.2)
+        assert answer == (200, b"edited"), server.output
+        assert server.stop() == 0

@@ -109,6 +109,18 @@ def test_a_config_set_in_code_is_honoured():
     assert start_args(CodeConfig([]), processes=3, environ={})["processes"] == 3
 
 
+def test_a_config_subclass_may_choose_them_as_class_attributes():
+    class AppConfig(Config):
+        processes = 3
+        workers = 2
+        log_level = "ERROR"
+
+    args = start_args(AppConfig([]), environ={})
+    assert (args["processes"], args["workers"], args["log_level"]) == (3, 2, "ERROR")
+    args = start_args(AppConfig(["--workers", "5"]), environ={})
+    assert (args["processes"], args["workers"]) == (3, 5)
+
+
 def test_the_command_line_beats_a_config_set_in_code():
     args = start_args(CodeConfig(["--processes", "3", "--log-level", "ERROR"]), environ={})
     assert (args["processes"], args["workers"], args["log_level"]) == (3, 2, "ERROR")

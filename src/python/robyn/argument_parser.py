@@ -60,9 +60,14 @@ class Config(MutableMapping[str, Any]):
         # What the command line (or --fast) chose, None where it said nothing: it beats code.
         self.from_command_line: Dict[str, Any] = {"processes": processes, "workers": workers, "log_level": log_level}
         self.default_log_level: str = "DEBUG" if self.dev else "INFO"
-        self.processes: int = processes or 1
-        self.workers: int = workers or 1
-        self.log_level: str = log_level or self.default_log_level
+        # A subclass may also choose them as class attributes (`class AppConfig(Config): workers = 2`),
+        # which Robyn's own __init__ would overwrite: here they count as code.
+        self.processes: int = processes or self._class_value("processes") or 1
+        self.workers: int = workers or self._class_value("workers") or 1
+        self.log_level: str = log_level or self._class_value("log_level") or self.default_log_level
+
+    def _class_value(self, name: str) -> Any:
+        return getattr(type(self), name, None)
 
     def __getitem__(self, key: str) -> Any:
         return self._items[key]
