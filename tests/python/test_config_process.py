@@ -185,9 +185,14 @@ def test_a_bad_value_in_robyn_env_is_a_clear_error(tmp_path):
 
 
 TIMEOUT_APP = '''
-from robyn import Robyn
+from robyn import Robyn, WebSocket
 
 app = Robyn(__file__)
+echo = WebSocket(app, "/echo")
+
+@echo.on("message")
+def echo_message(ws, message):
+    return message
 
 @app.get("/")
 def index():
@@ -229,6 +234,16 @@ def test_keep_alive_and_client_timeouts_reach_kestrel(tmp_path):
             sock.sendall(b"GET / HTTP/1.1\r\nHost: loc")  # a client that never finishes its headers
             slow = _closed_within(sock, 15)
             assert slow < 5, slow  # ROBYN_CLIENT_TIMEOUT=1 (plus Kestrel's 1 s heartbeat), not 30
+        # An upgraded connection is no longer idle HTTP: a websocket outlives keep_alive_timeout.
+        import websocket  # websocket-client (Debian's python3-websocket)
+
+        ws = websocket.create_connection(f"ws://127.0.0.1:{port}/echo", timeout=10)
+        try:
+            time.sleep(4)
+            ws.send("still here")
+            assert ws.recv() == "still here"
+        finally:
+            ws.close()
         assert server.request("/") == (200, b"ok")  # still serving
         assert server.stop() == 0
 
