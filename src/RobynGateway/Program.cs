@@ -30,7 +30,9 @@ public partial class Program
         try
         {
             // --dev: this process supervises a child gateway that it restarts on changes (DevReloader).
-            if (cli.Dev && !DevReloader.IsChild) return DevReloader.Run(args, cli);
+            // (Or ROBYN_DEV_MODE, from the environment or robyn.env, as Robyn's CLI reads it.)
+            var dev = GatewayOptions.IsDev(cli, RobynEnvFile.Layer(cli.AppPath, Environment.GetEnvironmentVariable));
+            if (dev && !DevReloader.IsChild) return DevReloader.Run(args, cli);
             using var app = GatewayHost.Build(cli);
             app.Run();
             if (DevReloader.IsChild) DevReloader.ExitNow(); // stopped cleanly: the supervisor restarts sooner

@@ -90,7 +90,8 @@ def test_start_under_gateway_records_arguments(tmp_path, monkeypatch):
         app.start(host="0.0.0.0", port=9000, processes=2, workers=3, client_timeout=1, unknown_kw=True)
     assert caught.value.app is app
     assert caught.value.start_args == {
-        "host": "0.0.0.0", "port": 9000, "processes": 2, "workers": 3, "log_level": "INFO",
+        "host": "0.0.0.0", "port": 9000, "processes": 2, "workers": 3, "log_level": None,
+        "client_timeout": 1, "keep_alive_timeout": 20, "open_browser": False,
     }
 
 
@@ -155,3 +156,15 @@ def test_import_has_no_side_effects():
     )
     out = subprocess.run([sys.executable, "-c", code, src], capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "clean", out.stderr
+
+
+def test_a_dict_config_is_handed_over_with_the_start_arguments(tmp_path, monkeypatch):
+    # The deep-dive app replaces app.config with a dict; another passes one to Robyn(...).
+    monkeypatch.setenv("ROBYN_GATEWAY", "1")
+    for app in (Robyn(str(tmp_path / "a.py")), Robyn(str(tmp_path / "b.py"), config={"JWT_SECRET": "s"})):
+        app.config = dict(app.config) if isinstance(app.config, dict) else {"DATABASE_URL": "sqlite://"}
+        with pytest.raises(HandOver) as caught:
+            app.start(host="0.0.0.0", port=9000)
+        args = caught.value.start_args
+        assert (args["host"], args["port"], args["processes"], args["workers"], args["log_level"]) == ("0.0.0.0", 9000, None, None, None)
+        assert isinstance(app.config, dict)  # the app's own object, untouched

@@ -42,6 +42,18 @@ def test_unknown_and_gateway_arguments_are_tolerated():
     assert (c.host, c.port) == ("0.0.0.0", "5000")
 
 
+def test_the_gateways_timeout_flags_are_not_taken_for_the_app_file():
+    c = Config(["--client-timeout", "5.py", "--keep-alive-timeout=3", "app.py"])
+    assert c.file_path == "app.py"
+
+
+def test_what_the_command_line_chose_is_kept_apart_from_code():
+    c = Config(["--workers", "3"])
+    c.workers, c.processes = 8, 4  # code changing them later does not hide the command line's choice
+    assert c.from_command_line == {"processes": None, "workers": 3, "log_level": None}
+    assert c.default_log_level == "INFO" and Config(["--dev"]).default_log_level == "DEBUG"
+
+
 def test_parses_sys_argv_when_constructed(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["app.py", "--workers", "7"])
     assert Config().workers == 7

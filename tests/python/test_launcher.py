@@ -1,3 +1,4 @@
+import logging
 import os
 
 import pytest
@@ -73,15 +74,91 @@ def test_exec_replaces_the_process(monkeypatch):
     assert seen == [("sh", ["sh", "-c", "true", "/a.py"])]
 
 
+NO_TIMEOUTS = {"client_timeout": None, "keep_alive_timeout": None, "open_browser": False}
+
+
 def test_start_args_precedence():
     args = start_args(Config([]), "0.0.0.0", 8000, 2, 3, environ={})
-    assert args == {"host": "0.0.0.0", "port": 8000, "processes": 2, "workers": 3, "log_level": "INFO"}
+    assert args == {"host": "0.0.0.0", "port": 8000, "processes": 2, "workers": 3, "log_level": None, **NO_TIMEOUTS}
     cli = Config(["--processes", "5", "--log-level", "WARNING"])
     args = start_args(cli, "h", 1, 2, 3, environ={"ROBYN_HOST": "10.0.0.1", "ROBYN_PORT": "9999"})
-    assert args == {"host": "10.0.0.1", "port": 9999, "processes": 5, "workers": 3, "log_level": "WARNING"}
+    assert args == {"host": "10.0.0.1", "port": 9999, "processes": 5, "workers": 3, "log_level": "WARNING", **NO_TIMEOUTS}
 
 
 def test_start_args_without_start():
+    # Robyn's defaults (1 x 1, INFO) are the gateway's: nothing to say (None).
     assert start_args(Config([]), environ={}) == {
-        "host": None, "port": None, "processes": None, "workers": None, "log_level": "INFO",
+        "host": None, "port": None, "processes": None, "workers": None, "log_level": None, **NO_TIMEOUTS,
     }
+
+
+class CodeConfig(Config):
+    """As a Robyn user writes it: Robyn's Config, with the settings chosen in code."""
+
+    def __init__(self, argv=None):
+        super().__init__(argv)
+        self.processes = 4
+        self.workers = 2
+        self.log_level = "warning"
+
+
+def test_a_config_set_in_code_is_honoured():
+    args = start_args(CodeConfig([]), environ={})
+    assert (args["processes"], args["workers"], args["log_level"]) == (4, 2, "WARNING")
+    # app.start(processes=, workers=) (older Robyn) is code too, and the more specific
+    assert start_args(CodeConfig([]), processes=3, environ={})["processes"] == 3
+
+
+def test_a_config_subclass_may_choose_them_as_class_attributes():
+    class AppConfig(Config):
+        processes = 3
+        workers = 2
+        log_level = "ERROR"
+
+    args = start_args(AppConfig([]), environ={})
+    assert (args["processes"], args["workers"], args["log_level"]) == (3, 2, "ERROR")
+    args = start_args(AppConfig(["--workers", "5"]), environ={})
+    assert (args["processes"], args["workers"]) == (3, 5)
+
+
+def test_the_command_line_beats_a_config_set_in_code():
+    args = start_args(CodeConfig(["--processes", "3", "--log-level", "ERROR"]), environ={})
+    assert (args["processes"], args["workers"], args["log_level"]) == (3, 2, "ERROR")
+    args = start_args(CodeConfig(["--fast"]), environ={})  # --fast is the command line too
+    assert args["workers"] == 2 and args["log_level"] == "WARNING" and args["processes"] > 1
+
+
+def test_a_dict_config_falls_back_to_the_arguments():
+    # The deep-dive app: `app.config = {"DATABASE_URL": ..., "JWT_SECRET": ...}` then app.start(host=, port=).
+    config = {"DATABASE_URL": "sqlite://", "JWT_SECRET": "s"}
+    assert start_args(config, "0.0.0.0", 8000, environ={}) == {
+        "host": "0.0.0.0", "port": 8000, "processes": None, "workers": None, "log_level": None, **NO_TIMEOUTS,
+    }
+
+
+def test_timeouts_and_open_browser_are_passed_on():
+    config = Config(["--open-browser"])
+    args = start_args(config, client_timeout=5, keep_alive_timeout=2.5, environ={})
+    assert (args["client_timeout"], args["keep_alive_timeout"], args["open_browser"]) == (5, 2.5, True)
+
+
+@pytest.mark.parametrize("level, name", [(logging.DEBUG, "DEBUG"), ("warn", "WARNING"), (" Error ", "ERROR"), ("fatal", "CRITICAL")])
+def test_log_levels_set_in_code_are_normalised(level, name):
+    config = Config([])
+    config.log_level = level
+    assert start_args(config, environ={})["log_level"] == name
+
+
+@pytest.mark.parametrize("bad", ["verbose", 15, ""])
+def test_a_bad_log_level_in_code_is_a_clear_error(bad):
+    config = Config([])
+    config.log_level = bad
+    with pytest.raises(ValueError, match="use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        start_args(config, environ={})
+
+
+def test_a_bad_process_count_in_code_is_a_clear_error():
+    config = Config([])
+    config.processes = "many"
+    with pytest.raises(ValueError, match="whole number of processes or workers"):
+        start_args(config, environ={})

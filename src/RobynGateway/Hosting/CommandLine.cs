@@ -14,6 +14,9 @@ internal sealed record CommandLine
     public string? Python { get; init; }
     public bool Dev { get; init; }
     public bool Compression { get; init; }
+    public bool OpenBrowser { get; init; }
+    public double? ClientTimeout { get; init; }
+    public double? KeepAliveTimeout { get; init; }
     public double? GracefulTimeout { get; init; }
     public double? WsPingInterval { get; init; }
     public double? WsPingTimeout { get; init; }
@@ -58,6 +61,12 @@ internal sealed record CommandLine
           --dev                    development mode: restart when the app's .py files change,
                                    tracebacks in 500 responses
           --compression            compress responses (Brotli or gzip, as the client accepts)
+          --client-timeout SECS    how long a client may take to send a request's headers
+                                   (default 30; env ROBYN_CLIENT_TIMEOUT; app.start(client_timeout=))
+          --keep-alive-timeout SECS  how long an idle keep-alive connection stays open (default
+                                   20; env ROBYN_KEEP_ALIVE_TIMEOUT; app.start(keep_alive_timeout=))
+          --open-browser           open the app in a browser once it is listening
+                                   (env ROBYN_BROWSER_OPEN)
           --ssl-certfile PATH      serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate;
                                    intermediates may follow it in the same file
           --ssl-keyfile PATH       the certificate's PEM private key (unencrypted)
@@ -68,14 +77,16 @@ internal sealed record CommandLine
                                    PATH/ready (default /__robyn/health; env ROBYN_HEALTH_PATH)
           -h, --help               show this help
 
-        Flags given here win over the app's app.start(host=..., port=...) arguments.
+        Flags given here win over the environment (ROBYN_*, also read from robyn.env beside
+        the app), which wins over the app's code (app.start(...) arguments, its Config).
         Other arguments are passed on to the app in sys.argv.
         """;
 
     static readonly HashSet<string> ValueFlags =
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
-            "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path"];
+            "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
+            "--keep-alive-timeout"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -101,6 +112,12 @@ internal sealed record CommandLine
             if (flag == "--compression")
             {
                 result = result with { Compression = true };
+                appArgs.Add(arg);
+                continue;
+            }
+            if (flag == "--open-browser")
+            {
+                result = result with { OpenBrowser = true };
                 appArgs.Add(arg);
                 continue;
             }
@@ -151,6 +168,8 @@ internal sealed record CommandLine
         "--ssl-keyfile" => r with { SslKeyFile = value },
         "--forwarded-allow-ips" => r with { ForwardedAllowIps = value },
         "--health-path" => r with { HealthPath = Web.HealthEndpoints.Normalise(value, flag) },
+        "--client-timeout" => r with { ClientTimeout = ParseTimeout(flag, value) },
+        "--keep-alive-timeout" => r with { KeepAliveTimeout = ParseTimeout(flag, value) },
         _ => r,
     };
 
@@ -158,6 +177,12 @@ internal sealed record CommandLine
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 86400
             ? s
             : throw new UsageException($"{flag} {value}: expected a number of seconds.");
+
+    /// <summary>A Kestrel timeout: more than zero (Kestrel refuses zero), at most a day.</summary>
+    internal static double ParseTimeout(string what, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86400
+            ? s
+            : throw new UsageException($"{what} {value}: expected a number of seconds above 0 (at most 86400).");
 
     internal static int ParseInt(string what, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

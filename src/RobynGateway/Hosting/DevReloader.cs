@@ -62,10 +62,12 @@ internal static partial class DevReloader
     static async Task<int> Supervise(IReadOnlyList<string> args, SourceWatcher watcher, TimeSpan stopWait,
         Serilog.ILogger log, CancellationToken stop)
     {
+        var first = true;
         while (!stop.IsCancellationRequested)
         {
             watcher.Clear();
-            using var child = StartChild(args);
+            using var child = StartChild(args, first);
+            first = false;
             var exited = child.WaitForExitAsync(CancellationToken.None);
             var changed = watcher.WaitAsync(stop);
             await Task.WhenAny(exited, changed);
@@ -100,7 +102,7 @@ internal static partial class DevReloader
         return 0;
     }
 
-    static Process StartChild(IReadOnlyList<string> args)
+    static Process StartChild(IReadOnlyList<string> args, bool first)
     {
         // `dotnet RobynGateway.dll ...` runs in the dotnet host: start that with the dll again. An
         // apphost (bin/.../RobynGateway, what `dotnet run` starts) is its own program.
@@ -110,6 +112,7 @@ internal static partial class DevReloader
             psi.ArgumentList.Add(typeof(DevReloader).Assembly.Location);
         foreach (var arg in args) psi.ArgumentList.Add(arg);
         psi.Environment[ChildEnv] = "1";
+        if (!first) psi.Environment[BrowserOpener.OpenedEnv] = "1"; // --open-browser: one tab per session
         return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {host}");
     }
 

@@ -22,7 +22,7 @@ internal static class GatewayHost
             Args = cli.HostingArgs.ToArray(),
             ContentRootPath = AppContext.BaseDirectory,
         });
-        Func<string, string?> env = Environment.GetEnvironmentVariable;
+        var env = RobynEnvFile.Layer(cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey], Environment.GetEnvironmentVariable);
         var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
         Logging.Configure(options.LogLevel);
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
@@ -36,7 +36,14 @@ internal static class GatewayHost
             log.Warning("--python {Asked} is ignored: this process already runs Python from {Executable}", asked, install.Executable);
 
         var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
+        var beforeApp = options.LogLevel;
         options = options.WithAppStart(cli, env, app.StartArgs);
+        if (options.LogLevel != beforeApp)
+        {
+            // The app's Config chose the level in code: from here on, it is the one.
+            Logging.Configure(options.LogLevel);
+            log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
+        }
         // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
         if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
         if (options.Processes > 1)
@@ -67,7 +74,10 @@ internal static class GatewayHost
             k.AddServerHeader = false;
             // RequestReader enforces ROBYN_MAX_PAYLOAD_SIZE with Robyn's 413, the same under TestServer.
             k.Limits.MaxRequestBodySize = null;
+            // A worker's only client is its front's connection pool: Kestrel's defaults suit it.
+            if (!options.IsWorker) k.UseRobynTimeouts(options);
         });
+        if (!options.IsWorker && options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(app);
         builder.Services.AddSingleton(new HookTable(app.Declarations.Hooks));

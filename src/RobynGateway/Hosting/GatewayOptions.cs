@@ -5,8 +5,9 @@ namespace RobynGateway.Hosting;
 
 /// <summary>
 /// The settings the gateway runs with, resolved once at start-up. Precedence, highest first:
-/// the command line, the environment (ROBYN_HOST / ROBYN_PORT, as in Robyn), the app's
-/// <c>app.start(...)</c> arguments, the defaults.
+/// the command line, the environment (ROBYN_HOST / ROBYN_PORT, ... as in Robyn; the process's,
+/// then robyn.env beside the app: <see cref="RobynEnvFile"/>), the app's code
+/// (<c>app.start(...)</c> arguments and the Config it set), the defaults.
 /// </summary>
 internal sealed record GatewayOptions
 {
@@ -14,6 +15,8 @@ internal sealed record GatewayOptions
     /// <summary>Host configuration's twin of <c>--compression</c>, for hosts that pass no command line (the tests).</summary>
     public const string CompressionKey = "Robyn:Compression";
     public const int DefaultMaxPayloadSize = 1_000_000;
+    /// <summary>Robyn's <c>app.start(client_timeout=30, keep_alive_timeout=20)</c> defaults.</summary>
+    public const double DefaultClientTimeout = 30, DefaultKeepAliveTimeout = 20;
 
     public required string AppPath { get; init; }
     public IReadOnlyList<string> AppArgs { get; init; } = [];
@@ -26,6 +29,11 @@ internal sealed record GatewayOptions
     public bool Dev { get; init; }
     public bool Compression { get; init; }
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Kestrel's RequestHeadersTimeout: how long a client may take to send a request's headers.</summary>
+    public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(DefaultClientTimeout);
+    /// <summary>Kestrel's KeepAliveTimeout: how long an idle keep-alive connection is kept open.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(DefaultKeepAliveTimeout);
+    public bool OpenBrowser { get; init; }
     public long MaxPayloadSize { get; init; } = DefaultMaxPayloadSize;
     public long MaxRequests { get; init; }
     public string? WorkerSocket { get; init; }
@@ -59,9 +67,13 @@ internal sealed record GatewayOptions
             Workers = cli.Workers ?? 1,
             LogLevel = cli.LogLevel ?? "INFO",
             Python = cli.Python,
-            Dev = cli.Dev || env("ROBYN_DEV_MODE") is "true" or "True" or "1",
+            Dev = IsDev(cli, env),
             Compression = cli.Compression || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
             GracefulTimeout = TimeSpan.FromSeconds(cli.GracefulTimeout ?? 10),
+            ClientTimeout = TimeSpan.FromSeconds(cli.ClientTimeout ?? EnvSeconds(env, "ROBYN_CLIENT_TIMEOUT") ?? DefaultClientTimeout),
+            KeepAliveTimeout = TimeSpan.FromSeconds(cli.KeepAliveTimeout ?? EnvSeconds(env, "ROBYN_KEEP_ALIVE_TIMEOUT") ?? DefaultKeepAliveTimeout),
+            // As Robyn: any non-empty ROBYN_BROWSER_OPEN opens it.
+            OpenBrowser = cli.OpenBrowser || NonEmpty(env("ROBYN_BROWSER_OPEN")) is not null,
             MaxRequests = cli.MaxRequests ?? 0,
             WorkerSocket = cli.WorkerSocket,
             WorkerOf = cli.WorkerOf,
@@ -82,15 +94,37 @@ internal sealed record GatewayOptions
         };
     }
 
-    /// <summary>Fills what the command line and environment left open from the app's start() call.</summary>
+    /// <summary>--dev, or ROBYN_DEV_MODE (also from robyn.env) as Robyn reads it.</summary>
+    public static bool IsDev(CommandLine cli, Func<string, string?> env) =>
+        cli.Dev || env("ROBYN_DEV_MODE")?.Trim().ToLowerInvariant() is "true" or "1";
+
+    /// <summary>Fills what the command line and environment left open from the app's code: its start() call and Config.</summary>
     public GatewayOptions WithAppStart(CommandLine cli, Func<string, string?> env, Python.StartArgs start) => this with
     {
         Host = cli.Host ?? NonEmpty(env("ROBYN_HOST")) ?? start.Host ?? Host,
         Port = cli.Port ?? (NonEmpty(env("ROBYN_PORT")) is null ? start.Port ?? Port : Port),
         // A worker is one process of its front, whatever app.start(processes=...) says.
-        Processes = IsWorker ? 1 : cli.Processes ?? start.Processes ?? Processes,
-        Workers = cli.Workers ?? start.Workers ?? Workers,
+        Processes = IsWorker ? 1 : cli.Processes ?? Checked("processes", start.Processes) ?? Processes,
+        Workers = cli.Workers ?? Checked("workers", start.Workers) ?? Workers,
+        LogLevel = cli.LogLevel ?? (start.LogLevel is { } level ? LogLevels.Normalise(level) ?? throw new UsageException(
+            $"log_level {level} in the app's Config: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.") : LogLevel),
+        ClientTimeout = cli.ClientTimeout is null && EnvSeconds(env, "ROBYN_CLIENT_TIMEOUT") is null && start.ClientTimeout is { } client
+            ? TimeSpan.FromSeconds(CodeSeconds("client_timeout", client)) : ClientTimeout,
+        KeepAliveTimeout = cli.KeepAliveTimeout is null && EnvSeconds(env, "ROBYN_KEEP_ALIVE_TIMEOUT") is null && start.KeepAliveTimeout is { } idle
+            ? TimeSpan.FromSeconds(CodeSeconds("keep_alive_timeout", idle)) : KeepAliveTimeout,
+        OpenBrowser = OpenBrowser || start.OpenBrowser,
     };
+
+    static int? Checked(string name, int? fromCode) => fromCode is { } n && (n < 1 || n > 1024)
+        ? throw new UsageException($"{name}={n} in the app's code: expected a whole number from 1 to 1024.")
+        : fromCode;
+
+    static double CodeSeconds(string name, double seconds) => seconds > 0 && seconds <= 86400
+        ? seconds
+        : throw new UsageException($"app.start({name}={seconds.ToString(CultureInfo.InvariantCulture)}): expected a number of seconds above 0 (at most 86400).");
+
+    static double? EnvSeconds(Func<string, string?> env, string name) =>
+        NonEmpty(env(name)) is { } text ? CommandLine.ParseTimeout(name, text) : null;
 
     static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

@@ -3,8 +3,9 @@ using RobynGateway.Routing;
 
 namespace RobynGateway.Python;
 
-/// <summary>What the app's <c>app.start(...)</c> call asked for (null where it was silent).</summary>
-internal sealed record StartArgs(string? Host, int? Port, int? Processes, int? Workers);
+/// <summary>What the app's <c>app.start(...)</c> call and its Config asked for (null where they were silent).</summary>
+internal sealed record StartArgs(string? Host, int? Port, int? Processes, int? Workers, string? LogLevel = null,
+    double? ClientTimeout = null, double? KeepAliveTimeout = null, bool OpenBrowser = false);
 
 /// <summary>The app file failed to load; the message holds the Python traceback.</summary>
 internal sealed class AppLoadException(string message) : Exception(message);
@@ -100,7 +101,9 @@ internal sealed unsafe class PythonApp
 
         using var start = loaded.GetAttr("start_args");
         StartArgs = new StartArgs(
-            GetText(start, "host"), GetNumber(start, "port"), GetNumber(start, "processes"), GetNumber(start, "workers"));
+            GetText(start, "host"), GetNumber(start, "port"), GetNumber(start, "processes"), GetNumber(start, "workers"),
+            GetText(start, "log_level"), GetSeconds(start, "client_timeout"), GetSeconds(start, "keep_alive_timeout"),
+            GetFlag(start, "open_browser"));
     }
 
     nint Keep(PyObject o)
@@ -113,6 +116,18 @@ internal sealed unsafe class PythonApp
     {
         using var value = dict.InvokeMethod("get", new PyString(key));
         return value.IsNone() ? null : value.As<string>();
+    }
+
+    static double? GetSeconds(PyObject dict, string key)
+    {
+        using var value = dict.InvokeMethod("get", new PyString(key));
+        return value.IsNone() ? null : value.As<double>();
+    }
+
+    static bool GetFlag(PyObject dict, string key)
+    {
+        using var value = dict.InvokeMethod("get", new PyString(key));
+        return value.IsTrue();
     }
 
     static int? GetNumber(PyObject dict, string key)

@@ -31,7 +31,9 @@ internal static class FrontHost
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // each worker enforces ROBYN_MAX_PAYLOAD_SIZE
+            k.UseRobynTimeouts(options);
         });
+        if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton<IProxyConfigProvider>(config);

@@ -6,12 +6,12 @@ import socket
 import sys
 from typing import Any, Callable, List, Optional
 
-from robyn.argument_parser import Config
+from robyn.argument_parser import Config, setting
 from robyn.dependency_injection import DependencyMap
 from robyn.env_populator import load_vars
 from robyn.headers import Headers
 from robyn.openapi import OpenAPI, spec_file
-from robyn.launcher import HandOver, exec_gateway, start_args, under_gateway
+from robyn.launcher import HandOver, apply_log_level, exec_gateway, start_args, under_gateway
 from robyn.mcp import MCPApp
 from robyn.router import BaseRouter
 from robyn.routes import normalize_endpoint
@@ -52,7 +52,7 @@ class Robyn(BaseRouter):
         if not os.environ.get("ROBYN_CLI"):
             load_vars(self.directory_path)
         # As Robyn does; a no-op under the gateway, whose log bridge is already installed.
-        logging.basicConfig(level=self.config.log_level)
+        logging.basicConfig(level=setting(self.config, "log_level", "INFO"))
         for hook in construction_hooks:
             hook(self)
 
@@ -134,9 +134,16 @@ class Robyn(BaseRouter):
         **ignored: Any,
     ) -> None:
         """Serve the app through the gateway. Under the gateway this records its
-        arguments and raises HandOver; otherwise it execs the gateway."""
-        args = start_args(self.config, host, port, processes, workers)
+        arguments and raises HandOver; otherwise it execs the gateway.
+
+        client_timeout: seconds a client has to send a request's headers (Kestrel's
+        RequestHeadersTimeout); keep_alive_timeout: seconds an idle keep-alive connection is kept
+        (Kestrel's KeepAliveTimeout). ROBYN_CLIENT_TIMEOUT / ROBYN_KEEP_ALIVE_TIMEOUT and
+        --client-timeout / --keep-alive-timeout beat them."""
+        args = start_args(self.config, host, port, processes, workers,
+                          client_timeout=client_timeout, keep_alive_timeout=keep_alive_timeout)
         if under_gateway():
+            apply_log_level(args)
             raise HandOver(self, args)
         main = sys.modules.get("__main__")
         app_path = os.path.abspath(getattr(main, "__file__", None) or self.file_path)

@@ -3,7 +3,12 @@
 Parsed from sys.argv when a Config is constructed (never at import), with
 parse_known_args so unknown arguments are ignored. `app.config` is both Robyn's
 Config object (`.processes`, `.log_level`, ...) and a dict
-(`app.config["DEBUG"] = True`) as the seed text uses it."""
+(`app.config["DEBUG"] = True`) as the seed text uses it.
+
+An app may set `processes`, `workers`, `log_level` on its Config in code (a subclass, or
+`config.processes = 4` before `Robyn(__file__, config=config)`): the command line still wins,
+so the values it gave are kept apart in `from_command_line`. An app may also replace
+`app.config` with a plain dict; whatever reads these attributes uses `setting()`."""
 
 import argparse
 import os
@@ -23,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--create-rust-file", dest="create_rust_file", default=None)
     # The gateway's own flags: accepted (with their values) so they are not
     # mistaken for the app file; the gateway acts on them.
-    for flag in ("--host", "--port", "--python"):
+    for flag in ("--host", "--port", "--python", "--client-timeout", "--keep-alive-timeout"):
         parser.add_argument(flag, default=None)
     return parser
 
@@ -52,9 +57,17 @@ class Config(MutableMapping[str, Any]):
         self.given: FrozenSet[str] = frozenset(
             name for name, value in (("processes", processes), ("workers", workers)) if value is not None
         )
-        self.processes: int = processes or 1
-        self.workers: int = workers or 1
-        self.log_level: str = log_level or ("DEBUG" if self.dev else "INFO")
+        # What the command line (or --fast) chose, None where it said nothing: it beats code.
+        self.from_command_line: Dict[str, Any] = {"processes": processes, "workers": workers, "log_level": log_level}
+        self.default_log_level: str = "DEBUG" if self.dev else "INFO"
+        # A subclass may also choose them as class attributes (`class AppConfig(Config): workers = 2`),
+        # which Robyn's own __init__ would overwrite: here they count as code.
+        self.processes: int = processes or self._class_value("processes") or 1
+        self.workers: int = workers or self._class_value("workers") or 1
+        self.log_level: str = log_level or self._class_value("log_level") or self.default_log_level
+
+    def _class_value(self, name: str) -> Any:
+        return getattr(type(self), name, None)
 
     def __getitem__(self, key: str) -> Any:
         return self._items[key]
@@ -76,3 +89,8 @@ class Config(MutableMapping[str, Any]):
             f"Config(processes={self.processes}, workers={self.workers}, log_level={self.log_level!r}, "
             f"dev={self.dev}, fast={self.fast}, items={self._items!r})"
         )
+
+
+def setting(config: Any, name: str, default: Any = None) -> Any:
+    """A Robyn setting read from `app.config`, which an app may have replaced with a dict."""
+    return getattr(config, name, default)

@@ -12,11 +12,14 @@ gateway build, or a checkout's build, brought up to date with `dotnet build`
 first). It embeds the interpreter that ran the file (`--python sys.executable`)
 unless the command line has --python or ROBYN_PYTHON is set."""
 
+import logging
 import os
 import shlex
 import shutil
 import sys
 from typing import Any, Dict, List, Mapping, NoReturn, Optional
+
+from robyn.argument_parser import setting
 
 GATEWAY_ENV = "ROBYN_GATEWAY"
 COMMAND_ENV = "ROBYN_GATEWAY_CMD"
@@ -43,19 +46,72 @@ def start_args(
     processes: Optional[int] = None,
     workers: Optional[int] = None,
     environ: Mapping[str, str] = os.environ,
+    *,
+    client_timeout: Optional[float] = None,
+    keep_alive_timeout: Optional[float] = None,
 ) -> Dict[str, Any]:
     """What the gateway needs from start(); None where nothing was given.
 
-    ROBYN_HOST / ROBYN_PORT beat the arguments (as in Robyn); so do --processes
-    / --workers on the command line (explicit at run time beats code)."""
+    Precedence, highest first: the command line, the environment, code, the defaults. ROBYN_HOST /
+    ROBYN_PORT beat the arguments (as in Robyn); --processes / --workers / --log-level (and --fast)
+    beat code: start()'s arguments, then what the app set on its Config. The gateway applies the
+    same order again (it parses the command line and reads ROBYN_CLIENT_TIMEOUT / ROBYN_KEEP_ALIVE_TIMEOUT
+    itself). `config` may be a plain dict (`app.config = {...}`): then only the arguments count."""
     port_text = environ.get("ROBYN_PORT")
+    cli = setting(config, "from_command_line", None) or {}
+
+    def chosen(name: str, argument: Any) -> Any:
+        if cli.get(name) is not None:
+            return cli[name]
+        if argument is not None:
+            return argument
+        value = setting(config, name)
+        return None if value == 1 else value  # Robyn's default, 1, is the gateway's too
+
+    level = cli.get("log_level") or level_name(setting(config, "log_level"))
+    if level is not None and level == setting(config, "default_log_level") and not cli.get("log_level"):
+        level = None  # Robyn's default (DEBUG with --dev): the gateway keeps its own
     return {
         "host": environ.get("ROBYN_HOST") or host,
         "port": int(port_text) if port_text else port,
-        "processes": config.processes if "processes" in config.given else processes,
-        "workers": config.workers if "workers" in config.given else workers,
-        "log_level": config.log_level,
+        "processes": _whole(chosen("processes", processes)),
+        "workers": _whole(chosen("workers", workers)),
+        "log_level": level,
+        "client_timeout": client_timeout,
+        "keep_alive_timeout": keep_alive_timeout,
+        "open_browser": bool(setting(config, "open_browser", False)),
     }
+
+
+def _whole(value: Any) -> Optional[int]:
+    """A count set in code; the gateway checks its range and says which setting was wrong."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a whole number of processes or workers, not {value!r}") from None
+
+
+LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARNING", "WARNING": "WARNING", "ERROR": "ERROR",
+          "CRITICAL": "CRITICAL", "FATAL": "CRITICAL"}
+
+
+def level_name(level: Any) -> Optional[str]:
+    """A log level as Robyn's Config takes it (a name in any case, or logging.WARNING), as its name."""
+    if level is None:
+        return None
+    name = logging.getLevelName(level) if isinstance(level, int) and not isinstance(level, bool) else str(level)
+    if str(name).strip().upper() not in LEVELS:
+        raise ValueError(f"log_level {level!r}: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return LEVELS[str(name).strip().upper()]
+
+
+def apply_log_level(args: Mapping[str, Any]) -> None:
+    """Under the gateway: Python's root logger follows the level the app chose in code (the
+    gateway set the command line's, or the default, before the app file ran)."""
+    if args.get("log_level"):
+        logging.getLogger().setLevel(args["log_level"])
 
 
 def gateway_command(

@@ -32,6 +32,9 @@ public sealed class CommandLineTests
     [InlineData("--processes", "-1")]
     [InlineData("--log-level", "LOUD")]
     [InlineData("--graceful-timeout", "soon")]
+    [InlineData("--client-timeout", "0")]
+    [InlineData("--keep-alive-timeout", "-5")]
+    [InlineData("--keep-alive-timeout", "forever")]
     public void Bad_values_are_usage_errors_that_name_the_flag(string flag, string value)
     {
         var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(["app.py", flag, value]));
@@ -57,5 +60,15 @@ public sealed class CommandLineTests
     {
         Assert.True(CommandLine.Parse(["--help"]).Help);
         Assert.True(CommandLine.Parse(["app.py", "-h"]).Help);
+    }
+
+    [Fact]
+    public void Timeouts_and_open_browser_are_read_and_passed_on()
+    {
+        var cli = CommandLine.Parse(["app.py", "--client-timeout", "5", "--keep-alive-timeout=2.5", "--open-browser"]);
+        Assert.Equal(5, cli.ClientTimeout);
+        Assert.Equal(2.5, cli.KeepAliveTimeout);
+        Assert.True(cli.OpenBrowser);
+        Assert.Equal(["--client-timeout", "5", "--keep-alive-timeout", "2.5", "--open-browser"], cli.AppArgs);
     }
 }
