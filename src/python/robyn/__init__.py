@@ -13,7 +13,7 @@ from robyn.events import Events
 from robyn.function_info import FunctionInfo
 from robyn.headers import Headers
 from robyn.jsonify import jsonify
-from robyn.openapi import OpenAPI
+from robyn.openapi import OpenAPI, RouteOpenAPIMeta
 from robyn.request import Request
 from robyn.response import Response
 from robyn.responses import html, serve_file, serve_html
@@ -43,6 +43,7 @@ __all__ = [
     "RequestMethod",
     "RequestURL",
     "Response",
+    "RouteOpenAPIMeta",
     "Robyn",
     "SSEMessage",
     "SSEResponse",
