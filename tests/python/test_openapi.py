@@ -596,3 +596,47 @@ def test_the_internals_apps_call(load):
         "By hand", "Added by the app", "manual", ["m"])
     a = spec["paths"]["/a"]["get"]
     assert (a["summary"], a["description"], a["deprecated"], list(a["responses"])) == ("A", "Route a", True, ["202"])
+
+
+def test_robyn_openapi_and_robyn_export_robyns_openapi_names():
+    import robyn
+    import robyn.openapi as module
+
+    for name in ("OpenAPI", "OpenAPIInfo", "Contact", "License", "Server", "ExternalDocumentation", "Components",
+                 "RouteOpenAPIMeta", "str_typed_dict", "get_pydantic_openapi_schema", "is_pydantic_model", "html",
+                 "QueryParams", "Response", "Body", "JsonBody"):
+        assert hasattr(module, name), name
+    for method in ("add_security_scheme", "prune_empty_components", "add_openapi_path_obj", "add_subrouter_paths",
+                   "get_path_obj", "get_openapi_type", "get_schema_object", "override_openapi",
+                   "get_openapi_docs_page", "get_openapi_config"):
+        assert callable(getattr(module.OpenAPI, method)), method
+    assert robyn.OpenAPI is module.OpenAPI and robyn.RouteOpenAPIMeta is module.RouteOpenAPIMeta
+
+
+def test_get_path_obj_and_component_merging_as_robyn_calls_them(caplog):
+    from robyn.openapi import OpenAPI, RouteOpenAPIMeta
+    from robyn.robyn import QueryParams
+    from robyn.types import Body
+
+    class Filter(QueryParams):
+        page: int
+
+    class NewNote(Body):
+        text: str
+
+    openapi = OpenAPI()
+    path, operation = openapi.get_path_obj("/notes/:id", "Note", "", ["notes"], Filter, NewNote, dict,
+                                           meta=RouteOpenAPIMeta(status_code=201, responses={409: "Exists"}))
+    assert path == "/notes/{id}"
+    assert operation["description"] == "No description provided"
+    assert [p["name"] for p in operation["parameters"]] == ["id", "page"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"]["properties"] == {"text": {"type": "string"}}
+    assert operation["responses"] == {
+        "201": {"description": "Successful Response", "content": {"application/json": {"schema": {"type": "object"}}}},
+        "409": {"description": "Exists"}}
+    assert openapi.get_openapi_type(int) == "integer" and openapi.get_openapi_type(object) == "object"
+    openapi._merge_component_schemas({"A": {"type": "string"}})
+    with caplog.at_level(logging.WARNING, "robyn.openapi"):
+        openapi._merge_component_schemas({"A": {"type": "integer"}})
+    assert openapi.openapi_spec["components"]["schemas"]["A"] == {"type": "integer"}
+    assert "'A' is defined twice" in caplog.text

@@ -12,23 +12,21 @@ schema, a route that can't be described is documented bare, a spec file that can
 ignored, and a spec that can't be built at all is served as its skeleton; each with a warning."""
 
 import copy
-import inspect
 import json
 import logging
 import os
 import re
-import typing
 from dataclasses import asdict, dataclass, field, is_dataclass
 from html import escape
 from typing import Any, Callable, Dict, List, Optional, TypedDict, Union
 
-from robyn._openapi_schema import Schemas, get_pydantic_openapi_schema, is_pydantic_model, type_hints
+from robyn._openapi_operation import handler_operation, path_obj, responses_of
+from robyn._openapi_schema import Schemas, get_pydantic_openapi_schema, is_pydantic_model
 from robyn.jsonify import dumps
-from robyn.query_params import QueryParams
+from robyn.query_params import QueryParams  # noqa: F401 - Robyn's robyn.openapi has these names
 from robyn.response import Response
-from robyn.responses import FileResponse, html
-from robyn.streaming import StreamingResponse
-from robyn.types import Body, JsonBody
+from robyn.responses import html
+from robyn.types import Body, JsonBody  # noqa: F401
 
 __all__ = [
     "Components", "Contact", "ExternalDocumentation", "License", "OpenAPI", "OpenAPIInfo",
@@ -162,28 +160,62 @@ class OpenAPI:
             return
         method = str(getattr(route_type, "value", route_type)).lower()
         label = f"{method.upper()} {endpoint}"
-        schemas = Schemas(self._components().setdefault("schemas", {}))
         try:
-            operation = _operation(self, schemas, endpoint, openapi_name, openapi_tags, handler, auth_required, meta)
-            dumps(operation)  # a value given in responses= that JSON can't hold
-        except Exception as error:  # noqa: BLE001 - a documentation gap, never a failed start
-            self._warn(f"OpenAPI: {label} is documented without schemas: {error!r}")
-            operation = {"summary": openapi_name or getattr(handler, "__name__", ""),
-                         "responses": {"200": {"description": "Successful Response"}}}
-        else:
-            if schemas.problems:
-                self._warn(f"OpenAPI: {label}: these are documented as {{}}: {'; '.join(schemas.problems)}")
-        self.openapi_spec.setdefault("paths", {}).setdefault(openapi_path(endpoint), {})[method] = operation
+            schemas = Schemas(self._schemas())
+            try:
+                operation = handler_operation(self._security_scheme_names, schemas, endpoint, openapi_name,
+                                              openapi_tags, handler, auth_required, meta)
+                dumps(operation)  # a value given in responses= that JSON can't hold
+            except Exception as error:  # noqa: BLE001 - a documentation gap, never a failed start
+                self._warn(f"OpenAPI: {label} is documented without schemas: {error!r}")
+                operation = {"summary": openapi_name or getattr(handler, "__name__", ""),
+                             "responses": {"200": {"description": "Successful Response"}}}
+            else:
+                if schemas.problems:
+                    self._warn(f"OpenAPI: {label}: these are documented as {{}}: {'; '.join(schemas.problems)}")
+            self.openapi_spec.setdefault("paths", {}).setdefault(openapi_path(endpoint), {})[method] = operation
+        except Exception as error:  # noqa: BLE001 - e.g. a spec whose "paths" the app replaced
+            self._warn(f"OpenAPI: {label} is not documented: {error!r}")
+
+    def get_path_obj(
+        self,
+        endpoint: str,
+        name: str,
+        description: str,
+        tags: List[str],
+        query_params: Any,
+        request_body: Any,
+        return_annotation: Any,
+        auth_required: bool = False,
+        meta: Optional[RouteOpenAPIMeta] = None,
+    ) -> "tuple[str, dict]":
+        """Robyn's: the operation for what a handler was found to take and return."""
+        schemas = Schemas(self._schemas())
+        meta = meta if meta is not None else RouteOpenAPIMeta()
+        operation = path_obj(self._security_scheme_names, schemas, endpoint, name, description, tags, query_params,
+                             request_body, return_annotation, auth_required, meta, {})
+        if schemas.problems:
+            self._warn(f"OpenAPI: {endpoint}: these are documented as {{}}: {'; '.join(schemas.problems)}")
+        return openapi_path(endpoint), operation
+
+    def _build_responses(self, responses: Dict[Union[int, str], Any]) -> Dict[str, dict]:
+        return responses_of(responses, Schemas(self._schemas()))
+
+    def _merge_component_schemas(self, incoming: Dict[str, Any]) -> None:
+        existing = self._schemas()
+        for name, schema in incoming.items():
+            if name in existing and existing[name] != schema:
+                self._warn(f"OpenAPI: component schema {name!r} is defined twice with different shapes; the later is used")
+            existing[name] = schema
 
     def add_subrouter_paths(self, subrouter_openapi: "OpenAPI") -> None:
         if self.openapi_file_override or subrouter_openapi is self:
             return
         self.openapi_spec.setdefault("paths", {}).update(subrouter_openapi.openapi_spec.get("paths", {}))
-        nested = subrouter_openapi.openapi_spec.get("components", {}).get("schemas", {})
-        self._components().setdefault("schemas", {}).update(nested)
+        self._merge_component_schemas(subrouter_openapi.openapi_spec.get("components", {}).get("schemas", {}))
 
     def get_schema_object(self, parameter: str, param_type: Any) -> dict:
-        return Schemas(self._components().setdefault("schemas", {})).of(param_type)
+        return Schemas(self._schemas()).of(param_type)
 
     def get_openapi_type(self, typed_dict: Any) -> str:
         return Schemas({}).of(typed_dict).get("type", "string")
@@ -236,6 +268,9 @@ class OpenAPI:
         if message not in self._warned:
             self._warned.add(message)
             _logger.warning("%s", message)
+
+    def _schemas(self) -> Dict[str, Any]:
+        return self._components().setdefault("schemas", {})
 
     def _components(self) -> Dict[str, Any]:
         components = self.openapi_spec.setdefault("components", {})
@@ -296,94 +331,6 @@ def _prune(value: Dict[str, Any]) -> Dict[str, Any]:
         if item not in (None, {}, []):
             pruned[key] = item
     return pruned
-
-
-# One operation ---------------------------------------------------------------------------
-
-_NO_SCHEMA_RETURNS = (Response, StreamingResponse, FileResponse)
-
-
-def _operation(openapi: OpenAPI, schemas: Schemas, endpoint: str, name: str, tags: List[str],
-               handler: Callable[..., Any], auth_required: bool, meta: RouteOpenAPIMeta) -> Dict[str, Any]:
-    operation: Dict[str, Any] = {
-        "summary": meta.summary if meta.summary is not None else (name or getattr(handler, "__name__", "")),
-        "description": (meta.description if meta.description is not None else inspect.getdoc(handler))
-        or "No description provided",
-        "parameters": [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for n in re.findall(r"(?<=/)[:*](\w+)", endpoint)],
-        "tags": list(tags or []),
-    }
-    if meta.operation_id is not None:
-        operation["operationId"] = meta.operation_id
-    if meta.deprecated:
-        operation["deprecated"] = True
-    if auth_required and openapi._security_scheme_names:
-        operation["security"] = [{scheme: []} for scheme in openapi._security_scheme_names]
-
-    hints = type_hints(handler, schemas.problems)
-    for parameter in operation["parameters"]:  # `def h(book_id: int)` on /books/:book_id
-        if parameter["name"] in hints:
-            parameter["schema"] = schemas.of(hints[parameter["name"]]) or parameter["schema"]
-    for annotation in (hints.get(p) for p in inspect.signature(handler).parameters):
-        if not isinstance(annotation, type):
-            continue
-        if issubclass(annotation, QueryParams):
-            operation["parameters"] += _query_parameters(annotation, schemas)
-        elif issubclass(annotation, (Body, JsonBody)) or is_pydantic_model(annotation) or typing.is_typeddict(annotation):
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schemas.of(annotation)}}}
-
-    returned = meta.response_model if meta.response_model is not None else hints.get("return", inspect.Parameter.empty)
-    operation["responses"] = {str(meta.status_code or 200): _success(returned, schemas)}
-    if meta.responses:
-        operation["responses"].update(_responses(meta.responses, schemas))
-    return operation
-
-
-def _query_parameters(params: type, schemas: Schemas) -> List[Dict[str, Any]]:
-    if params is QueryParams:
-        return []
-    return [{"name": name, "in": "query", "required": not hasattr(params, name), "schema": schemas.of(kind)}
-            for name, kind in type_hints(params, schemas.problems).items()]
-
-
-def _success(returned: Any, schemas: Schemas) -> Dict[str, Any]:
-    if returned is inspect.Parameter.empty or returned is None or returned is type(None) or (
-            isinstance(returned, type) and issubclass(returned, _NO_SCHEMA_RETURNS)):
-        media, schema = "text/plain", {}
-    elif returned is str:
-        media, schema = "text/plain", {"type": "string"}
-    elif returned is bytes:
-        media, schema = "application/octet-stream", {"type": "string", "format": "binary"}
-    else:
-        media, schema = "application/json", schemas.of(returned)
-    return {"description": "Successful Response", "content": {media: {"schema": schema}}}
-
-
-def _responses(responses: Any, schemas: Schemas) -> Dict[str, Any]:
-    """`responses=` in Robyn's documented forms: `{404: "description"}`, `{422: {"description":
-    ..., "model": Model}}` (other keys are OpenAPI's response object), and also a bare type."""
-    if not isinstance(responses, dict):
-        schemas.problems.append(f"responses={responses!r} is not a dict")
-        return {}
-    built = {}
-    for status, value in responses.items():
-        key = str(int(status)) if isinstance(status, int) else str(status)
-        if isinstance(value, str):
-            built[key] = {"description": value}
-        elif isinstance(value, dict):
-            response = {k: copy.deepcopy(v) for k, v in value.items() if k != "model"}
-            response.setdefault("description", "")
-            if value.get("model") is not None:
-                content = response.get("content") if isinstance(response.get("content"), dict) else {}
-                content["application/json"] = {"schema": schemas.of(value["model"])}
-                response["content"] = content
-            built[key] = response
-        elif isinstance(value, type) or typing.get_origin(value) is not None:
-            built[key] = {"description": inspect.getdoc(value) if isinstance(value, type) and value.__doc__ else "",
-                          "content": {"application/json": {"schema": schemas.of(value)}}}
-        else:
-            schemas.problems.append(f"responses[{status!r}]: {value!r} is not a description, a dict or a type")
-    return built
 
 
 # Serving it --------------------------------------------------------------------------------
