@@ -80,6 +80,11 @@ def broken_book(book_id: int):
     return {"id": "not a number"}
 
 
+@app.get("/async/books/:book_id", response_model=BookOut)
+async def get_book_async(book_id: int):
+    return BOOKS[book_id]
+
+
 admin = SubRouter(prefix="/admin", tags=["admin"])
 
 

@@ -114,7 +114,7 @@ def test_the_internals_read_at_import_and_the_docs_page(bookshelf):
     assert status == 200
     assert "/books/{book_id}" in answer["paths"]
     assert answer["routes"] == [["GET", "/books/:book_id"], ["POST", "/books"], ["GET", "/books/:book_id/broken"],
-                                ["GET", "/admin/stats"]]
+                                ["GET", "/async/books/:book_id"], ["GET", "/admin/stats"]]
     status, page = bookshelf.get("/docs")
     assert status == 200 and b"<title>Bookshelf</title>" in page
 
@@ -123,6 +123,7 @@ def test_a_dict_return_goes_through_the_response_model(bookshelf):
     status, body = bookshelf.get("/books/1")
     assert status == 200
     assert json.loads(body) == {"id": 1, "title": "Dune", "author": {"name": "Frank Herbert", "born": None}}  # no shelf
+    assert bookshelf.get("/async/books/1") == (status, body)  # async handlers too
     status, body = bookshelf.get("/books/9")
     assert (status, json.loads(body)) == (404, {"detail": "no such book"})  # a tuple return is left as it is
     book = json.dumps({"title": "Emma", "author": {"name": "Jane Austen", "born": "1775-12-16"}}).encode()
