@@ -85,6 +85,18 @@ async def get_book_async(book_id: int):
     return BOOKS[book_id]
 
 
+def answer_invalid(error):
+    return {"error": type(error).__name__}, {"content-type": "application/json"}, 502
+
+
+app.exception(answer_invalid)  # covers the routes registered from here on
+
+
+@app.get("/books/:book_id/handled", response_model=BookOut)
+def handled_book(book_id: int):
+    return {"id": "not a number"}
+
+
 admin = SubRouter(prefix="/admin", tags=["admin"])
 
 

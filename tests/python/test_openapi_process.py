@@ -114,7 +114,8 @@ def test_the_internals_read_at_import_and_the_docs_page(bookshelf):
     assert status == 200
     assert "/books/{book_id}" in answer["paths"]
     assert answer["routes"] == [["GET", "/books/:book_id"], ["POST", "/books"], ["GET", "/books/:book_id/broken"],
-                                ["GET", "/async/books/:book_id"], ["GET", "/admin/stats"]]
+                                ["GET", "/async/books/:book_id"], ["GET", "/books/:book_id/handled"],
+                                ["GET", "/admin/stats"]]
     status, page = bookshelf.get("/docs")
     assert status == 200 and b"<title>Bookshelf</title>" in page
 
@@ -136,6 +137,9 @@ def test_a_return_that_does_not_validate_is_a_500_without_a_traceback_and_the_ap
     status, body = bookshelf.get("/books/1/broken")
     assert (status, body) == (500, b"Internal server error")
     assert bookshelf.get("/books/1")[0] == 200
+    # As in Robyn, the validation error goes to the exception handler when there is one.
+    status, body = bookshelf.get("/books/1/handled")
+    assert (status, json.loads(body)) == (502, {"error": "ValidationError"})
 
 
 BROKEN_DOCS_APP = '''
