@@ -640,3 +640,31 @@ def test_get_path_obj_and_component_merging_as_robyn_calls_them(caplog):
         openapi._merge_component_schemas({"A": {"type": "integer"}})
     assert openapi.openapi_spec["components"]["schemas"]["A"] == {"type": "integer"}
     assert "'A' is defined twice" in caplog.text
+
+
+def test_an_openapi_subclass_serves_what_its_get_openapi_config_gives(load, gateway):
+    spec = spec_of(load("""
+        from robyn import Robyn
+        from robyn.openapi import OpenAPI
+
+        class Branded(OpenAPI):
+            def get_openapi_config(self):
+                spec = super().get_openapi_config()
+                spec["info"]["x-logo"] = {"url": "/logo.png"}
+                return spec
+
+        app = Robyn(__file__, openapi=Branded())
+    """))
+    assert spec["info"]["x-logo"] == {"url": "/logo.png"}
+    broken = spec_of(load("""
+        from robyn import Robyn
+        from robyn.openapi import OpenAPI
+
+        class Broken(OpenAPI):
+            def get_openapi_config(self):
+                raise RuntimeError("no spec today")
+
+        app = Robyn(__file__, openapi=Broken())
+    """, name="broken.py"))
+    assert (broken["openapi"], broken["paths"]) == ("3.1.0", {})
+    assert any("no spec today" in w for w in openapi_warnings(gateway))

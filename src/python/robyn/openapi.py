@@ -246,16 +246,19 @@ class OpenAPI:
     def build(self, app: Any) -> Dict[str, Any]:
         """The spec with every route of `app` documented (what /openapi.json serves). Never
         raises: a spec that can't be completed is served as it stands, with a warning."""
-        if self.openapi_file_override:
-            return self.openapi_spec
         try:
-            self.add_routes(app.routes)
-            self.prune_empty_components()
-            json.loads(dumps(self.openapi_spec))
+            if not self.openapi_file_override:
+                self.add_routes(app.routes)
+                self.prune_empty_components()
+            spec = self.get_openapi_config()  # what Robyn serves; a subclass may change it
+            if not isinstance(spec, dict):
+                raise TypeError(f"get_openapi_config() gave a {type(spec).__name__}, not a dict")
+            json.loads(dumps(spec))
+            return spec
         except Exception as error:  # noqa: BLE001 - e.g. something the app put in openapi_spec
             _logger.warning("OpenAPI: the spec could not be completed, its skeleton is served: %r", error)
             self.openapi_spec = _bare_skeleton(_title(self))
-        return self.openapi_spec
+            return self.openapi_spec
 
     def add_routes(self, routes: List[Any]) -> None:
         """Documents each route (robyn.routes.Route) but the docs' own."""

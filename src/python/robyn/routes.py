@@ -8,6 +8,7 @@ from robyn._openapi_schema import is_pydantic_model
 from robyn.dispatch import Endpoint, ExceptionHandler, compile_endpoint
 from robyn.enums import HttpMethod
 from robyn.function_info import FunctionInfo, is_coroutine_function
+from robyn.openapi import RouteOpenAPIMeta, route_meta
 
 
 def normalize_endpoint(endpoint: str) -> str:
@@ -118,9 +119,7 @@ class Route:
         return FunctionInfo.of(self.handler)
 
     @property
-    def openapi_metadata(self) -> Any:
-        from robyn.openapi import route_meta  # robyn.openapi is not needed to route
-
+    def openapi_metadata(self) -> RouteOpenAPIMeta:
         return route_meta(self)
 
 
