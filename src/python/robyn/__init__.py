@@ -14,7 +14,7 @@ from robyn.function_info import FunctionInfo
 from robyn.headers import Headers
 from robyn.jsonify import jsonify
 from robyn.mcp import MCPApp
-from robyn.openapi import OpenAPI
+from robyn.openapi import OpenAPI, RouteOpenAPIMeta
 from robyn.request import Request
 from robyn.response import Response
 from robyn.responses import html, serve_file, serve_html
@@ -58,6 +58,7 @@ __all__ = [
     "RequestMethod",
     "RequestURL",
     "Response",
+    "RouteOpenAPIMeta",
     "Robyn",
     "SSEMessage",
     "SSEResponse",

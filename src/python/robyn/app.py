@@ -18,6 +18,8 @@ from robyn.routes import normalize_endpoint
 from robyn.session import SessionManager
 from robyn.types import Directory
 
+_logger = logging.getLogger(__name__)
+
 # robyn._bridge.load subscribes here while an app file runs, to find the app
 # when the file never calls start().
 construction_hooks: List[Callable[["Robyn"], None]] = []
@@ -36,10 +38,12 @@ class Robyn(BaseRouter):
         self.file_path = file_object
         self.directory_path = os.path.dirname(os.path.abspath(file_object))
         self.openapi_file_path = openapi_file_path
-        # As in Robyn: always an OpenAPI object; a spec file given here is loaded at once.
+        # As in Robyn: always an OpenAPI object; a spec file given here is loaded at once (one
+        # that can't be read is ignored with a warning: the generated spec is served).
         self.openapi = openapi if openapi is not None else OpenAPI()
-        if spec_file(self) is not None:
-            self.openapi.override_openapi(spec_file(self))
+        override = spec_file(self)
+        if override is not None and isinstance(self.openapi, OpenAPI):
+            self.openapi.override_openapi(override)
         self.state: dict = {}  # the seed's per-app (per-process) state
         self.request_headers = Headers()
         self.request_headers_set: set = set()  # names set_request_header replaces on requests
@@ -55,6 +59,22 @@ class Robyn(BaseRouter):
         logging.basicConfig(level=setting(self.config, "log_level", "INFO"))
         for hook in construction_hooks:
             hook(self)
+
+    def configure_authentication(self, handler: Any) -> None:
+        super().configure_authentication(handler)
+        # As Robyn: the security scheme that matches the token getter, for Swagger UI's Authorize
+        # button and the auth_required operations' `security`.
+        if not isinstance(self.openapi, OpenAPI) or self.openapi.openapi_file_override:
+            return
+        try:
+            scheme = str(getattr(getattr(handler, "token_getter", None), "scheme", "") or "")
+        except Exception as error:  # noqa: BLE001 - the docs never stop an app
+            _logger.warning("OpenAPI: the token getter's scheme can't be read: %r", error)
+            scheme = ""
+        if scheme.lower().startswith("bearer"):
+            self.openapi.add_security_scheme("BearerAuth", {"type": "http", "scheme": "bearer"})
+        elif not self.openapi._security_scheme_names:
+            self.openapi.add_security_scheme("ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "Authorization"})
 
     def add_request_header(self, key: str, value: str) -> None:
         self.request_headers.append(key, value)

@@ -1,25 +1,62 @@
-"""OpenAPI 3.1 for the app's routes, and the /docs page (contract §21).
+"""OpenAPI 3.1 for the app's routes, and the /docs page (contract §21), with Robyn 0.88's API.
 
-Unless `--disable-openapi`, the gateway serves `GET /openapi.json` and `GET /docs` as const routes:
-the spec is built once, after the startup handler, from the routes the app registered, and is
-answered from C# from then on. A file given by `Robyn(openapi_file_path=...)`, or an
-`openapi.json` beside the app, replaces the generated spec."""
+The spec is `OpenAPI.openapi_spec`, a dict filled the way Robyn fills it: the skeleton when the
+object is made, then one operation per route (`add_openapi_path_obj`, which
+`app.router.prepare_routes_openapi` calls). Unless `--disable-openapi`, the gateway serves
+`GET /openapi.json` and `GET /docs` as const routes: the spec is completed once, after the startup
+handler, and answered from C# from then on. A JSON file given by `Robyn(openapi_file_path=...)`,
+or an `openapi.json` beside the app, replaces the generated spec.
 
-import inspect
+Documentation never stops an app: an annotation that can't be described gives `{}` for its
+schema, a route that can't be described is documented bare, a spec file that can't be read is
+ignored, and a spec that can't be built at all is served as its skeleton; each with a warning."""
+
+import copy
 import json
 import logging
 import os
-import typing
-from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional
+import re
+from dataclasses import asdict, dataclass, field, is_dataclass
+from html import escape
+from typing import Any, Callable, Dict, List, Optional, TypedDict, Union
 
-from robyn.query_params import QueryParams
-from robyn.types import Body, JsonBody
+from robyn._openapi_operation import handler_operation, path_obj, responses_of
+from robyn._openapi_schema import Schemas, get_pydantic_openapi_schema, is_pydantic_model
+from robyn.jsonify import dumps
+from robyn.query_params import QueryParams  # noqa: F401 - Robyn's robyn.openapi has these names
+from robyn.response import Response
+from robyn.responses import html
+from robyn.types import Body, JsonBody  # noqa: F401
+
+__all__ = [
+    "Components", "Contact", "ExternalDocumentation", "License", "OpenAPI", "OpenAPIInfo",
+    "RouteOpenAPIMeta", "Server", "get_pydantic_openapi_schema", "install_docs", "is_pydantic_model",
+    "str_typed_dict",
+]
 
 _logger = logging.getLogger(__name__)
 
 SPEC_PATH = "/openapi.json"
 DOCS_PATH = "/docs"
+
+
+class str_typed_dict(TypedDict):  # noqa: N801 - Robyn's name
+    key: str
+    value: str
+
+
+@dataclass
+class RouteOpenAPIMeta:
+    """What a route decorator says about the route's documentation (Robyn 0.88)."""
+
+    status_code: Optional[int] = None
+    deprecated: bool = False
+    include_in_schema: bool = True
+    response_model: Any = None
+    responses: Optional[Dict[Union[int, str], Any]] = None
+    summary: Optional[str] = None
+    description: Optional[str] = None
+    operation_id: Optional[str] = None
 
 
 @dataclass
@@ -48,142 +85,244 @@ class ExternalDocumentation:
 
 
 @dataclass
+class Components:
+    schemas: Optional[Dict[str, dict]] = field(default_factory=dict)
+    responses: Optional[Dict[str, dict]] = field(default_factory=dict)
+    parameters: Optional[Dict[str, dict]] = field(default_factory=dict)
+    examples: Optional[Dict[str, dict]] = field(default_factory=dict)
+    requestBodies: Optional[Dict[str, dict]] = field(default_factory=dict)  # noqa: N815 - OpenAPI's
+    securitySchemes: Optional[Dict[str, dict]] = field(default_factory=dict)  # noqa: N815
+    links: Optional[Dict[str, dict]] = field(default_factory=dict)
+    callbacks: Optional[Dict[str, dict]] = field(default_factory=dict)
+    pathItems: Optional[Dict[str, dict]] = field(default_factory=dict)  # noqa: N815
+
+
+@dataclass
 class OpenAPIInfo:
     title: str = "Robyn API"
     version: str = "1.0.0"
     description: Optional[str] = None
-    termsOfService: Optional[str] = None
+    termsOfService: Optional[str] = None  # noqa: N815 - OpenAPI's
     contact: Contact = field(default_factory=Contact)
     license: License = field(default_factory=License)
     servers: List[Server] = field(default_factory=list)
-    externalDocs: Optional[ExternalDocumentation] = field(default_factory=ExternalDocumentation)
-    components: Dict[str, Any] = field(default_factory=dict)
+    externalDocs: Optional[ExternalDocumentation] = field(default_factory=ExternalDocumentation)  # noqa: N815
+    components: Union[Components, Dict[str, Any]] = field(default_factory=Components)
 
 
+@dataclass
 class OpenAPI:
-    def __init__(self, info: Optional[OpenAPIInfo] = None) -> None:
-        self.info = info or OpenAPIInfo()
-        # Robyn's attributes: the spec served (a file's, once override_openapi loaded one; else
-        # the generated one, filled in when the app is served).
-        self.openapi_spec: Dict[str, Any] = {}
-        self.openapi_file_override = False
+    """The spec: `openapi_spec`, built from `info` (a file's once `override_openapi` loaded one)."""
 
-    def override_openapi(self, path: str) -> None:
-        """Serve this JSON file as the spec instead of the generated one."""
-        with open(path, encoding="utf-8") as f:
-            self.openapi_spec = json.load(f)
+    info: OpenAPIInfo = field(default_factory=OpenAPIInfo)
+    openapi_spec: dict = field(init=False, default_factory=dict)
+    openapi_file_override: bool = False
+    # The warnings given: documenting the routes again (apps call prepare_routes_openapi too)
+    # does not repeat them.
+    _warned: set = field(init=False, default_factory=set, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.info is None:
+            self.info = OpenAPIInfo()
+        if not self.openapi_file_override:
+            self.openapi_spec = _skeleton(self.info)
+
+    # Robyn 0.88's methods -------------------------------------------------------------
+
+    def add_security_scheme(self, name: str, scheme: dict) -> None:
+        if not self.openapi_file_override:
+            self._components().setdefault("securitySchemes", {})[name] = scheme
+
+    @property
+    def _security_scheme_names(self) -> List[str]:
+        return list(self._components().get("securitySchemes") or {})
+
+    def prune_empty_components(self) -> None:
+        """Drops empty component buckets (an empty securitySchemes shows an empty Authorize popup)."""
+        if not self.openapi_file_override:
+            components = self._components()
+            for key in [k for k, v in components.items() if not v]:
+                del components[key]
+
+    def add_openapi_path_obj(
+        self,
+        route_type: str,
+        endpoint: str,
+        openapi_name: str,
+        openapi_tags: List[str],
+        handler: Callable[..., Any],
+        auth_required: bool = False,
+        meta: Optional[RouteOpenAPIMeta] = None,
+    ) -> None:
+        """Documents one route. Never raises: what can't be described is left out, with one warning."""
+        meta = meta if meta is not None else RouteOpenAPIMeta()
+        if self.openapi_file_override or not meta.include_in_schema:
+            return
+        method = str(getattr(route_type, "value", route_type)).lower()
+        label = f"{method.upper()} {endpoint}"
+        try:
+            schemas = Schemas(self._schemas())
+            try:
+                operation = handler_operation(self._security_scheme_names, schemas, endpoint, openapi_name,
+                                              openapi_tags, handler, auth_required, meta)
+                dumps(operation)  # a value given in responses= that JSON can't hold
+            except Exception as error:  # noqa: BLE001 - a documentation gap, never a failed start
+                self._warn(f"OpenAPI: {label} is documented without schemas: {error!r}")
+                operation = {"summary": openapi_name or getattr(handler, "__name__", ""),
+                             "responses": {"200": {"description": "Successful Response"}}}
+            else:
+                if schemas.problems:
+                    self._warn(f"OpenAPI: {label}: these are documented as {{}}: {'; '.join(schemas.problems)}")
+            self.openapi_spec.setdefault("paths", {}).setdefault(openapi_path(endpoint), {})[method] = operation
+        except Exception as error:  # noqa: BLE001 - e.g. a spec whose "paths" the app replaced
+            self._warn(f"OpenAPI: {label} is not documented: {error!r}")
+
+    def get_path_obj(
+        self,
+        endpoint: str,
+        name: str,
+        description: str,
+        tags: List[str],
+        query_params: Any,
+        request_body: Any,
+        return_annotation: Any,
+        auth_required: bool = False,
+        meta: Optional[RouteOpenAPIMeta] = None,
+    ) -> "tuple[str, dict]":
+        """Robyn's: the operation for what a handler was found to take and return."""
+        schemas = Schemas(self._schemas())
+        meta = meta if meta is not None else RouteOpenAPIMeta()
+        operation = path_obj(self._security_scheme_names, schemas, endpoint, name, description, tags, query_params,
+                             request_body, return_annotation, auth_required, meta, {})
+        if schemas.problems:
+            self._warn(f"OpenAPI: {endpoint}: these are documented as {{}}: {'; '.join(schemas.problems)}")
+        return openapi_path(endpoint), operation
+
+    def _build_responses(self, responses: Dict[Union[int, str], Any]) -> Dict[str, dict]:
+        return responses_of(responses, Schemas(self._schemas()))
+
+    def _merge_component_schemas(self, incoming: Dict[str, Any]) -> None:
+        existing = self._schemas()
+        for name, schema in incoming.items():
+            if name in existing and existing[name] != schema:
+                self._warn(f"OpenAPI: component schema {name!r} is defined twice with different shapes; the later is used")
+            existing[name] = schema
+
+    def add_subrouter_paths(self, subrouter_openapi: "OpenAPI") -> None:
+        if self.openapi_file_override or subrouter_openapi is self:
+            return
+        self.openapi_spec.setdefault("paths", {}).update(subrouter_openapi.openapi_spec.get("paths", {}))
+        self._merge_component_schemas(subrouter_openapi.openapi_spec.get("components", {}).get("schemas", {}))
+
+    def get_schema_object(self, parameter: str, param_type: Any) -> dict:
+        return Schemas(self._schemas()).of(param_type)
+
+    def get_openapi_type(self, typed_dict: Any) -> str:
+        return Schemas({}).of(typed_dict).get("type", "string")
+
+    def override_openapi(self, openapi_json_spec_path: Any) -> None:
+        """Serve this JSON file as the spec. One that can't be read (missing, not JSON, not an
+        object) is ignored with a warning: the generated spec is served."""
+        try:
+            with open(openapi_json_spec_path, encoding="utf-8") as spec_file_:
+                spec = json.load(spec_file_)
+            if not isinstance(spec, dict):
+                raise ValueError(f"a JSON {type(spec).__name__}, not an object")
+        except Exception as error:  # noqa: BLE001 - never a failed start
+            _logger.warning("OpenAPI: the spec file %s is not used, the generated spec is served: %s",
+                            openapi_json_spec_path, error)
+            return
+        self.openapi_spec = spec
         self.openapi_file_override = True
 
+    def get_openapi_docs_page(self) -> Response:
+        return html(_DOCS_PAGE.replace("{title}", escape(_title(self))).replace("{spec}", SPEC_PATH))
+
+    def get_openapi_config(self) -> dict:
+        return self.openapi_spec
+
+    # RobynGateway's -------------------------------------------------------------------
+
     def build(self, app: Any) -> Dict[str, Any]:
-        info = {k: v for k, v in asdict(self.info).items() if k not in ("servers", "externalDocs", "components")}
-        spec: Dict[str, Any] = {
+        """The spec with every route of `app` documented (what /openapi.json serves). Never
+        raises: a spec that can't be completed is served as it stands, with a warning."""
+        try:
+            if not self.openapi_file_override:
+                self.add_routes(app.routes)
+                self.prune_empty_components()
+            spec = self.get_openapi_config()  # what Robyn serves; a subclass may change it
+            if not isinstance(spec, dict):
+                raise TypeError(f"get_openapi_config() gave a {type(spec).__name__}, not a dict")
+            json.loads(dumps(spec))
+            return spec
+        except Exception as error:  # noqa: BLE001 - e.g. something the app put in openapi_spec
+            _logger.warning("OpenAPI: the spec could not be completed, its skeleton is served: %r", error)
+            self.openapi_spec = _bare_skeleton(_title(self))
+            return self.openapi_spec
+
+    def add_routes(self, routes: List[Any]) -> None:
+        """Documents each route (robyn.routes.Route) but the docs' own."""
+        for route in routes:
+            if route.path not in (SPEC_PATH, DOCS_PATH):
+                self.add_openapi_path_obj(route.method, route.path, route.openapi_name, list(route.openapi_tags),
+                                          route.handler, route.auth_required, route_meta(route))
+
+    def _warn(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            _logger.warning("%s", message)
+
+    def _schemas(self) -> Dict[str, Any]:
+        return self._components().setdefault("schemas", {})
+
+    def _components(self) -> Dict[str, Any]:
+        components = self.openapi_spec.setdefault("components", {})
+        if not isinstance(components, dict):
+            components = self.openapi_spec["components"] = {}
+        return components
+
+
+def route_meta(route: Any) -> RouteOpenAPIMeta:
+    return RouteOpenAPIMeta(status_code=route.status_code, deprecated=route.deprecated,
+                            include_in_schema=route.include_in_schema, response_model=route.response_model,
+                            responses=route.responses)
+
+
+def openapi_path(endpoint: str) -> str:
+    """`/items/:id` and `/files/*rest` as OpenAPI writes them: `/items/{id}`, `/files/{rest}`."""
+    return re.sub(r"(?<=/)[:*](\w+)", r"{\1}", endpoint)
+
+
+def _title(openapi: OpenAPI) -> str:
+    try:
+        info = openapi.openapi_spec.get("info") if isinstance(openapi.openapi_spec, dict) else None
+        return str((info or {}).get("title") or getattr(openapi.info, "title", None) or "Robyn API")
+    except Exception:  # noqa: BLE001 - a spec file's odd "info"
+        return "Robyn API"
+
+
+def _skeleton(info: OpenAPIInfo) -> Dict[str, Any]:
+    try:
+        described = {k: v for k, v in asdict(info).items() if k not in ("servers", "externalDocs", "components")}
+        components = info.components
+        components = asdict(components) if is_dataclass(components) else dict(components or {})
+        external = asdict(info.externalDocs) if info.externalDocs else {}
+        return {
             "openapi": "3.1.0",
-            "info": _prune(info),
+            "info": _prune(described),
             "paths": {},
-            "components": {"schemas": {}, **self.info.components},
-            "servers": [_prune(asdict(s)) for s in self.info.servers],
-            "externalDocs": _prune(asdict(self.info.externalDocs)) if self.info.externalDocs else {},
+            "components": {"schemas": {}, **copy.deepcopy(components)},
+            "servers": [_prune(asdict(s)) for s in info.servers],
+            "externalDocs": _prune(external),
         }
-        schemas = spec["components"]["schemas"]
-        if any(route.auth_required for route in app.routes):
-            spec["components"].setdefault("securitySchemes", {})["BearerAuth"] = {"type": "http", "scheme": "bearer"}
-        for route in app.routes:
-            if not route.include_in_schema or route.path in (SPEC_PATH, DOCS_PATH):
-                continue
-            path = "/".join("{" + s[1:] + "}" if s[:1] in (":", "*") and len(s) > 1 else s for s in route.path.split("/"))
-            spec["paths"].setdefault(path or "/", {})[route.method.lower()] = _described(route, schemas)
-        return spec
+    except Exception as error:  # noqa: BLE001 - an OpenAPIInfo built with odd values
+        _logger.warning("OpenAPI: the info given can't be used, a default one is: %r", error)
+        return _bare_skeleton("Robyn API")
 
 
-def _described(route: Any, schemas: Dict[str, Any]) -> Dict[str, Any]:
-    """The route's operation; one the spec cannot describe is documented bare, with a warning:
-    the docs never stop an app."""
-    try:
-        operation = _operation(route, schemas)
-        json.dumps(operation)  # an annotation that slipped through as a Python object
-        return operation
-    except Exception as error:  # noqa: BLE001 - any failure here is a documentation gap
-        _logger.warning("OpenAPI: %s %s is documented without schemas: %s", route.method, route.path, error)
-        return {"summary": getattr(route.handler, "__name__", ""), "responses": {"200": {"description": "Successful Response"}}}
-
-
-def _operation(route: Any, schemas: Dict[str, Any]) -> Dict[str, Any]:
-    handler = route.handler
-    operation: Dict[str, Any] = {
-        "summary": route.openapi_name or getattr(handler, "__name__", ""),
-        "description": inspect.getdoc(handler) or "No description provided",
-        "tags": list(route.openapi_tags),
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in route.param_names
-        ],
-    }
-    hints = _hints(handler)
-    for name, annotation in hints.items():
-        if name == "return" or not isinstance(annotation, type):
-            continue
-        if issubclass(annotation, QueryParams) and annotation is not QueryParams:
-            for field_name, field_type in _hints(annotation).items():
-                required = not hasattr(annotation, field_name)
-                operation["parameters"].append(
-                    {"name": field_name, "in": "query", "required": required, "schema": _schema(field_type, schemas)})
-        elif _is_body(annotation):
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema(annotation, schemas)}}}
-    status = str(route.status_code or 200)
-    returned = hints.get("return")
-    media = "text/plain" if returned in (None, str) else "application/json"
-    success: Dict[str, Any] = {"description": "Successful Response"}
-    success["content"] = {media: {"schema": _schema(returned, schemas) if returned is not None else {"type": "string"}}}
-    operation["responses"] = {status: success}
-    for code, detail in (route.responses or {}).items():
-        if isinstance(detail, dict):
-            operation["responses"][str(code)] = detail
-        else:
-            operation["responses"][str(code)] = {
-                "description": getattr(detail, "__doc__", None) or "Response",
-                "content": {"application/json": {"schema": _schema(detail, schemas)}},
-            }
-    if route.deprecated:
-        operation["deprecated"] = True
-    if route.auth_required:
-        operation["security"] = [{"BearerAuth": []}]
-    return operation
-
-
-def _is_body(annotation: type) -> bool:
-    return (issubclass(annotation, (Body, JsonBody)) and annotation not in (Body, JsonBody)) or typing.is_typeddict(
-        annotation) or callable(getattr(annotation, "model_json_schema", None))
-
-
-_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", bytes: "string"}
-
-
-def _schema(annotation: Any, schemas: Dict[str, Any]) -> Dict[str, Any]:
-    """A JSON schema for a Python annotation; pydantic models go to components.schemas."""
-    if annotation in _SCALARS:
-        return {"type": _SCALARS[annotation]}
-    if callable(getattr(annotation, "model_json_schema", None)) and isinstance(annotation, type):
-        schema = annotation.model_json_schema(ref_template="#/components/schemas/{model}")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[annotation.__name__] = schema
-        return {"$ref": f"#/components/schemas/{annotation.__name__}"}
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (list, List) or annotation is list:
-        return {"type": "array", "items": _schema(args[0], schemas) if args else {}}
-    if origin is typing.Union:
-        return {"anyOf": [{"type": "null"} if a is type(None) else _schema(a, schemas) for a in args]}
-    if origin in (dict, Dict) or annotation is dict:
-        return {"type": "object"}
-    if isinstance(annotation, type) and (typing.is_typeddict(annotation) or issubclass(annotation, (Body, JsonBody))):
-        properties = {name: _schema(kind, schemas) for name, kind in _hints(annotation).items()}
-        return {"type": "object", "properties": properties, "required": list(properties)}
-    return {}
-
-
-def _hints(target: Any) -> Dict[str, Any]:
-    try:
-        return typing.get_type_hints(target)
-    except Exception:  # an annotation that can't be resolved: document what can be
-        return dict(getattr(target, "__annotations__", {}))
+def _bare_skeleton(title: str) -> Dict[str, Any]:
+    return {"openapi": "3.1.0", "info": {"title": title, "version": "1.0.0"}, "paths": {},
+            "components": {"schemas": {}}, "servers": [], "externalDocs": {}}
 
 
 def _prune(value: Dict[str, Any]) -> Dict[str, Any]:
@@ -197,37 +336,34 @@ def _prune(value: Dict[str, Any]) -> Dict[str, Any]:
     return pruned
 
 
+# Serving it --------------------------------------------------------------------------------
+
 def spec_file(app: Any) -> Optional[str]:
     """The JSON file that replaces the generated spec, if any (relative paths from the app's folder)."""
     given = getattr(app, "openapi_file_path", None)
     candidate = os.path.join(app.directory_path, given) if given else os.path.join(app.directory_path, "openapi.json")
-    return candidate if os.path.isfile(candidate) else None
+    if os.path.isfile(candidate):
+        return candidate
+    if given:
+        _logger.warning("OpenAPI: the spec file %s does not exist; the generated spec is served", candidate)
+    return None
 
 
 def install_docs(app: Any) -> None:
-    """Registers GET /openapi.json and GET /docs as const routes, unless disabled or taken."""
-    if app.config.disable_openapi:
+    """Registers GET /openapi.json and GET /docs as const routes, unless disabled or taken. Their
+    handlers never raise, so the docs never fail a start."""
+    if getattr(app.config, "disable_openapi", False):
         return
     taken = {route.path for route in app.routes if route.method == "GET"}
     openapi = app.openapi if isinstance(app.openapi, OpenAPI) else OpenAPI()
-    override = spec_file(app)
-    if override is not None and not openapi.openapi_file_override:
-        openapi.override_openapi(override)
 
     def openapi_json() -> Dict[str, Any]:
-        if not openapi.openapi_file_override:
-            openapi.openapi_spec = openapi.build(app)
-        return openapi.openapi_spec
-
-    def docs():
-        from robyn.responses import html
-
-        return html(_DOCS_PAGE.replace("{title}", openapi.info.title).replace("{spec}", SPEC_PATH))
+        return openapi.build(app)
 
     if SPEC_PATH not in taken:
         app.add_route("GET", SPEC_PATH, openapi_json, is_const=True, include_in_schema=False)
     if DOCS_PATH not in taken:
-        app.add_route("GET", DOCS_PATH, docs, is_const=True, include_in_schema=False)
+        app.add_route("GET", DOCS_PATH, openapi.get_openapi_docs_page, is_const=True, include_in_schema=False)
 
 
 # Swagger UI from its CDN, as Robyn's and FastAPI's docs pages do: nothing to ship or serve here.

@@ -46,6 +46,11 @@ class BaseRouter:
         self.authentication_handler: Any = None
         self._shapes: Dict[tuple, str] = {}  # (method, shape) -> registered path
 
+    @property
+    def router(self) -> "RouteTable":
+        """Robyn 0.88's `app.router`: its routes and `prepare_routes_openapi`."""
+        return RouteTable(self)
+
     # Routes ---------------------------------------------------------------
 
     def add_route(
@@ -204,6 +209,24 @@ class BaseRouter:
 
     def inject_global(self, **dependencies: Any) -> None:
         self.dependencies.add_global_dependency(**dependencies)
+
+
+class RouteTable:
+    """What apps reach through Robyn's `app.router` (its Router object): the routes, and the
+    call that documents them in an OpenAPI spec (which never raises, see robyn.openapi)."""
+
+    def __init__(self, owner: BaseRouter) -> None:
+        self._owner = owner
+
+    @property
+    def routes(self) -> List[Route]:
+        return self._owner.routes
+
+    def get_routes(self) -> List[Route]:
+        return self._owner.routes
+
+    def prepare_routes_openapi(self, openapi: Any, included_routers: Any = None) -> None:
+        openapi.add_routes(self._owner.routes)
 
 
 def _hook_pattern(endpoint: str) -> str:

@@ -1,9 +1,14 @@
 """Route patterns (contract §3.2) and the record of a registered route."""
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+from robyn._openapi_schema import is_pydantic_model
 from robyn.dispatch import Endpoint, ExceptionHandler, compile_endpoint
+from robyn.enums import HttpMethod
+from robyn.function_info import FunctionInfo, is_coroutine_function
+from robyn.openapi import RouteOpenAPIMeta, route_meta
 
 
 def normalize_endpoint(endpoint: str) -> str:
@@ -70,7 +75,10 @@ class Route:
         dependencies: Dict[str, Dict[str, Any]],
         **options: Any,
     ) -> "Route":
-        endpoint = compile_endpoint(handler, path, param_names_of(path), status_code, on_error, dependencies)
+        endpoint = compile_endpoint(
+            through_model(handler, options.get("response_model")), path, param_names_of(path), status_code,
+            on_error, dependencies,
+        )
         return cls(
             method, path, handler, endpoint, status_code=status_code,
             on_error=on_error, dependencies=dependencies, **options,
@@ -91,6 +99,49 @@ class Route:
         if path == self.path:
             return route
         endpoint = compile_endpoint(
-            self.handler, path, param_names_of(path), self.status_code, self.on_error, self.dependencies
+            through_model(self.handler, self.response_model), path, param_names_of(path), self.status_code,
+            self.on_error, self.dependencies,
         )
         return replace(route, endpoint=endpoint)
+
+    # Robyn 0.88's names for a route of `app.router.routes` ------------------------------
+
+    @property
+    def route(self) -> str:
+        return self.path
+
+    @property
+    def route_type(self) -> HttpMethod:
+        return HttpMethod[self.method]
+
+    @property
+    def function(self) -> FunctionInfo:
+        return FunctionInfo.of(self.handler)
+
+    @property
+    def openapi_metadata(self) -> RouteOpenAPIMeta:
+        return route_meta(self)
+
+
+def through_model(handler: Callable[..., Any], model: Any) -> Callable[..., Any]:
+    """With a pydantic `response_model`, a dict the handler returns is validated and serialised
+    through the model, as Robyn does (a return that does not validate raises: the exception handler's
+    or a 500). Other returns, and other response_models, are left as they are."""
+    if not is_pydantic_model(model):
+        return handler
+
+    def shaped(value: Any) -> Any:
+        return model.model_validate(value) if isinstance(value, dict) else value
+
+    if is_coroutine_function(handler):
+        @functools.wraps(handler)
+        async def validated_async(*args: Any, **kwargs: Any) -> Any:
+            return shaped(await handler(*args, **kwargs))
+
+        return validated_async
+
+    @functools.wraps(handler)
+    def validated(*args: Any, **kwargs: Any) -> Any:
+        return shaped(handler(*args, **kwargs))
+
+    return validated
