@@ -13,24 +13,7 @@ import time
 import pytest
 
 from gateway_process import Server, free_port, gateway_dll, user_env
-from robyn import Robyn
-from robyn.openapi import install_docs
 
-
-def _docs_read_config_attributes() -> bool:
-    """openapi.install_docs reads app.config.disable_openapi; the openapi branch reads it with getattr."""
-    app = Robyn(__file__)
-    app.config = {}
-    try:
-        install_docs(app)
-        return False
-    except AttributeError:
-        return True
-
-
-needs_openapi_fallback = pytest.mark.xfail(
-    _docs_read_config_attributes(), strict=True,
-    reason="robyn/openapi.py reads app.config.disable_openapi without a fallback (fixed on the openapi branch)")
 
 # The deep-dive document's shape: a dict config, then app.start(host=, port=) at module level.
 DICT_APP = '''
@@ -55,7 +38,6 @@ def _commands(app: str):
     return {"python app.py": [sys.executable, app], "dotnet RobynGateway.dll app.py": [shutil.which("dotnet") or "dotnet", gateway_dll(), app]}
 
 
-@needs_openapi_fallback
 @pytest.mark.parametrize("how", ["python app.py", "dotnet RobynGateway.dll app.py"])
 def test_a_dict_config_app_starts_and_serves(tmp_path, how):
     port = free_port()
