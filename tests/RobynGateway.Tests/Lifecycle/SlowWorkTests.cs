@@ -6,7 +6,8 @@ namespace RobynGateway.Tests.Lifecycle;
 
 /// <summary>
 /// Slow sync work never holds up anyone else's answer, over real sockets with the default
-/// <c>--workers 1</c>: a sync generator that sleeps between items is pulled off the sync workers.
+/// <c>--workers 1</c>: a sync generator that sleeps between items is pulled off the sync workers,
+/// and a finished request's answer leaves before the worker starts the next, slow, handler.
 /// </summary>
 public sealed class SlowWorkTests(ITestOutputHelper output)
 {
@@ -149,5 +150,39 @@ public sealed class SlowWorkTests(ITestOutputHelper output)
         Assert.Contains("the streaming response failed in Python", gateway.Output);
         Assert.Contains("Traceback (most recent call last)", gateway.Output);
         Assert.Contains("RuntimeError: the feed broke after one item", gateway.Output);
+    }
+
+    [Fact]
+    public async Task With_one_worker_a_quick_request_is_answered_before_the_slow_one_sent_after_it_ends()
+    {
+        await using var gateway = await GatewayProcess.Start("slow_streams_app.py", ["--workers", "1"]).WaitReadyAsync();
+        Assert.Equal("pong", await gateway.Client.GetStringAsync("/ping"));
+        await AssertQuickIsNotHeldBack(gateway.Client);
+    }
+
+    [Fact]
+    public async Task With_four_workers_a_quick_request_is_answered_before_the_slow_one_its_worker_takes_next_ends()
+    {
+        await using var gateway = await GatewayProcess.Start("slow_streams_app.py", ["--workers", "4"]).WaitReadyAsync();
+        var client = gateway.Client;
+        Assert.Equal("pong", await client.GetStringAsync("/ping"));
+        // Three workers busy: the slow request can only go to the worker that runs the quick one.
+        var blockers = Enumerable.Range(0, 3).Select(_ => client.GetStringAsync("/sleep?s=4")).ToArray();
+        await Task.Delay(300);
+        await AssertQuickIsNotHeldBack(client);
+        Assert.All(await Task.WhenAll(blockers), b => Assert.Equal("slept 4.0", b));
+    }
+
+    async Task AssertQuickIsNotHeldBack(HttpClient client)
+    {
+        var clock = Stopwatch.StartNew();
+        var quick = client.GetStringAsync("/sleep?s=0.3");
+        await Task.Delay(100);
+        var slow = client.GetStringAsync("/sleep?s=4");
+        Assert.Equal("slept 0.3", await quick);
+        var quickTook = clock.Elapsed;
+        output.WriteLine($"the 0.3 s request was answered after {quickTook.TotalSeconds:0.00} s");
+        Assert.True(quickTook < TimeSpan.FromSeconds(1), $"the 0.3 s request waited {quickTook.TotalSeconds:0.00} s for the 4 s one");
+        Assert.Equal("slept 4.0", await slow);
     }
 }
