@@ -35,6 +35,7 @@ internal sealed unsafe class PythonApp
     readonly List<PyObject> _keepAlive = [];
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
+    StreamPullPool? _streams;
     // Keeps the hub reachable from Python's websocket builtins; never freed: a builtin may outlive the app.
     System.Runtime.InteropServices.GCHandle _hubHandle;
     int _stopped;
@@ -216,6 +217,7 @@ internal sealed unsafe class PythonApp
             CacheConstRoutes();
         }
         _sync = new SyncWorkerPool(this, workers);
+        _streams = new StreamPullPool(this);
     }
 
     /// <summary>Holding the GIL: gives robyn.ws the functions that reach this app's connections.</summary>
@@ -299,17 +301,23 @@ internal sealed unsafe class PythonApp
             }
         }
         _sync?.Dispose();
+        _streams?.Dispose();
         // A loop thread that did not stop may still call drain(): its bridge (handle, eventfd)
         // must outlive it, or every wake-up would fail and leave the eventfd readable for ever.
         if (stuckAt is null) _async?.Dispose();
         else log.Warning("The event loop of {App} did not stop within its bounded wait; it is left running, at:\n{Stack:l}", AppPath, stuckAt);
     }
 
-    /// <summary>Queues a call for the thread that runs it: the loop for async work, else a sync worker.</summary>
+    /// <summary>
+    /// Queues a call for the thread that runs it: the loop for async work, a stream thread for the
+    /// next item of a sync stream (which may sleep between items: it must hold no sync worker),
+    /// else a sync worker.
+    /// </summary>
     public void Submit(PythonCall call)
     {
         var onLoop = call.Stage == CallStage.Dispatch ? call.Route!.IsAsync : call.StageOnLoop;
         if (onLoop) _async!.Enqueue(call);
+        else if (call.Stage == CallStage.StreamNext) _streams!.Enqueue(call);
         else _sync!.Enqueue(call);
     }
 
@@ -321,7 +329,7 @@ internal sealed unsafe class PythonApp
         return call.Completion;
     }
 
-    /// <summary>On a sync worker, holding the GIL.</summary>
+    /// <summary>On a sync worker (or a stream thread), holding the GIL.</summary>
     internal void ExecuteSync(PythonCall call)
     {
         if (call.Stage == CallStage.Dispatch)
@@ -407,7 +415,8 @@ internal sealed unsafe class PythonApp
     internal void ReleaseSoon(nint reference)
     {
         _released.Enqueue(reference);
-        _sync?.Poke();
+        // A stream thread first: a sync worker may be inside a slow handler.
+        if (_streams?.Poke() != true) _sync?.Poke();
     }
 
     internal bool HasReleases => !_released.IsEmpty;

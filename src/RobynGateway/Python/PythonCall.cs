@@ -195,6 +195,17 @@ internal sealed class PythonCall : IValueTaskSource
     public static void BeginDeferring(List<PythonCall> sink) => t_deferred = sink;
 
     /// <summary>
+    /// Completes the calls collected so far with their continuations on the thread pool (holding
+    /// the GIL is fine: completing only queues them). A sync worker does this before it runs the
+    /// next call of its batch, which may take long.
+    /// </summary>
+    public static void CompleteDeferred(List<PythonCall> sink)
+    {
+        foreach (var call in sink) call._core.SetResult(true);
+        sink.Clear();
+    }
+
+    /// <summary>
     /// Completes the collected calls with their continuations inline: the worker has released the
     /// GIL, and running the response write here saves a thread-pool hop per request.
     /// </summary>

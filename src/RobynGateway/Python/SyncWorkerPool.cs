@@ -3,7 +3,9 @@ namespace RobynGateway.Python;
 /// <summary>
 /// The <c>--workers M</c> threads that run sync handlers. Each is a dedicated background thread
 /// with a permanent Python thread state: it sleeps without the GIL, and when work arrives takes the
-/// GIL once and drains the queue in a batch. A handler that blocks (time.sleep, a blocking socket)
+/// GIL once and drains the queue in a batch. Each answer leaves before the next handler of the
+/// batch starts (a request never waits for someone else's handler); only the last one's write
+/// runs on the worker itself, after it released the GIL. A handler that blocks (time.sleep, a blocking socket)
 /// releases the GIL inside Python, so the other workers, and the event loop, keep going; it never
 /// blocks a .NET thread-pool thread.
 /// </summary>
@@ -65,8 +67,14 @@ internal sealed class SyncWorkerPool : IDisposable
             PythonCall.BeginDeferring(completed);
             try
             {
-                do _app.ExecuteSync(call);
-                while (_queue.TryDequeue(out call));
+                while (true)
+                {
+                    _app.ExecuteSync(call);
+                    if (!_queue.TryDequeue(out call)) break;
+                    // The next handler may be slow: the answers made so far must not wait for it.
+                    // They go to the thread pool now; only the batch's last is written here, inline.
+                    PythonCall.CompleteDeferred(completed);
+                }
                 _app.ReleaseFinished();
             }
             finally
