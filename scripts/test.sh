@@ -22,10 +22,11 @@ ROBYN_GATEWAY_DLL="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll" \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python tests/wild 2>&1 | tee "$pytest_log"
 pytest_rc=${PIPESTATUS[0]}
 
-# The users example's own tests, against a real PostgreSQL that postgres.sh starts and stops.
+# The examples' own tests (the users API, and the deep-dive document's app run as it says), against
+# a real PostgreSQL that postgres.sh starts and stops.
 example_log=$(mktemp)
 ROBYN_GATEWAY_DLL="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll" \
-    bash scripts/postgres.sh /usr/bin/python3 -m pytest -q -p no:cacheprovider examples/users/tests 2>&1 | tee "$example_log"
+    bash scripts/postgres.sh /usr/bin/python3 -m pytest -q -p no:cacheprovider examples/users/tests examples/deep_dive/tests 2>&1 | tee "$example_log"
 example_rc=${PIPESTATUS[0]}
 
 # One closing line for both runners: "suite: N passed, N failed".
