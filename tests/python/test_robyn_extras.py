@@ -132,3 +132,77 @@ def test_bodies_validate_into_models_or_robyns_422_detail():
     assert [(e["type"], e["loc"]) for e in error["detail"]] == [("missing", ["price"])]
     assert serialize_pydantic_response([Item(name="a", price=1)]) == '[{"name":"a","price":1.0}]'
     assert serialize_pydantic_response({"a": 1}) is None
+
+
+def test_robyns_registries_are_views_of_what_the_app_registered(tmp_path):
+    from robyn.enums import HttpMethod, MiddlewareType
+    from robyn.router import lower_http_method
+
+    app = Robyn(str(tmp_path / "app.py"))
+
+    @app.get("/items/:id")
+    def item(id: int):
+        return {"id": id}
+
+    def everywhere(request):
+        return request
+
+    app.before_request()(everywhere)  # the decorator rebinds the name to None, as Robyn's does
+
+    @app.after_request("/items/*")
+    def scoped(response):
+        return response
+
+    @app.websocket("/feed")
+    async def feed(websocket):
+        pass
+
+    assert [(r.method, r.path) for r in app.router.get_routes() if not r.path.startswith(("/docs", "/openapi"))] == [("GET", "/items/:id")]
+    assert [(m.middleware_type, m.function.handler) for m in app.middleware_router.get_global_middlewares()] == [
+        (MiddlewareType.BEFORE_REQUEST, everywhere)]
+    assert [(m.middleware_type, m.route) for m in app.middleware_router.get_route_middlewares()] == [
+        (MiddlewareType.AFTER_REQUEST, "/items/*")]
+    assert list(app.web_socket_router.get_routes()) == ["/feed"]
+    assert lower_http_method(HttpMethod.PATCH) == "patch"
+
+
+def test_mcp_metadata_describes_what_is_registered(tmp_path):
+    from robyn.mcp import MCPPrompt, MCPResource, MCPTool
+
+    app = Robyn(str(tmp_path / "app.py"))
+
+    @app.mcp.tool()
+    def add(a: int, b: int = 0) -> int:
+        """Adds."""
+        return a + b
+
+    @app.mcp.resource("notes://{note_id}", "Note", "A note")
+    def note(note_id: str) -> str:
+        return note_id
+
+    @app.mcp.prompt()
+    def review(code: str) -> str:
+        return code
+
+    handler = app.mcp.handler
+    assert handler.tool_metadata["add"] == MCPTool("add", "Adds.", handler.tools["add"].schema)
+    assert handler.tool_metadata["add"].inputSchema["required"] == ["a"]
+    assert handler.resource_metadata["notes://{note_id}"] == MCPResource("notes://{note_id}", "Note", "A note", "text/plain")
+    assert isinstance(handler.prompt_metadata["review"], MCPPrompt)
+
+
+def test_the_cli_functions_robyn_scripts_call(tmp_path, monkeypatch, capsys):
+    from robyn import cli
+
+    opened = []
+    monkeypatch.setattr(cli.webbrowser, "open", opened.append)
+    assert cli.docs() == 0 and opened == [cli.DOCS_URL]
+    answers = iter([str(tmp_path / "proj"), "n", "sqlite"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert cli.create_robyn_app() == 0
+    assert (tmp_path / "proj" / "app.py").is_file() and not (tmp_path / "proj" / "Dockerfile").exists()
+
+    class NotDev:
+        dev = False
+
+    assert cli.start_dev_server(NotDev(), "app.py") is None  # without --dev Robyn's does nothing too

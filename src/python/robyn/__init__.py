@@ -27,6 +27,7 @@ from robyn.version import __version__, get_version
 from robyn.env_populator import load_vars
 from robyn.logger import Colors, logger
 from robyn.router import BaseRouter as BaseRobyn  # Robyn's common base of Robyn and SubRouter
+from robyn.router import MiddlewareRouter, Router, WebSocketRouter
 from robyn.ws import WebSocket, WebSocketAdapter, WebSocketConnector, WebSocketDisconnect, create_websocket_decorator
 
 

@@ -19,13 +19,14 @@ import shutil
 import sys
 import webbrowser
 from pathlib import Path
-from typing import Callable, List, NoReturn, Optional, Sequence
+from typing import Any, Callable, List, NoReturn, Optional, Sequence
 
 from robyn.env_populator import load_vars
 from robyn.launcher import exec_gateway
 from robyn.version import get_version
 
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
+CURRENT_WORKING_DIR = Path.cwd()  # Robyn's name; --create's default directory is resolved at run time
 TEMPLATES = ("no-db", "sqlite", "postgres")
 DOCKER_FILES = ("Dockerfile", ".dockerignore", "compose.yaml")
 DOCS_URL = "https://robyn.tech/documentation"
@@ -87,14 +88,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(get_version())
         return 0
     if args.docs:
-        print(f"Opening Robyn's documentation: {DOCS_URL}")
-        webbrowser.open(DOCS_URL)
-        return 0
+        return docs()
     if args.create:
         if not creating and not sys.stdin.isatty():
             parser.error("--create is interactive on a terminal only; elsewhere give --name DIR, --db and --docker/--no-docker")
-        name, db, docker = (args.name, args.db, args.docker) if creating else ask(input)
-        return create(name or ".", "no-db" if db in (None, "none") else db, True if docker is None else docker)
+        if not creating:
+            return create_robyn_app()
+        return create(args.name or ".", "no-db" if args.db in (None, "none") else args.db,
+                      True if args.docker is None else args.docker)
     parser.print_usage(sys.stderr)
     print("robyn: error: give an app file to serve, or --create, --version, --docs", file=sys.stderr)
     return 2
@@ -110,6 +111,35 @@ def serve(app_file: str, gateway_args: List[str]) -> NoReturn:
     load_vars(os.path.dirname(app_path))
     os.environ["ROBYN_CLI"] = "True"
     exec_gateway(app_path, gateway_args)
+
+
+def docs() -> int:
+    print(f"Opening Robyn's documentation: {DOCS_URL}")
+    webbrowser.open(DOCS_URL)
+    return 0
+
+
+def create_robyn_app() -> int:
+    """`--create` on a terminal: Robyn's questions, then the project."""
+    name, db, docker = ask(input)
+    return create(name or ".", "no-db" if db in (None, "none") else db, docker)
+
+
+def start_app_normally(config: Any) -> NoReturn:
+    """Serves `config.file_path` on the gateway with the command line's arguments (Robyn's name)."""
+    if not getattr(config, "file_path", None):
+        print("robyn: error: no app file to serve", file=sys.stderr)
+        sys.exit(2)
+    serve(config.file_path, [a for a in sys.argv[1:] if os.path.abspath(a) != os.path.abspath(config.file_path)])
+
+
+def start_dev_server(config: Any, file_path: Optional[str] = None) -> None:
+    """Robyn's name: with `--dev`, serves `file_path` under the gateway's reloader (the gateway
+    restarts itself when a .py file changes); without, does nothing, as in Robyn."""
+    if file_path is None or not getattr(config, "dev", False):
+        return
+    args = [a for a in sys.argv[1:] if os.path.abspath(a) != os.path.abspath(file_path)]
+    serve(file_path, args if "--dev" in args else [*args, "--dev"])
 
 
 def ask(read: Callable[[str], str]) -> tuple:

@@ -43,6 +43,7 @@ import re
 import secrets
 import types
 import typing
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
@@ -72,6 +73,43 @@ _SERVER_ERROR = -32000  # JSON-RPC's range for transport-level refusals
 
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _MAX_SESSIONS = 10_000  # per process; the oldest is forgotten first
+
+
+# Robyn 0.88's descriptions of what is registered, as `MCPHandler.*_metadata` hands them out.
+
+
+@dataclass
+class MCPResource:
+    uri: str
+    name: str
+    description: Optional[str] = None
+    mimeType: Optional[str] = None
+
+
+@dataclass
+class MCPTool:
+    name: str
+    description: str
+    inputSchema: Dict[str, Any]
+
+
+@dataclass
+class MCPPrompt:
+    name: str
+    description: str
+    arguments: Optional[List[Dict[str, Any]]] = None
+
+
+@dataclass
+class MCPMessage:
+    """A JSON-RPC 2.0 message."""
+
+    jsonrpc: str = "2.0"
+    id: Optional[Union[str, int]] = None
+    method: Optional[str] = None
+    params: Optional[Dict[str, Any]] = None
+    result: Any = None
+    error: Optional[Dict[str, Any]] = None
 
 
 class MCPError(Exception):
@@ -457,6 +495,20 @@ class MCPHandler:
                         arguments: Optional[List[Dict[str, Any]]] = None) -> None:
         self.prompts[name] = _Prompt(name, handler, description,
                                      arguments if arguments is not None else prompt_arguments_from_function(handler))
+
+    # Robyn 0.88's views of what is registered
+
+    @property
+    def resource_metadata(self) -> Dict[str, MCPResource]:
+        return {uri: MCPResource(uri, r.name, r.description, r.mime_type) for uri, r in self.resources.items()}
+
+    @property
+    def tool_metadata(self) -> Dict[str, MCPTool]:
+        return {name: MCPTool(name, t.description, t.schema) for name, t in self.tools.items()}
+
+    @property
+    def prompt_metadata(self) -> Dict[str, MCPPrompt]:
+        return {name: MCPPrompt(name, p.description, p.arguments) for name, p in self.prompts.items()}
 
     # Dispatch
 

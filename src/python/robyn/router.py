@@ -46,10 +46,20 @@ class BaseRouter:
         self.authentication_handler: Any = None
         self._shapes: Dict[tuple, str] = {}  # (method, shape) -> registered path
 
+    # Robyn 0.88's registries, as views of what is registered here.
+
     @property
-    def router(self) -> "RouteTable":
-        """Robyn 0.88's `app.router`: its routes and `prepare_routes_openapi`."""
-        return RouteTable(self)
+    def router(self) -> "Router":
+        """`app.router`: its routes and `prepare_routes_openapi`."""
+        return Router(self)
+
+    @property
+    def middleware_router(self) -> "MiddlewareRouter":
+        return MiddlewareRouter(self)
+
+    @property
+    def web_socket_router(self) -> "WebSocketRouter":
+        return WebSocketRouter(self)
 
     # Routes ---------------------------------------------------------------
 
@@ -211,9 +221,9 @@ class BaseRouter:
         self.dependencies.add_global_dependency(**dependencies)
 
 
-class RouteTable:
-    """What apps reach through Robyn's `app.router` (its Router object): the routes, and the
-    call that documents them in an OpenAPI spec (which never raises, see robyn.openapi)."""
+class Router:
+    """What apps reach through Robyn's `app.router`: the routes, and the call that documents
+    them in an OpenAPI spec (which never raises, see robyn.openapi)."""
 
     def __init__(self, owner: BaseRouter) -> None:
         self._owner = owner
@@ -247,3 +257,71 @@ def _method_name(route_type: Union[HttpMethod, str]) -> str:
     if name not in HttpMethod.__members__:
         raise ValueError(f"Unsupported HTTP method: {route_type!r}")
     return name
+
+
+class RouteMiddleware(NamedTuple):
+    """A scoped hook as Robyn lists it. `route_type` is None: hooks here cover every method."""
+
+    middleware_type: MiddlewareType
+    route: str
+    function: FunctionInfo
+    route_type: Optional[HttpMethod] = None
+
+
+class GlobalMiddleware(NamedTuple):
+    middleware_type: MiddlewareType
+    function: FunctionInfo
+
+
+class MiddlewareRouter:
+    """Robyn's `app.middleware_router`: the hooks registered on a router, global and scoped."""
+
+    def __init__(self, owner: BaseRouter) -> None:
+        self._owner = owner
+
+    def _all(self) -> List[Middleware]:
+        return [*self._owner.before_request_middlewares, *self._owner.after_request_middlewares]
+
+    def get_global_middlewares(self) -> List[GlobalMiddleware]:
+        return [GlobalMiddleware(m.middleware_type, m.function) for m in self._all() if m.endpoint is None]
+
+    def get_route_middlewares(self) -> List[RouteMiddleware]:
+        return [RouteMiddleware(m.middleware_type, m.endpoint, m.function) for m in self._all() if m.endpoint is not None]
+
+
+class WebSocketRouter:
+    """Robyn's `app.web_socket_router`: the websocket endpoints by path."""
+
+    def __init__(self, owner: BaseRouter) -> None:
+        self._owner = owner
+
+    def get_routes(self) -> Dict[str, SocketEndpoint]:
+        return {socket.path: socket for socket in self._owner.websockets}
+
+
+def lower_http_method(method: HttpMethod) -> str:
+    return method.value.lower()
+
+
+# Robyn's router module hands these on too; apps import them from here.
+from robyn import status_codes  # noqa: E402,F401
+from robyn.authentication import AuthenticationHandler, AuthenticationNotConfiguredError  # noqa: E402,F401
+from robyn.coercion import QueryParamValidationError  # noqa: E402,F401
+from robyn.headers import Headers  # noqa: E402,F401
+from robyn.jsonify import jsonify  # noqa: E402,F401
+from robyn.openapi import OpenAPI, RouteOpenAPIMeta  # noqa: E402,F401
+from robyn.pydantic_support import (  # noqa: E402,F401
+    PydanticBodyValidationError,
+    check_pydantic_installed_for_handler,
+    detect_pydantic_params,
+    is_pydantic_model,
+    serialize_pydantic_response,
+    validate_pydantic_body,
+)
+from robyn.query_params import QueryParams  # noqa: E402,F401
+from robyn.request import Request  # noqa: E402,F401
+from robyn.response import Response  # noqa: E402,F401
+from robyn.responses import FileResponse  # noqa: E402,F401
+from robyn.streaming import StreamingResponse  # noqa: E402,F401
+from robyn.types import Body, Files, FormData, IPAddress, JsonBody, Method, PathParams  # noqa: E402,F401
+from robyn.url import Identity, Url  # noqa: E402,F401
