@@ -11,8 +11,7 @@ internal static class ResponseWriter
     /// </summary>
     public static Task SendAsync(HttpContext context, PythonCall call, GlobalHeaders? globals, ILogger log)
     {
-        if (call.Kind == ResultKind.Error)
-            log.LogError("{Method} {Path} failed in Python:\n{Traceback}", context.Request.Method, context.Request.Path.Value, call.Aux);
+        if (call.Kind == ResultKind.Error) LogFailure(context, call, log, "failed in Python");
         if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) return StreamAsync(context, call, globals, log);
         return WriteAsync(context, call.Status, call.Headers, call.ResponseBody.AsMemory(0, call.ResponseLength),
             call.Kind, call.Aux, globals);
@@ -41,8 +40,7 @@ internal static class ResponseWriter
                 if (call.Kind == ResultKind.StreamEnd) return;
                 if (call.Kind == ResultKind.Error)
                 {
-                    log.LogError("{Method} {Path}: the streaming response failed in Python:\n{Traceback}",
-                        context.Request.Method, context.Request.Path.Value, call.Aux);
+                    LogFailure(context, call, log, "the streaming response failed in Python");
                     context.Abort();
                     return;
                 }
@@ -55,6 +53,18 @@ internal static class ResponseWriter
         {
             // The client went away: nothing left to send to.
         }
+    }
+
+    /// <summary>The traceback, unless the same failure of the same route was logged moments ago (<see cref="ErrorLogLimiter"/>).</summary>
+    static void LogFailure(HttpContext context, PythonCall call, ILogger log, string what)
+    {
+        var route = call.Route?.ToString() ?? context.Request.Path.Value ?? "";
+        if (!ErrorLogLimiter.Shared.ShouldLog(route, call.Aux, out var suppressed)) return;
+        if (suppressed == 0)
+            log.LogError("{Method} {Path} ({Route}): {What}:\n{Traceback}", context.Request.Method, context.Request.Path.Value, route, what, call.Aux);
+        else
+            log.LogError("{Method} {Path} ({Route}): {What} ({Suppressed} more like it since the last one logged):\n{Traceback}",
+                context.Request.Method, context.Request.Path.Value, route, what, suppressed, call.Aux);
     }
 
     /// <summary>A const route's answer, made once at start: no Python at all.</summary>

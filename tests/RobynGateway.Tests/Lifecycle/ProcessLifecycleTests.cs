@@ -175,6 +175,23 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task A_route_that_fails_on_every_request_logs_its_traceback_once_per_window()
+    {
+        await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
+        var before = gateway.Output.Length;
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await gateway.Client.GetAsync("/raise");
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+        await Task.Delay(200);
+        var logged = gateway.Output[before..];
+        // One window is 10 s: 200 requests take about a second, two windows on a very slow machine.
+        Assert.InRange(System.Text.RegularExpressions.Regex.Matches(logged, "RuntimeError: lifecycle handler exploded").Count, 1, 2);
+        Assert.True(logged.Length < 6_000, $"{logged.Length} bytes of log for 200 identical failures");
+    }
+
+    [Fact]
     public async Task A_leftover_ROBYN_DEV_in_the_environment_does_not_put_tracebacks_in_500s()
     {
         await using var gateway = await GatewayProcess.Start("lifecycle_app.py",
