@@ -35,6 +35,9 @@ internal static class GatewayHost
         if (options.Python is { } asked && PythonRuntime.Install.ChosenBecause != "--python")
             log.Warning("--python {Asked} is ignored: this process already runs Python from {Executable}", asked, install.Executable);
 
+        if (options.Dev && !options.IsWorker)
+            log.Warning("Dev mode (--dev or ROBYN_DEV_MODE): 500 answers carry the Python traceback, with file paths and "
+                + "exception text; never run a public server this way");
         var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
         var beforeApp = options.LogLevel;
         options = options.WithAppStart(cli, env, app.StartArgs);

@@ -172,6 +172,7 @@ public sealed class ProcessLifecycleTests
         using var response = await gateway.Client.GetAsync("/raise");
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Contains("RuntimeError: lifecycle handler exploded", await response.Content.ReadAsStringAsync());
+        Assert.Contains("WRN] RobynGateway: Dev mode (--dev or ROBYN_DEV_MODE): 500 answers carry the Python traceback", gateway.Output);
     }
 
     [Fact]
