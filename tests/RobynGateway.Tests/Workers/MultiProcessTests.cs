@@ -171,10 +171,10 @@ public sealed class MultiProcessTests
         Assert.Empty(WorkersOf(gateway.Pid));
     }
 
-    /// <summary>Live processes whose command line names the front's socket folder: its workers.</summary>
+    /// <summary>Live processes whose command line names the front (<c>--worker-of PID</c>): its workers.</summary>
     internal static List<int> WorkersOf(int frontPid)
     {
-        var marker = $"robyn-gateway-{frontPid}-";
+        var marker = $"\0--worker-of\0{frontPid}\0";
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
