@@ -19,9 +19,19 @@ internal static class FrontHost
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
         // Worker and relay sockets live here; only our user may open it, and only our requests are believed.
-        var folder = SocketFolder.Create(log);
+        SocketFolder folder;
+        FrontKey key;
+        try
+        {
+            folder = SocketFolder.Create(log);
+            key = FrontKey.Create(folder.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A clear message and exit code 1, as for an app that cannot start (TMPDIR sets the place).
+            throw new Python.AppLoadException($"--processes needs a folder for its worker sockets: {ex.Message}");
+        }
         var socketDirectory = folder.Path;
-        var key = FrontKey.Create(socketDirectory);
         var config = WorkerDestinations.CreateProvider();
         var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python);
 

@@ -121,6 +121,16 @@ public sealed class WorkerHardeningTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task No_place_for_the_socket_folder_fails_the_start_with_a_message_and_exit_code_1()
+    {
+        await using var gateway = GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"],
+            env: new Dictionary<string, string> { ["TMPDIR"] = "/nonexistent-robyn-tmp" });
+        Assert.Equal(1, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("error: --processes needs a folder for its worker sockets: Cannot create /nonexistent-robyn-tmp/robyn-gateway-", gateway.Output);
+        Assert.DoesNotContain("   at ", gateway.Output); // no stack trace
+    }
+
+    [Fact]
     public async Task A_request_that_kills_its_worker_is_not_replayed_and_the_service_stays_up()
     {
         await using var gateway = await StartAsync();
