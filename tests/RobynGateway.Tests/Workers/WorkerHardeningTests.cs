@@ -124,9 +124,9 @@ public sealed class WorkerHardeningTests(ITestOutputHelper log)
     public async Task No_place_for_the_socket_folder_fails_the_start_with_a_message_and_exit_code_1()
     {
         await using var gateway = GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"],
-            env: new Dictionary<string, string> { ["TMPDIR"] = "/nonexistent-robyn-tmp" });
+            env: new Dictionary<string, string> { ["TMPDIR"] = "/proc/robyn-no-tmp" });
         Assert.Equal(1, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains("error: --processes needs a folder for its worker sockets: Cannot create /nonexistent-robyn-tmp/robyn-gateway-", gateway.Output);
+        Assert.Contains("error: --processes needs a folder for its worker sockets: Cannot create /proc/robyn-no-tmp/robyn-gateway-", gateway.Output);
         Assert.DoesNotContain("   at ", gateway.Output); // no stack trace
     }
 
@@ -180,6 +180,22 @@ public sealed class WorkerHardeningTests(ITestOutputHelper log)
         Assert.Equal(5, CountLines(output, "exited with code 1"));
         Assert.Equal(5, CountLines(output, "GET /crash: worker"));
         Assert.True(ok >= 0.95 * total, $"healthy route answered {ok} of {total} ({string.Join("; ", failed.Take(5))})\n{output}");
+    }
+
+    [Fact]
+    public async Task A_request_that_finds_every_worker_dead_waits_for_a_new_one()
+    {
+        await using var gateway = await StartAsync();
+        var workers = MultiProcessTests.WorkersOf(gateway.Pid);
+        Assert.Equal(2, workers.Count);
+        foreach (var pid in workers) Process.GetProcessById(pid).Kill(); // SIGKILL both
+        for (var i = 0; i < 100 && !gateway.Output.Contains("exited with code 137"); i++) await Task.Delay(20);
+
+        using var response = await gateway.Client.GetAsync("/pid");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {body}\n{gateway.Output}");
+        using var doc = JsonDocument.Parse(body);
+        Assert.DoesNotContain(doc.RootElement.GetProperty("pid").GetInt32(), workers);
     }
 
     [Fact]
