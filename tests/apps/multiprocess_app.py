@@ -52,3 +52,19 @@ def said(ws, msg):
         return f"delivered: {room.send_to(target, text).value}"
     room.broadcast(f"{os.getpid()}: {msg}")
     return None
+
+
+@app.get("/crash")
+def crash():
+    # A handler that takes its whole process down, as a segfault in a C extension would.
+    print(f"crash requested in {os.getpid()}", flush=True)
+    os._exit(1)
+
+
+@app.get("/name")
+def name(request):
+    return {
+        "name": request.headers.get("x-name"),
+        "ip": request.ip_addr,
+        "front_key": request.headers.get("x-robyn-front"),
+    }

@@ -1,16 +1,24 @@
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 
 namespace RobynGateway.Workers;
 
 /// <summary>
-/// In a worker, the only peer is the front (the socket sits in a folder only our user can open), so
-/// the X-Forwarded-For and X-Forwarded-Proto that the front's YARP sets are the truth:
-/// <c>request.ip_addr</c> is the client's address and the scheme is the client's.
+/// In a worker, X-Forwarded-For, -Proto and -Host are the truth only when the front sent them: the
+/// front has applied <c>--forwarded-allow-ips</c> and YARP has replaced whatever the client sent.
+/// The socket folder keeps other users out, but a process of ours (or a bug) that reaches a
+/// worker socket must not choose <c>request.ip_addr</c>: a request is from the front when it
+/// carries the front's key (<see cref="FrontKey"/>). Only then are the headers applied; the key
+/// header is removed either way, so the app never sees it.
 /// </summary>
 internal static class ForwardedFromFront
 {
     public static void UseForwardedFromFront(this WebApplication web)
     {
+        var workerSocket = web.Services.GetRequiredService<Hosting.GatewayOptions>().WorkerSocket!;
+        var key = FrontKey.ReadBeside(workerSocket);
+        if (key is null)
+            web.Logger.LogWarning("No front key beside {Socket}: X-Forwarded-* headers will not be believed", workerSocket);
         var options = new ForwardedHeadersOptions
         {
             ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost,
@@ -18,6 +26,16 @@ internal static class ForwardedFromFront
         };
         options.KnownIPNetworks.Clear();
         options.KnownProxies.Clear();
-        web.UseForwardedHeaders(options);
+        var forwarders = new ForwardedHeadersMiddleware(static _ => Task.CompletedTask,
+            web.Services.GetRequiredService<ILoggerFactory>(), Options.Create(options));
+        web.Use((context, next) =>
+        {
+            var headers = context.Request.Headers;
+            var sent = headers[FrontKey.Header];
+            if (sent.Count == 0) return next(context); // not from the front: believe nothing
+            headers.Remove(FrontKey.Header);
+            if (key is not null && key.Matches(sent)) forwarders.ApplyForwarders(context);
+            return next(context);
+        });
     }
 }

@@ -3,6 +3,7 @@ using RobynGateway.Web;
 using Serilog;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
 
 namespace RobynGateway.Workers;
 
@@ -17,9 +18,20 @@ internal static class FrontHost
     public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, Serilog.ILogger log)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
-        // Worker and relay sockets live here; only our user may open it.
-        var socketDirectory = Path.Combine(Path.GetTempPath(), $"robyn-gateway-{Environment.ProcessId}");
-        Directory.CreateDirectory(socketDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Worker and relay sockets live here; only our user may open it, and only our requests are believed.
+        SocketFolder folder;
+        FrontKey key;
+        try
+        {
+            folder = SocketFolder.Create(log);
+            key = FrontKey.Create(folder.Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A clear message and exit code 1, as for an app that cannot start (TMPDIR sets the place).
+            throw new Python.AppLoadException($"--processes needs a folder for its worker sockets: {ex.Message}");
+        }
+        var socketDirectory = folder.Path;
         var config = WorkerDestinations.CreateProvider();
         var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python);
 
@@ -37,13 +49,17 @@ internal static class FrontHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton<IProxyConfigProvider>(config);
-        builder.Services.AddReverseProxy();
+        // The host disposes it (deletes the folder) however the process ends, a failed start included.
+        builder.Services.AddSingleton(_ => folder);
+        builder.Services.AddReverseProxy()
+            // Every forwarded request carries the front's key, replacing any a client sent.
+            .AddTransforms(t => t.AddRequestHeader(FrontKey.Header, key.Value, append: false));
         builder.Services.AddSingleton<IForwarderHttpClientFactory>(new UnixSocketForwarderFactory(socketDirectory));
         // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
         builder.Services.AddHostedService(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
             sp.GetRequiredService<ILogger<SocketRelay>>()));
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
-            options.GracefulTimeout, socketDirectory, sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
+            options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
 
         var web = builder.Build();

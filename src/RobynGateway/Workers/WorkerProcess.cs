@@ -30,6 +30,11 @@ internal sealed partial class WorkerProcess
     public int Generation { get; }
     public string SocketPath { get; }
     public DateTime StartedAt { get; }
+
+    /// <summary>When it joined the ready workers (null while starting).</summary>
+    public DateTime? ReadyAt { get; private set; }
+
+    public void MarkReady() => ReadyAt ??= DateTime.UtcNow;
     public int Pid => _process.Id;
 
     /// <summary>The YARP destination id and the host name the forwarder connects to.</summary>

@@ -8,8 +8,12 @@ namespace RobynGateway.Workers;
 ///
 /// Start: all N workers are started at once; the front opens its port when every one is ready
 /// (its startup handler done), and fails the start if one exits first. Running: a worker that
-/// exits is taken out of YARP at once, logged, and started again after a backoff (0.5 s doubling
-/// to 10 s; back to 0.5 s after a worker lived a minute). With <c>--max-requests K</c> a worker
+/// exits is taken out of YARP at once, logged, and started again: at once if it had been serving
+/// for a second (the app starts fine; a request or the app's own code ended it, and a poison
+/// request sent every few seconds must not keep the service down), else after a backoff (0.5 s
+/// doubling to 10 s, for an app that crashes while starting; back to 0.5 s once a worker of the
+/// slot has served). A request that was running in a worker that died is not replayed, and a
+/// request that finds no worker waits for one (WorkerRetry). With <c>--max-requests K</c> a worker
 /// that has served K requests is replaced: the replacement starts, becomes ready and takes the
 /// traffic, then the old one is stopped and drains. Stop: the workers leave YARP, get SIGTERM
 /// (each drains, closes its websockets with 1001 and runs its shutdown handler), and are waited
@@ -18,36 +22,43 @@ namespace RobynGateway.Workers;
 internal sealed class WorkerSupervisor : IHostedLifecycleService
 {
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
-    static readonly TimeSpan StableAfter = TimeSpan.FromMinutes(1);
+    // A worker that has been serving this long proved that the app starts: its death is not a start loop.
+    static readonly TimeSpan ServedFor = TimeSpan.FromSeconds(1);
+    static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
+    static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     readonly WorkerLaunch _launch;
     readonly InMemoryConfigProvider _config;
     readonly int _count;
     readonly long _maxRequests;
     readonly TimeSpan _graceful;
+    readonly SocketFolder _folder;
     readonly object _gate = new();
     readonly WorkerProcess?[] _slots;
+    readonly WorkerProcess?[] _previous; // each slot's last replaced worker, to name it in late log lines
     readonly HashSet<WorkerProcess> _ready = [];
     readonly HashSet<int> _recycling = [];
     readonly TimeSpan[] _backoff;
     readonly CancellationTokenSource _stopping = new();
+    TaskCompletionSource _anyReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _generation;
 
     public WorkerSupervisor(WorkerLaunch launch, InMemoryConfigProvider config, int count, long maxRequests,
-        TimeSpan graceful, string socketDirectory, ILogger<WorkerSupervisor> log)
+        TimeSpan graceful, SocketFolder folder, ILogger<WorkerSupervisor> log)
     {
         _launch = launch;
         _config = config;
         _count = count;
         _maxRequests = maxRequests;
         _graceful = graceful;
-        SocketDirectory = socketDirectory;
+        _folder = folder;
         Log = log;
         _slots = new WorkerProcess?[count];
-        _backoff = Enumerable.Repeat(TimeSpan.FromMilliseconds(500), count).ToArray();
+        _previous = new WorkerProcess?[count];
+        _backoff = Enumerable.Repeat(FirstBackoff, count).ToArray();
     }
 
-    public string SocketDirectory { get; }
+    public string SocketDirectory => _folder.Path;
     public ILogger Log { get; }
 
     /// <summary>The workers serving now (for health and the tests).</summary>
@@ -78,7 +89,14 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
             var why = first[i].HasExited ? $"exited with code {await first[i].Exited} before it was ready" : $"was not ready within {ReadyTimeout.TotalSeconds:F0} s";
             throw new Python.AppLoadException($"Worker {i} {why}; its output is above.");
         }
-        lock (_gate) foreach (var w in first) _ready.Add(w);
+        lock (_gate)
+        {
+            foreach (var w in first)
+            {
+                w.MarkReady();
+                _ready.Add(w);
+            }
+        }
         Publish();
         foreach (var w in first) _ = WatchAsync(w);
         Log.LogInformation("{Count} workers ready: pids {Pids}", _count, string.Join(", ", first.Select(w => w.Pid)));
@@ -87,7 +105,11 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
     WorkerProcess Spawn(int slot)
     {
         var worker = WorkerProcess.Start(_launch, slot, Interlocked.Increment(ref _generation), SocketDirectory);
-        lock (_gate) _slots[slot] = worker;
+        lock (_gate)
+        {
+            _previous[slot] = _slots[slot];
+            _slots[slot] = worker;
+        }
         return worker;
     }
 
@@ -104,19 +126,31 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
         if (!replace) return;
         Publish();
         var lived = DateTime.UtcNow - worker.StartedAt;
-        if (lived > StableAfter) _backoff[worker.Slot] = TimeSpan.FromMilliseconds(500);
-        var delay = _backoff[worker.Slot];
-        _backoff[worker.Slot] = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+        TimeSpan delay;
+        if (worker.ReadyAt is { } readyAt && DateTime.UtcNow - readyAt >= ServedFor)
+        {
+            _backoff[worker.Slot] = FirstBackoff;
+            delay = TimeSpan.Zero;
+        }
+        else
+        {
+            delay = _backoff[worker.Slot];
+            _backoff[worker.Slot] = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+        }
         Log.LogWarning("{Worker} exited with code {Code} after {Lived:F1} s; starting a new one in {Delay:F1} s",
             worker, code, lived.TotalSeconds, delay.TotalSeconds);
-        try
+        if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(delay, _stopping.Token);
+            try
+            {
+                await Task.Delay(delay, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
+        if (_stopping.IsCancellationRequested) return;
         await BringUpAsync(worker.Slot);
     }
 
@@ -143,6 +177,7 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
             }
             return; // WatchAsync starts the next attempt
         }
+        worker.MarkReady();
         lock (_gate)
         {
             _ready.Add(worker);
@@ -172,11 +207,48 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
         _ = BringUpAsync(worker.Slot, retiring: worker);
     }
 
+    /// <summary>
+    /// A request reached its worker and the connection closed with no answer: the worker most
+    /// likely died running it (WorkerRetry does not replay it). Named here so the route can be found.
+    /// </summary>
+    public void LostWhileRunning(HttpContext context, string destination)
+    {
+        WorkerProcess? worker;
+        lock (_gate) worker = _slots.Concat(_previous).Concat(_ready).FirstOrDefault(w => w?.Name == destination);
+        Log.LogError("{Method} {Path}: {Worker} closed the connection without answering ({State}); not sent to another worker, answered 502",
+            context.Request.Method, context.Request.Path, (object?)worker ?? destination,
+            worker is { HasExited: true } ? "it died running the request" : "it died or dropped the request");
+    }
+
     void Publish()
     {
         List<WorkerProcess> ready;
-        lock (_gate) ready = _stopping.IsCancellationRequested ? [] : _ready.ToList();
+        lock (_gate)
+        {
+            ready = _stopping.IsCancellationRequested ? [] : _ready.ToList();
+            if (ready.Count > 0 || _stopping.IsCancellationRequested) _anyReady.TrySetResult();
+            else if (_anyReady.Task.IsCompleted) _anyReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
         WorkerDestinations.Publish(_config, ready);
+    }
+
+    /// <summary>
+    /// For a request that finds no worker (all of them restarting): completes when one is ready
+    /// again (or the server stops). False if none is within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> WhenAnyReadyAsync(TimeSpan timeout, CancellationToken aborted)
+    {
+        Task ready;
+        lock (_gate) ready = _anyReady.Task;
+        try
+        {
+            await ready.WaitAsync(timeout, aborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return false;
+        }
+        return !_stopping.IsCancellationRequested;
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
@@ -198,14 +270,7 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
         }
         foreach (var w in all.Where(w => w.HasExited && w.Exited.Result != 0))
             Log.LogWarning("{Worker} exited with code {Code}", w, w.Exited.Result);
-        try
-        {
-            Directory.Delete(SocketDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still open; the folder is in the temp dir and named for our pid.
-        }
+        _folder.Dispose(); // the workers are gone: their sockets, the relay's and the key go too
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -43,8 +43,12 @@ public sealed class MultiProcessTests
         Assert.Equal(2, CountLines(gateway.Output, "startup handler ran in"));
     }
 
+    /// <summary>
+    /// The requests the victim was running are lost (502: they may be what killed it, so they are
+    /// not replayed); every request after its death goes to the other worker.
+    /// </summary>
     [Fact]
-    public async Task A_worker_killed_under_load_loses_no_request_and_is_replaced()
+    public async Task A_worker_killed_under_load_loses_only_the_requests_it_was_running_and_is_replaced()
     {
         await using var gateway = await StartAsync();
         var before = await PidsSeen(gateway.Client, 2);
@@ -73,7 +77,9 @@ public sealed class MultiProcessTests
         Process.GetProcessById(victim).Kill(); // SIGKILL
         await Task.WhenAll(load);
 
-        Assert.True(failures.IsEmpty, $"{failures.Count} failed requests of {served + failures.Count}: {string.Join("; ", failures.Take(5))}\n{gateway.Output}");
+        // At most one request per load task was in the victim when it died.
+        Assert.True(failures.Count <= 8 && failures.All(f => f == "status 502"),
+            $"{failures.Count} failed requests of {served + failures.Count}: {string.Join("; ", failures.Take(5))}\n{gateway.Output}");
         Assert.True(served > 50, $"only {served} requests served");
 
         // A new worker takes the dead one's place.
@@ -86,6 +92,7 @@ public sealed class MultiProcessTests
         }
         Assert.Equal(2, after.Count);
         Assert.Contains("exited with code 137", gateway.Output);
+        Assert.Equal(failures.Count, CountLines(gateway.Output, "closed the connection without answering"));
     }
 
     [Fact]
@@ -158,15 +165,16 @@ public sealed class MultiProcessTests
         await using var gateway = await StartAsync();
         Assert.Equal(2, WorkersOf(gateway.Pid).Count);
         gateway.Signal(GatewayProcess.SIGKILL);
-        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        // The workers share its output: it ends when they have noticed and stopped (slow on a busy machine).
+        await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
         for (var i = 0; i < 150 && WorkersOf(gateway.Pid).Count > 0; i++) await Task.Delay(100);
         Assert.Empty(WorkersOf(gateway.Pid));
     }
 
-    /// <summary>Live processes whose command line names the front's socket folder: its workers.</summary>
-    static List<int> WorkersOf(int frontPid)
+    /// <summary>Live processes whose command line names the front (<c>--worker-of PID</c>): its workers.</summary>
+    internal static List<int> WorkersOf(int frontPid)
     {
-        var marker = $"robyn-gateway-{frontPid}/";
+        var marker = $"\0--worker-of\0{frontPid}\0";
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {

@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace RobynGateway.Workers;
+
+/// <summary>
+/// The few libc calls the socket folder needs and .NET does not offer: an exclusive mkdir (fails
+/// when anything, a symlink included, already has the name), the owner of a path without following
+/// a symlink (statx, whose layout is the same on every Linux architecture), and whether a pid lives.
+/// </summary>
+internal static partial class Posix
+{
+    const int AtFdCwd = -100;
+    const int AtSymlinkNoFollow = 0x100;
+    const uint StatxBasicStats = 0x7ff;
+    const int ESRCH = 3;
+
+    public const uint TypeMask = 0xF000; // S_IFMT
+    public const uint Directory = 0x4000; // S_IFDIR
+
+    /// <summary>The owner and the mode (type and permission bits) of the path itself, never a symlink's target; null if it does not exist.</summary>
+    public static (uint Uid, uint Mode)? LStat(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256]; // struct statx
+        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
+        // stx_uid at offset 20, stx_mode (16 bits) at 28: linux/stat.h.
+        return (BitConverter.ToUInt32(buffer[20..24]), BitConverter.ToUInt16(buffer[28..30]));
+    }
+
+    /// <summary>Creates the directory with exactly <paramref name="mode"/> (umask aside); false if the name is taken.</summary>
+    public static bool MakeDirectory(string path, uint mode)
+    {
+        if (mkdir(path, mode) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == 17) return false; // EEXIST
+        throw new IOException($"Cannot create {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
+    }
+
+    public static void ChangeMode(string path, uint mode)
+    {
+        if (chmod(path, mode) != 0)
+            throw new IOException($"Cannot set the mode of {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+    }
+
+    public static uint EffectiveUserId => geteuid();
+
+    /// <summary>False only when no process has the pid (another user's process counts as alive).</summary>
+    public static bool IsAlive(int pid) => kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != ESRCH;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdir(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chmod(string path, uint mode);
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}
