@@ -107,11 +107,11 @@ def test_load_runs_the_file_as_main_and_catches_the_hand_over(load, tmp_path):
 def test_routes_table(load):
     app = load(APP)
     assert app.routes == [
-        ("GET", "/", 0, False, ()),
-        ("POST", "/items/:id", 1, False, ("id",)),
-        ("GET", "/async/:name", 2, True, ("name",)),
-        ("GET", "/openapi.json", 3, False, ()),  # the docs routes come last (robyn.openapi)
-        ("GET", "/docs", 4, False, ()),
+        ("GET", "/", 0, False, (), None),
+        ("POST", "/items/:id", 1, False, ("id",), None),
+        ("GET", "/async/:name", 2, True, ("name",), None),
+        ("GET", "/openapi.json", 3, False, (), None),  # the docs routes come last (robyn.openapi)
+        ("GET", "/docs", 4, False, (), None),
     ]
 
 
@@ -312,7 +312,7 @@ def test_without_start_the_last_app_is_used(load):
         second = Robyn(__file__)
         second.get("/only")(lambda: "second")
     """, "--processes", "2")
-    assert app.routes[0] == ("GET", "/only", 0, False, ())
+    assert app.routes[0] == ("GET", "/only", 0, False, (), None)
     assert app.start_args == {"host": None, "port": None, "processes": 2, "workers": None, "log_level": None,
                               "client_timeout": None, "keep_alive_timeout": None, "open_browser": False}
 

@@ -37,7 +37,7 @@ __all__ = ["HandOver", "LoadedApp", "attach", "load"]
 _logger = logging.getLogger("robyn.bridge")
 
 Complete = Callable[[int, Result], None]
-RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...]]
+RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...], Optional[float]]
 
 
 def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -> "LoadedApp":
@@ -159,7 +159,7 @@ class LoadedApp:
     def __init__(self, app: Any, start_args: Dict[str, Any], complete: Complete) -> None:
         self.app = app
         self.routes: List[RouteEntry] = [
-            (r.method, r.path, i, r.is_async, r.param_names) for i, r in enumerate(app.routes)
+            (r.method, r.path, i, r.is_async, r.param_names, r.timeout) for i, r in enumerate(app.routes)
         ]
         self.start_args = start_args
         self.const_headers = CONST_HEADERS
