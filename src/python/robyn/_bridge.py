@@ -167,6 +167,7 @@ class LoadedApp:
         self._complete = complete
         self._loop = LoopThread()
         self._callback_context = contextvars.Context()
+        self._tasks: Dict[int, Any] = {}  # token -> running task, so a request timeout can cancel it
 
         # What the gateway serves without entering Python (docs/bridge-protocol.md).
         self.directories = _directories(app)
@@ -292,6 +293,7 @@ class LoadedApp:
         self._on_done(task, token)
 
     def _on_done(self, task: Any, token: int) -> None:
+        self._tasks[token] = task
         # Done callbacks run on the loop thread one at a time, never in the request's context:
         # one reused context spares the copy add_done_callback would make for each task.
         task.add_done_callback(functools.partial(self._task_done, token), context=self._callback_context)
@@ -317,7 +319,15 @@ class LoadedApp:
             return
         self._on_done(task, token)
 
+    def cancel_task(self, token: int) -> None:
+        """On the loop thread: the request of `token` was answered 504. Cancel its task, so its
+        `finally` blocks and `except asyncio.CancelledError` run; complete() follows as usual."""
+        task = self._tasks.get(token)
+        if task is not None:
+            task.cancel()
+
     def _task_done(self, token: int, task: Any) -> None:
+        self._tasks.pop(token, None)
         try:
             result = task.result()  # run_async never raises; only cancellation lands here
         except BaseException as exc:
