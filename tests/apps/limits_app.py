@@ -46,6 +46,18 @@ async def impatient():
     return "too late"
 
 
+@app.before_request("/hooked/*")
+async def tag(request: Request):
+    request.headers["X-Hooked"] = "yes"
+    return request
+
+
+@app.get("/hooked/sleep")
+def hooked_sleep(request: Request):
+    time.sleep(float(request.query_params.get("s", "0")))
+    return request.headers.get("x-hooked") or "no hook"
+
+
 @app.get("/ticks")
 def ticks():
     def progress():

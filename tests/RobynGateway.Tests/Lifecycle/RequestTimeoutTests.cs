@@ -58,7 +58,7 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("Gateway timeout: GET /sleep did not answer within 1 s (the server's request timeout)", body);
         Assert.True(took >= TimeSpan.FromSeconds(0.9) && took < TimeSpan.FromSeconds(2.5), $"the 504 came after {took.TotalSeconds:0.00} s");
-        Assert.Contains("GET /sleep timed out after 1 s: answered 504; a sync handler cannot be stopped", Gateway.Output);
+        await WaitForLogAsync("GET /sleep timed out after 1 s: answered 504; a sync handler cannot be stopped");
 
         // The handler returns about 2 s later; its answer is dropped, and the worker takes requests again.
         await WaitForTheWorkerAsync();
@@ -78,7 +78,7 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
         Assert.Contains("GET /async-sleep/:name did not answer within 1 s", body);
         Assert.True(took < TimeSpan.FromSeconds(2.5), $"the 504 came after {took.TotalSeconds:0.00} s");
         Assert.Equal("cancelled", await Client.GetStringAsync("/cleaned-up/late"));
-        Assert.Contains("GET /async-sleep/:name timed out after 1 s: answered 504, its task is cancelled", Gateway.Output);
+        await WaitForLogAsync("GET /async-sleep/:name timed out after 1 s: answered 504, its task is cancelled");
         Assert.DoesNotContain(" ERR] ", Gateway.Output);
 
         // One that finishes in time is untouched.
@@ -99,6 +99,21 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
         Assert.Equal(HttpStatusCode.GatewayTimeout, impatient.StatusCode);
         Assert.Contains("GET /impatient did not answer within 0.5 s", body);
         Assert.True(took < TimeSpan.FromSeconds(1.5), $"the 504 came after {took.TotalSeconds:0.00} s");
+    }
+
+    [Fact]
+    public async Task A_request_with_before_hooks_is_covered_too()
+    {
+        await WaitForTheWorkerAsync();
+        var (slow, body, took) = await GetAsync("/hooked/sleep?s=3");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
+        Assert.Contains("GET /hooked/sleep did not answer within 1 s", body);
+        Assert.True(took < TimeSpan.FromSeconds(2.5), $"the 504 came after {took.TotalSeconds:0.00} s");
+
+        await WaitForTheWorkerAsync();
+        var (quick, quickBody, _) = await GetAsync("/hooked/sleep?s=0");
+        Assert.Equal((HttpStatusCode.OK, "yes"), (quick.StatusCode, quickBody));
+        Assert.DoesNotContain(" ERR] ", Gateway.Output);
     }
 
     [Fact]
