@@ -323,8 +323,13 @@ internal sealed unsafe class PythonApp
         call.EnterPython();
         if (onLoop)
         {
-            call.OnLoopCounted = true;
-            Interlocked.Increment(ref _onLoop);
+            // A request's trips count; a stream's next item and a websocket event do not: an open
+            // SSE stream or socket may wait on the loop for minutes without loading it.
+            if (call.Stage is not (CallStage.StreamNext or CallStage.Socket))
+            {
+                call.OnLoopCounted = true;
+                Interlocked.Increment(ref _onLoop);
+            }
             _async!.Enqueue(call);
         }
         else if (call.Stage == CallStage.StreamNext) _streams!.Enqueue(call);
