@@ -321,7 +321,9 @@ internal sealed class PythonCall : IValueTaskSource
     void LateAnswer(bool ran)
     {
         // Not an error of this request any more (its client has its 504): one line, no traceback.
-        if (ran)
+        if (ran && Kind == ResultKind.Error && Aux?.Contains("CancelledError", StringComparison.Ordinal) == true)
+            LateLog.Information("{Route}: its task ended cancelled after the request was answered 504", Route);
+        else if (ran)
             LateLog.Information("{Route}: Python finished after the request was answered 504; its answer ({Status}) is dropped",
                 Route, Status);
         else

@@ -79,6 +79,7 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
         Assert.True(took < TimeSpan.FromSeconds(2.5), $"the 504 came after {took.TotalSeconds:0.00} s");
         Assert.Equal("cancelled", await Client.GetStringAsync("/cleaned-up/late"));
         await WaitForLogAsync("GET /async-sleep/:name timed out after 1 s: answered 504, its task is cancelled");
+        await WaitForLogAsync("GET /async-sleep/:name: its task ended cancelled after the request was answered 504");
         Assert.DoesNotContain(" ERR] ", Gateway.Output);
 
         // One that finishes in time is untouched.
