@@ -6,6 +6,7 @@ import os
 import sys
 import textwrap
 import threading
+import time
 import uuid
 
 import pytest
@@ -107,11 +108,11 @@ def test_load_runs_the_file_as_main_and_catches_the_hand_over(load, tmp_path):
 def test_routes_table(load):
     app = load(APP)
     assert app.routes == [
-        ("GET", "/", 0, False, ()),
-        ("POST", "/items/:id", 1, False, ("id",)),
-        ("GET", "/async/:name", 2, True, ("name",)),
-        ("GET", "/openapi.json", 3, False, ()),  # the docs routes come last (robyn.openapi)
-        ("GET", "/docs", 4, False, ()),
+        ("GET", "/", 0, False, (), None),
+        ("POST", "/items/:id", 1, False, ("id",), None),
+        ("GET", "/async/:name", 2, True, ("name",), None),
+        ("GET", "/openapi.json", 3, False, (), None),  # the docs routes come last (robyn.openapi)
+        ("GET", "/docs", 4, False, (), None),
     ]
 
 
@@ -312,7 +313,7 @@ def test_without_start_the_last_app_is_used(load):
         second = Robyn(__file__)
         second.get("/only")(lambda: "second")
     """, "--processes", "2")
-    assert app.routes[0] == ("GET", "/only", 0, False, ())
+    assert app.routes[0] == ("GET", "/only", 0, False, (), None)
     assert app.start_args == {"host": None, "port": None, "processes": 2, "workers": None, "log_level": None,
                               "client_timeout": None, "keep_alive_timeout": None, "open_browser": False}
 
@@ -465,3 +466,33 @@ def test_a_const_route_that_fails_at_start_raises_with_its_traceback(load):
     with pytest.raises(RuntimeError, match="const route GET /broken failed") as info:
         app.run_consts()
     assert "broke at start" in str(info.value)
+
+
+def test_cancel_task_cancels_a_running_handler_so_its_finally_runs(load, gateway):
+    app = load("""
+        import asyncio
+        from robyn import Robyn
+        app = Robyn(__file__)
+        events = []
+
+        @app.get("/slow")
+        async def slow():
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                events.append("cancelled")
+                raise
+            finally:
+                events.append("finally")
+            return "never"
+    """)
+    dispatch_async(app, 7, 0, *fields(path="/slow"))
+    deadline = time.monotonic() + 5
+    while 7 not in app._tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
+    app.loop.call_soon_threadsafe(app.cancel_task, 7)
+    app.loop.call_soon_threadsafe(app.cancel_task, 12345)  # unknown: ignored
+    done = gateway.wait_for(1)
+    assert done[7][0] == 500 and "CancelledError" in done[7][4]  # the gateway drops this late answer
+    assert app.app.routes[0].handler.__globals__["events"] == ["cancelled", "finally"]
+    assert 7 not in app._tasks

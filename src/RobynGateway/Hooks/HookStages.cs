@@ -53,6 +53,7 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             if (!await RequestReader.ReadAsync(context, call, maxPayload, globals)) return;
             call.BeforeMask = before;
             call.AfterMask = after;
+            call.WatchTimeout(context);
             context.Features.Set(call);
             await next(context);
             if (context.Response.HasStarted) return;
@@ -65,6 +66,7 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             var runAfter = call.AfterMask != 0 && (call.FromPython || notFound)
                 && call.Kind is not (ResultKind.Stream or ResultKind.AsyncStream);
             if (runAfter) await app.RunStage(call, CallStage.After, (call.AfterMask & table.AfterAsync) != 0);
+            else if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) RequestTimeouts.ResponseStarts(context);
             await ResponseWriter.SendAsync(context, call, runAfter ? null : globals, log);
         }
         finally

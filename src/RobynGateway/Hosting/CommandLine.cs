@@ -21,6 +21,8 @@ internal sealed record CommandLine
     public double? WsPingInterval { get; init; }
     public double? WsPingTimeout { get; init; }
     public long? MaxRequests { get; init; }
+    public double? Timeout { get; init; }
+    public int? MaxQueue { get; init; }
 
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
     public string? WorkerSocket { get; init; }
@@ -55,6 +57,11 @@ internal sealed record CommandLine
           --python PATH            the interpreter to embed (else ROBYN_PYTHON, an active
                                    virtualenv, then python3 on PATH)
           --graceful-timeout SECS  how long a stop waits for in-flight requests (default 10)
+          --timeout SECS           answer 504 when a request has no answer after SECS (default
+                                   30; 0: never; env ROBYN_TIMEOUT); a route's timeout= wins
+          --max-queue N            answer 503 + Retry-After when N requests already wait for a
+                                   sync worker, or 8 x N run on the event loop (default 128 x
+                                   --workers; 0: unbounded; env ROBYN_MAX_QUEUE)
           --ws-ping-interval SECS  how often websockets are pinged (default 20; 0: never)
           --ws-ping-timeout SECS   how long a ping waits for its pong before the connection
                                    is dropped (default 20; 0: never)
@@ -86,7 +93,7 @@ internal sealed record CommandLine
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
             "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout"];
+            "--keep-alive-timeout", "--timeout", "--max-queue"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -170,10 +177,12 @@ internal sealed record CommandLine
         "--health-path" => r with { HealthPath = Web.HealthEndpoints.Normalise(value, flag) },
         "--client-timeout" => r with { ClientTimeout = ParseTimeout(flag, value) },
         "--keep-alive-timeout" => r with { KeepAliveTimeout = ParseTimeout(flag, value) },
+        "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
+        "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
         _ => r,
     };
 
-    static double ParseSeconds(string flag, string value) =>
+    internal static double ParseSeconds(string flag, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 86400
             ? s
             : throw new UsageException($"{flag} {value}: expected a number of seconds.");

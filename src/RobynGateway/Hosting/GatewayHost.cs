@@ -50,7 +50,11 @@ internal static class GatewayHost
         // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
         if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
         if (options.Processes > 1)
+        {
+            // The workers enforce --timeout; the front's proxy must outwait them.
+            RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
             return Workers.FrontHost.Build(builder, options, install.Executable, log);
+        }
         return Compose(builder, options, app, log);
     }
 
@@ -86,6 +90,8 @@ internal static class GatewayHost
         builder.Services.AddSingleton(new HookTable(app.Declarations.Hooks));
         builder.Services.AddSingleton(new GlobalHeaders(app.Declarations));
         builder.Services.AddSingleton<RouteHandlerFactory>();
+        builder.Services.AddSingleton(sp => new RequestTimeouts.Policies(options.Timeout, sp.GetRequiredService<ILogger<Routing.RouteHandler>>()));
+        builder.Services.AddRequestTimeouts();
         builder.Services.AddSingleton<RobynEndpointDataSource>();
         builder.Services.AddHostedService<PythonLifecycle>();
         builder.Services.AddRobynWeb(app.Declarations, options, log);
@@ -100,12 +106,21 @@ internal static class GatewayHost
         web.UseRobynMethodFilter();
         web.UseRobynWeb();
         web.UseRouting();
+        // Both before the hooks: an overloaded app refuses a request before its body is read, and
+        // the timeout covers every trip into Python (hooks, handler) up to the answer's start.
+        if (options.MaxQueue > 0)
+            web.Use(next => new QueueGuard(next, app, options.MaxQueue, options.MaxOnLoop,
+                web.Services.GetRequiredService<ILogger<QueueGuard>>()).InvokeAsync);
+        if (options.Timeout > TimeSpan.Zero || app.Routes.Any(r => r.Timeout > 0)) web.UseRequestTimeouts();
         web.UseRobynHooks(web.Services);
         web.UseRobynNotFound(web.Services.GetRequiredService<GlobalHeaders>(), hooked: !web.Services.GetRequiredService<HookTable>().IsEmpty);
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
         HealthEndpoints.WarnShadowed(app.Routes, options.HealthPath, log);
-        log.Information("Loaded {App}: {Count} routes, {Sockets} websocket endpoint(s), {Workers} sync worker(s)",
-            options.AppPath, app.Routes.Count, app.Sockets.Endpoints.Count, options.Workers);
+        log.Information("Loaded {App}: {Count} routes, {Sockets} websocket endpoint(s), {Workers} sync worker(s), " +
+            "request timeout {Timeout}, queue bound {MaxQueue}",
+            options.AppPath, app.Routes.Count, app.Sockets.Endpoints.Count, options.Workers,
+            options.Timeout > TimeSpan.Zero ? $"{options.Timeout.TotalSeconds} s" : "none",
+            options.MaxQueue > 0 ? $"{options.MaxQueue} sync / {options.MaxOnLoop} on the loop" : "none");
         return web;
     }
 

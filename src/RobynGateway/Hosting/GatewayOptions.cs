@@ -36,6 +36,23 @@ internal sealed record GatewayOptions
     public bool OpenBrowser { get; init; }
     public long MaxPayloadSize { get; init; } = DefaultMaxPayloadSize;
     public long MaxRequests { get; init; }
+    /// <summary>
+    /// How long a request may wait for its answer before the gateway answers 504 (Zero: never).
+    /// 30 s, as gunicorn's worker timeout: long enough for any ordinary page, short enough that a
+    /// stuck handler shows up as 504s rather than as connections that hang for ever.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(DefaultTimeout);
+    public const double DefaultTimeout = 30;
+    /// <summary>--max-queue as given (null: the default, <see cref="MaxQueue"/>).</summary>
+    public int? MaxQueueSetting { get; init; }
+    /// <summary>
+    /// Sync requests that may wait for a worker (0: unbounded); 8 times as many may run on the loop.
+    /// 128 per worker by default: with a fast handler (~0.1 ms) that is ~13 ms of queue, with a
+    /// slow one (100 ms) ~13 s, still inside the 30 s timeout; more would only turn 503s into 504s.
+    /// It stays above the 64 connections the benchmark opens, so a saturating load is not refused.
+    /// </summary>
+    public int MaxQueue => MaxQueueSetting ?? 128 * Workers;
+    public int MaxOnLoop => MaxQueue == 0 ? 0 : (int)Math.Min(int.MaxValue, 8L * MaxQueue);
     public string? WorkerSocket { get; init; }
     public int? WorkerOf { get; init; }
     public bool IsWorker => WorkerSocket is not null;
@@ -75,6 +92,10 @@ internal sealed record GatewayOptions
             // As Robyn: any non-empty ROBYN_BROWSER_OPEN opens it.
             OpenBrowser = cli.OpenBrowser || NonEmpty(env("ROBYN_BROWSER_OPEN")) is not null,
             MaxRequests = cli.MaxRequests ?? 0,
+            Timeout = TimeSpan.FromSeconds(cli.Timeout ?? (NonEmpty(env("ROBYN_TIMEOUT")) is { } t
+                ? CommandLine.ParseSeconds("ROBYN_TIMEOUT", t) : DefaultTimeout)),
+            MaxQueueSetting = cli.MaxQueue ?? (NonEmpty(env("ROBYN_MAX_QUEUE")) is { } q
+                ? CommandLine.ParseInt("ROBYN_MAX_QUEUE", q, 0, 1_000_000) : null),
             WorkerSocket = cli.WorkerSocket,
             WorkerOf = cli.WorkerOf,
             WsPingInterval = TimeSpan.FromSeconds(cli.WsPingInterval ?? 20),

@@ -16,6 +16,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
 
     readonly PythonApp _app;
     readonly ConcurrentQueue<PythonCall> _queue = new();
+    readonly ConcurrentQueue<PythonCall> _cancels = new(); // calls whose request timed out: cancel their tasks
     GCHandle _self; // not readonly: Free() must clear this field, not a defensive copy
     int _scheduled;
     int _disposed;
@@ -38,6 +39,18 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     public void Enqueue(PythonCall call)
     {
         _queue.Enqueue(call);
+        Wake();
+    }
+
+    /// <summary>Any thread: the call's request timed out; the loop cancels its task at its next drain.</summary>
+    public void Cancel(PythonCall call)
+    {
+        _cancels.Enqueue(call);
+        Wake();
+    }
+
+    void Wake()
+    {
         if (Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
             ulong one = 1;
@@ -53,6 +66,8 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
         // Re-arm before draining: a producer that enqueues after this point signals again.
         Interlocked.Exchange(ref _scheduled, 0);
         while (_queue.TryDequeue(out var call)) _app.DispatchAsync(call);
+        // After the dispatches: a call queued and timed out in this same wake-up was skipped there.
+        while (_cancels.TryDequeue(out var call)) _app.CancelTask(call);
         _app.ReleaseFinished();
     }
 

@@ -22,6 +22,7 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, nint*, nuint, nint, nint> PyObject_Vectorcall;
     public static delegate* unmanaged<nint, void> Py_DecRef;
     public static delegate* unmanaged<nint, nint> PyObject_CallNoArgs;
+    public static delegate* unmanaged<nint, nint, nint> PyObject_CallOneArg;
     public static delegate* unmanaged<long, nint> PyLong_FromLongLong;
     public static delegate* unmanaged<byte*, nint, byte*, nint> PyUnicode_DecodeUTF8;
     public static delegate* unmanaged<byte*, nint, nint> PyBytes_FromStringAndSize;
@@ -70,6 +71,7 @@ internal static unsafe class CApi
         PyObject_Vectorcall = (delegate* unmanaged<nint, nint*, nuint, nint, nint>)F("PyObject_Vectorcall");
         Py_DecRef = (delegate* unmanaged<nint, void>)F("Py_DecRef");
         PyObject_CallNoArgs = (delegate* unmanaged<nint, nint>)F("PyObject_CallNoArgs");
+        PyObject_CallOneArg = (delegate* unmanaged<nint, nint, nint>)F("PyObject_CallOneArg");
         PyLong_FromLongLong = (delegate* unmanaged<long, nint>)F("PyLong_FromLongLong");
         PyUnicode_DecodeUTF8 = (delegate* unmanaged<byte*, nint, byte*, nint>)F("PyUnicode_DecodeUTF8");
         PyBytes_FromStringAndSize = (delegate* unmanaged<byte*, nint, nint>)F("PyBytes_FromStringAndSize");

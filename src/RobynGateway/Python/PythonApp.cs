@@ -31,6 +31,8 @@ internal sealed unsafe class PythonApp
     readonly nint[] _stageAsync = new nint[6];
     readonly nint _exchangeType;
     readonly nint _continue;
+    readonly nint _cancelTask;
+    int _onLoop; // calls submitted to the loop and not yet completed (the async side of --max-queue)
     readonly System.Collections.Concurrent.ConcurrentQueue<nint> _released = new();
     readonly List<PyObject> _keepAlive = [];
     readonly HeaderCache _headers;
@@ -71,6 +73,7 @@ internal sealed unsafe class PythonApp
         _stageSync[(int)CallStage.StreamNext] = Keep(loaded.GetAttr("stream_next"));
         _stageAsync[(int)CallStage.StreamNext] = Keep(loaded.GetAttr("stream_next_async"));
         _continue = Keep(loaded.GetAttr("continue_result"));
+        _cancelTask = Keep(loaded.GetAttr("cancel_task"));
         _stageSync[(int)CallStage.Socket] = Keep(loaded.GetAttr("socket_event_sync"));
         _stageAsync[(int)CallStage.Socket] = Keep(loaded.GetAttr("socket_event_async"));
         Sockets = new WebSockets.WebSocketHub(WebSockets.SocketEndpoint.Read(loaded));
@@ -86,7 +89,8 @@ internal sealed unsafe class PythonApp
                 route[1].As<string>(),
                 route[3].As<bool>(),
                 new PyIterable(route[4]).Select(p => p.As<string>()).ToArray(),
-                PyInterop.Address(index)));
+                PyInterop.Address(index),
+                route[5].IsNone() ? null : route[5].As<double>()));
         }
         Routes = routes;
 
@@ -316,7 +320,18 @@ internal sealed unsafe class PythonApp
     public void Submit(PythonCall call)
     {
         var onLoop = call.Stage == CallStage.Dispatch ? call.Route!.IsAsync : call.StageOnLoop;
-        if (onLoop) _async!.Enqueue(call);
+        call.EnterPython();
+        if (onLoop)
+        {
+            // A request's trips count; a stream's next item and a websocket event do not: an open
+            // SSE stream or socket may wait on the loop for minutes without loading it.
+            if (call.Stage is not (CallStage.StreamNext or CallStage.Socket))
+            {
+                call.OnLoopCounted = true;
+                Interlocked.Increment(ref _onLoop);
+            }
+            _async!.Enqueue(call);
+        }
         else if (call.Stage == CallStage.StreamNext) _streams!.Enqueue(call);
         else _sync!.Enqueue(call);
     }
@@ -332,6 +347,7 @@ internal sealed unsafe class PythonApp
     /// <summary>On a sync worker (or a stream thread), holding the GIL.</summary>
     internal void ExecuteSync(PythonCall call)
     {
+        if (call.SkipIfTimedOut()) return;
         if (call.Stage == CallStage.Dispatch)
         {
             var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0);
@@ -356,8 +372,10 @@ internal sealed unsafe class PythonApp
     /// <summary>On the loop thread, holding the GIL: starts the handler (or a hook stage) as a task.</summary>
     internal void DispatchAsync(PythonCall call)
     {
+        if (call.SkipIfTimedOut()) return;
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(call);
         var token = (long)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle);
+        call.LoopToken = token;
         var result = call.Stage switch
         {
             CallStage.Dispatch => CallMarshaller.Invoke(_dispatchAsyncAddress, call, token),
@@ -373,6 +391,26 @@ internal sealed unsafe class PythonApp
 
         handle.Free();
         call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{StageName(call.Stage)} raised: {CApi.TakeErrorText()}");
+    }
+
+    /// <summary>Calls waiting for a sync worker, and calls on the loop not yet finished (--max-queue).</summary>
+    public int SyncWaiting => _sync?.Waiting ?? 0;
+    public int OnLoop => Volatile.Read(ref _onLoop);
+
+    internal void LoopCallEnded() => Interlocked.Decrement(ref _onLoop);
+
+    /// <summary>Any thread: asks the loop to cancel the task of a call whose request timed out.</summary>
+    internal void CancelOnLoop(PythonCall call) => _async?.Cancel(call);
+
+    /// <summary>On the loop thread, holding the GIL: cancels the call's task (its finally blocks run).</summary>
+    internal void CancelTask(PythonCall call)
+    {
+        if (!call.TimedOutOnLoop) return; // it finished, or never started, since the timeout
+        var token = CApi.PyLong_FromLongLong(call.LoopToken);
+        var result = CApi.PyObject_CallOneArg(_cancelTask, token);
+        CApi.Py_DecRef(token);
+        if (result == 0) Serilog.Log.Warning("Cancelling the task of {Route} failed: {Error}", call.Route, CApi.TakeErrorText());
+        else CApi.Py_DecRef(result);
     }
 
     /// <summary>Holding the GIL: completes an async call from the result Python passed to complete().</summary>

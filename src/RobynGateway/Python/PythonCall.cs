@@ -71,6 +71,13 @@ internal sealed class PythonCall : IValueTaskSource
     public string? Aux;
     public bool FromPython; // the answer came from a Python result, not from C#
 
+    // Request timeouts (see the design note at "Timeouts" below).
+    const int Idle = 0, InPython = 1, TimedOut = 2, Orphaned = 3;
+    int _python;
+    CancellationTokenRegistration _timeoutWatch;
+    public long LoopToken; // the GCHandle token of the call's task on the loop, while it runs there
+    public bool OnLoopCounted; // counted in the app's calls on the loop until it completes
+
     public static PythonCall Rent(PythonApp app, RouteEntry? route)
     {
         if (Pool.TryDequeue(out var call)) Interlocked.Decrement(ref _pooled);
@@ -82,8 +89,17 @@ internal sealed class PythonCall : IValueTaskSource
 
     public static void Return(PythonCall call)
     {
-        call.Reset();
-        if (Interlocked.Increment(ref _pooled) <= 4096) Pool.Enqueue(call);
+        call._timeoutWatch.Dispose(); // waits for a timeout callback under way: it is short
+        call._timeoutWatch = default;
+        // Timed out and still in Python: the late completion returns it (LateAnswer).
+        if (Interlocked.CompareExchange(ref call._python, Orphaned, TimedOut) == TimedOut) return;
+        call.ResetAndPool();
+    }
+
+    void ResetAndPool()
+    {
+        Reset();
+        if (Interlocked.Increment(ref _pooled) <= 4096) Pool.Enqueue(this);
         else Interlocked.Decrement(ref _pooled);
     }
 
@@ -102,6 +118,7 @@ internal sealed class PythonCall : IValueTaskSource
         Binary = false;
         CloseCode = 0;
         _textLength = 0;
+        LoopToken = 0;
         Route = null!;
         App = null!;
         BeginStage(CallStage.Dispatch, onLoop: false);
@@ -187,6 +204,16 @@ internal sealed class PythonCall : IValueTaskSource
 
     public void Complete()
     {
+        if (OnLoopCounted)
+        {
+            OnLoopCounted = false;
+            App.LoopCallEnded();
+        }
+        if (Interlocked.CompareExchange(ref _python, Idle, InPython) >= TimedOut)
+        {
+            LateAnswer(ran: true);
+            return;
+        }
         if (t_deferred is { } deferred) deferred.Add(this);
         else _core.SetResult(true);
     }
@@ -239,6 +266,72 @@ internal sealed class PythonCall : IValueTaskSource
         Kind = kind;
         Aux = aux;
         FromPython = false;
+    }
+
+    // ---- Timeouts ------------------------------------------------------------------------
+    // The request side watches the request-timeout token (ASP.NET Core's request timeouts
+    // middleware arms it). Whoever moves _python first wins: Python's completion (InPython -> Idle)
+    // answers as usual; the timeout (InPython -> TimedOut) fails the awaiter with an
+    // OperationCanceledException, which the middleware turns into the 504, and the answer Python
+    // makes later is dropped. The pooled call then has two owners: the request side's Return
+    // (TimedOut -> Orphaned) and the late completion (TimedOut -> Idle); the second of the two
+    // puts it back in the pool. A sync handler cannot be stopped; an async one is cancelled on the loop.
+
+    static readonly Action<object?> OnTimeout = state => ((PythonCall)state!).TimeOut();
+
+    /// <summary>Arms the request's timeout, if one applies (the timeouts middleware set its feature).</summary>
+    public void WatchTimeout(HttpContext context)
+    {
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>() is { } timeout)
+            _timeoutWatch = timeout.RequestTimeoutToken.UnsafeRegister(OnTimeout, this);
+    }
+
+    /// <summary>Marks the call as handed to Python (before it is queued).</summary>
+    public void EnterPython() => Volatile.Write(ref _python, InPython);
+
+    /// <summary>
+    /// On the Python thread, before starting the call: if its request was answered 504 while it
+    /// waited in the queue, drops it (true) rather than run a handler nobody waits for.
+    /// </summary>
+    public bool SkipIfTimedOut()
+    {
+        if (Volatile.Read(ref _python) < TimedOut) return false;
+        if (OnLoopCounted)
+        {
+            OnLoopCounted = false;
+            App.LoopCallEnded();
+        }
+        LateAnswer(ran: false);
+        return true;
+    }
+
+    /// <summary>On the loop thread: whether <see cref="LoopToken"/> names a task of a request answered 504.</summary>
+    public bool TimedOutOnLoop => Volatile.Read(ref _python) >= TimedOut && LoopToken != 0;
+
+    void TimeOut()
+    {
+        if (Interlocked.CompareExchange(ref _python, TimedOut, InPython) != InPython) return;
+        if (Stage != CallStage.Dispatch ? StageOnLoop : Route?.IsAsync == true) App.CancelOnLoop(this);
+        _core.SetException(new OperationCanceledException("The request timed out while Python was running it."));
+    }
+
+    static Serilog.ILogger LateLog => Serilog.Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
+
+    /// <summary>Python finished a call whose request was already answered 504: drop the answer.</summary>
+    void LateAnswer(bool ran)
+    {
+        // Not an error of this request any more (its client has its 504): one line, no traceback.
+        if (ran && Kind == ResultKind.Error && Aux?.Contains("CancelledError", StringComparison.Ordinal) == true)
+            LateLog.Information("{Route}: its task ended cancelled after the request was answered 504", Route);
+        else if (ran)
+            LateLog.Information("{Route}: Python finished after the request was answered 504; its answer ({Status}) is dropped",
+                Route, Status);
+        else
+            LateLog.Debug("{Route}: not run: the request timed out while it waited for Python", Route);
+        // The request side has not returned it yet: it will pool it (Idle now). Else we own it.
+        if (Interlocked.CompareExchange(ref _python, Idle, TimedOut) == TimedOut) return;
+        Volatile.Write(ref _python, Idle);
+        ResetAndPool();
     }
 
     static readonly KeyValuePair<string, string>[] TextPlain = [new("content-type", "text/plain")];

@@ -16,6 +16,7 @@ internal sealed class SyncWorkerPool : IDisposable
     readonly System.Collections.Concurrent.ConcurrentQueue<PythonCall> _queue = new();
     readonly SemaphoreSlim _wake = new(0);
     int _sleepers;
+    int _waiting; // queued, not yet taken by a worker (the sync side of --max-queue)
     volatile bool _stopping;
 
     public SyncWorkerPool(PythonApp app, int workers)
@@ -29,8 +30,11 @@ internal sealed class SyncWorkerPool : IDisposable
         }
     }
 
+    public int Waiting => Volatile.Read(ref _waiting);
+
     public void Enqueue(PythonCall call)
     {
+        Interlocked.Increment(ref _waiting);
         _queue.Enqueue(call);
         // Pairs with the sleeper's re-check below: either it sees this item, or we see it asleep.
         if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
@@ -48,7 +52,7 @@ internal sealed class SyncWorkerPool : IDisposable
         var completed = new List<PythonCall>();
         while (true)
         {
-            if (!_queue.TryDequeue(out var call))
+            if (!TryTake(out var call))
             {
                 if (_app.HasReleases)
                 {
@@ -70,7 +74,7 @@ internal sealed class SyncWorkerPool : IDisposable
                 while (true)
                 {
                     _app.ExecuteSync(call);
-                    if (!_queue.TryDequeue(out call)) break;
+                    if (!TryTake(out call)) break;
                     // The next handler may be slow: the answers made so far must not wait for it.
                     // They go to the thread pool now; only the batch's last is written here, inline.
                     PythonCall.CompleteDeferred(completed);
@@ -86,6 +90,13 @@ internal sealed class SyncWorkerPool : IDisposable
         CApi.PyEval_RestoreThread(state);
         CApi.PyThreadState_Clear(state);
         CApi.PyThreadState_DeleteCurrent();
+    }
+
+    bool TryTake(out PythonCall call)
+    {
+        if (!_queue.TryDequeue(out call!)) return false;
+        Interlocked.Decrement(ref _waiting);
+        return true;
     }
 
     /// <summary>Stops the threads after the queue is empty (the server has drained by then).</summary>

@@ -14,7 +14,8 @@ internal sealed class RobynEndpointDataSource : EndpointDataSource
 {
     readonly IReadOnlyList<Endpoint> _endpoints;
 
-    public RobynEndpointDataSource(PythonApp app, RouteHandlerFactory handlers, Hooks.HookTable hooks, ILogger<RobynEndpointDataSource> log)
+    public RobynEndpointDataSource(PythonApp app, RouteHandlerFactory handlers, Hooks.HookTable hooks,
+        RequestTimeouts.Policies timeouts, ILogger<RobynEndpointDataSource> log)
     {
         var endpoints = new List<Endpoint>(app.Routes.Count);
         var shapes = new Dictionary<(string, string), RouteEntry>();
@@ -34,6 +35,7 @@ internal sealed class RobynEndpointDataSource : EndpointDataSource
             builder.Metadata.Add(new HttpMethodMetadata([route.Method]));
             builder.Metadata.Add(route);
             builder.Metadata.Add(hooks.PlanFor(route));
+            if (timeouts.For(route) is { } timeout) builder.Metadata.Add(timeout);
             endpoints.Add(builder.Build());
         }
         _endpoints = endpoints;

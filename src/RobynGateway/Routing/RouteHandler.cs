@@ -32,8 +32,10 @@ internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<Rout
         try
         {
             if (!await RequestReader.ReadAsync(context, call, maxPayload, globals)) return;
+            call.WatchTimeout(context);
             app.Submit(call);
-            await call.Completion;
+            await call.Completion; // throws at the request timeout: the timeouts middleware answers 504
+            if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) RequestTimeouts.ResponseStarts(context);
             await ResponseWriter.SendAsync(context, call, globals, log);
         }
         finally

@@ -32,7 +32,7 @@ internal static class WorkerDestinations
         HttpRequest = new ForwarderRequestConfig
         {
             // Robyn has no request timeout; a handler may take minutes, and a websocket idles between pings.
-            ActivityTimeout = TimeSpan.FromMinutes(10),
+            ActivityTimeout = Routing.RequestTimeouts.ProxyActivityTimeout,
             // Cleartext over a Unix socket: HTTP/1.1 (websockets go through as upgrades).
             Version = System.Net.HttpVersion.Version11,
             VersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact,

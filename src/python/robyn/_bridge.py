@@ -37,7 +37,7 @@ __all__ = ["HandOver", "LoadedApp", "attach", "load"]
 _logger = logging.getLogger("robyn.bridge")
 
 Complete = Callable[[int, Result], None]
-RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...]]
+RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...], Optional[float]]
 
 
 def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -> "LoadedApp":
@@ -159,7 +159,7 @@ class LoadedApp:
     def __init__(self, app: Any, start_args: Dict[str, Any], complete: Complete) -> None:
         self.app = app
         self.routes: List[RouteEntry] = [
-            (r.method, r.path, i, r.is_async, r.param_names) for i, r in enumerate(app.routes)
+            (r.method, r.path, i, r.is_async, r.param_names, r.timeout) for i, r in enumerate(app.routes)
         ]
         self.start_args = start_args
         self.const_headers = CONST_HEADERS
@@ -167,6 +167,7 @@ class LoadedApp:
         self._complete = complete
         self._loop = LoopThread()
         self._callback_context = contextvars.Context()
+        self._tasks: Dict[int, Any] = {}  # token -> running task, so a request timeout can cancel it
 
         # What the gateway serves without entering Python (docs/bridge-protocol.md).
         self.directories = _directories(app)
@@ -292,6 +293,7 @@ class LoadedApp:
         self._on_done(task, token)
 
     def _on_done(self, task: Any, token: int) -> None:
+        self._tasks[token] = task
         # Done callbacks run on the loop thread one at a time, never in the request's context:
         # one reused context spares the copy add_done_callback would make for each task.
         task.add_done_callback(functools.partial(self._task_done, token), context=self._callback_context)
@@ -317,7 +319,15 @@ class LoadedApp:
             return
         self._on_done(task, token)
 
+    def cancel_task(self, token: int) -> None:
+        """On the loop thread: the request of `token` was answered 504. Cancel its task, so its
+        `finally` blocks and `except asyncio.CancelledError` run; complete() follows as usual."""
+        task = self._tasks.get(token)
+        if task is not None:
+            task.cancel()
+
     def _task_done(self, token: int, task: Any) -> None:
+        self._tasks.pop(token, None)
         try:
             result = task.result()  # run_async never raises; only cancellation lands here
         except BaseException as exc:

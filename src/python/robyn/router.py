@@ -10,7 +10,7 @@ from robyn.dependency_injection import DEFAULT_DEPENDENCIES, DependencyMap
 from robyn.enums import HttpMethod, MiddlewareType
 from robyn.events import Events
 from robyn.function_info import FunctionInfo
-from robyn.routes import Route, normalize_endpoint, shape_of
+from robyn.routes import Route, check_timeout, normalize_endpoint, shape_of
 from robyn.ws import SocketEndpoint, decorator_endpoint
 
 _logger = logging.getLogger(__name__)
@@ -77,8 +77,10 @@ class BaseRouter:
         responses: Any = None,
         deprecated: bool = False,
         include_in_schema: bool = True,
+        timeout: Optional[float] = None,
     ) -> Handler:
         method = _method_name(route_type)
+        timeout = check_timeout(timeout)
         route = Route.create(
             method,
             normalize_endpoint(self.prefix + normalize_endpoint(endpoint)),
@@ -95,6 +97,7 @@ class BaseRouter:
             responses=responses,
             deprecated=deprecated,
             include_in_schema=include_in_schema,
+            timeout=timeout,
         )
         self._register(route, strict=True)
         return handler

@@ -38,6 +38,15 @@ def param_names_of(pattern: str) -> Tuple[str, ...]:
     return tuple(names)
 
 
+def check_timeout(timeout: Any) -> Optional[float]:
+    """A route's `timeout=`: None (the server's --timeout), or seconds from 0 (none) to a day."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 <= timeout <= 86400:
+        raise ValueError(f"timeout={timeout!r}: expected a number of seconds from 0 (no timeout) to 86400, or None")
+    return float(timeout)
+
+
 def shape_of(pattern: str) -> str:
     """The pattern with parameter names erased: two routes of one shape conflict."""
     return "/".join(s[0] if s[:1] in (":", "*") else s for s in pattern.split("/"))
@@ -58,6 +67,8 @@ class Route:
     responses: Any = None
     deprecated: bool = False
     include_in_schema: bool = True
+    # Seconds until the gateway answers 504 (beyond Robyn): None follows --timeout, 0 means none.
+    timeout: Optional[float] = None
     router: Any = None  # the router that registered it: its authentication handler applies (§16)
     # Captured at registration (contract §11, §17); kept to recompile under a prefix.
     on_error: Optional[ExceptionHandler] = None
