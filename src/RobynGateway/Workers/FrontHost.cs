@@ -42,7 +42,7 @@ internal static class FrontHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = null; // each worker enforces ROBYN_MAX_PAYLOAD_SIZE
+            k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit sets ROBYN_MAX_PAYLOAD_SIZE per request, with Robyn's 413
             k.UseRobynTimeouts(options);
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
@@ -68,6 +68,7 @@ internal static class FrontHost
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
         web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0);
+        web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.MapReverseProxy(proxy =>
         {
             proxy.Use((context, next) => WorkerRetry.InvokeAsync(context, next, supervisor));
