@@ -61,8 +61,11 @@ internal static class FrontHost
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
             options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
+        // Last, so its stop runs first: the workers cut what still runs after the graceful timeout, the front names it.
+        builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);
 
         var web = builder.Build();
+        web.UseRobynInFlightRequests();
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
