@@ -27,6 +27,7 @@ internal sealed class ClientFaults(ILogEventSink inner, LogEventLevel minimum) :
 {
     const string Kestrel = "Microsoft.AspNetCore.Server.Kestrel";
     const string Forwarder = "Yarp.ReverseProxy.Forwarder.HttpForwarder";
+    const string DrainFailed = "automatic draining of the request body failed";
 
     // YARP's ForwarderError names for what the client did: it cancelled, or its side of a copy failed.
     static readonly HashSet<string> ClientErrors =
@@ -67,6 +68,9 @@ internal sealed class ClientFaults(ILogEventSink inner, LogEventLevel minimum) :
         if (!source.StartsWith(Kestrel, StringComparison.Ordinal)) return Kind.Other;
         // Kestrel's own reports of bad requests, resets and failed handshakes (Debug or Information).
         if (e.Level <= LogEventLevel.Information) return Kind.Client;
+        // After a reset mid-body Kestrel also fails to drain the rest ("Reading is already in progress"): the same fault.
+        if (e.MessageTemplate.Text.Contains(DrainFailed, StringComparison.Ordinal) && e.Exception is InvalidOperationException)
+            return Kind.Client;
         // "An unhandled exception was thrown by the application", when what escaped is the client's doing.
         return IsClientException(e.Exception!) ? Kind.Client : Kind.Other;
     }
