@@ -10,11 +10,9 @@ namespace RobynGateway.Hosting;
 /// stopping; this logs one warning first, naming how many and which (method, path, how long each ran).
 ///
 /// Design: requests that started before the stop must be named, so every request is registered, in
-/// a pooled slot: a lock-free dequeue and enqueue and three field writes, no slot allocated once the
-/// pool has grown to the highest concurrency seen. A request that completes synchronously (a const
-/// route, health) costs nothing more; one that waits (a Python handler) also costs this wrapper's
-/// async state, as any async middleware does. At the deadline the slots are read once; a slot
-/// being reused meanwhile can only make one name stale, never break the count. The deadline is the
+/// a pooled slot: a lock-free dequeue and enqueue, three field writes and an OnCompleted callback,
+/// no allocation once the pool has grown to the highest concurrency seen. At the deadline the slots
+/// are read once; a slot being reused meanwhile can only make one name stale. The deadline is the
 /// host's own shutdown token (it is what makes Kestrel abort) or, on the front (whose host waits
 /// longer, for its workers), the graceful timeout counted from the stop.
 /// </summary>
@@ -22,8 +20,9 @@ internal sealed class InFlightRequests(TimeSpan budget, ILogger<InFlightRequests
 {
     const int Named = 10;
 
-    sealed class Slot
+    sealed class Slot(InFlightRequests owner)
     {
+        public readonly InFlightRequests Owner = owner;
         public volatile string? Method;
         public string? Path;
         public long Started;
@@ -36,54 +35,32 @@ internal sealed class InFlightRequests(TimeSpan budget, ILogger<InFlightRequests
     /// <summary>First in the pipeline: everything after it, health and websockets included, is counted.</summary>
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var slot = Begin(context.Request);
-        Task running;
-        try
-        {
-            running = next(context);
-        }
-        catch
-        {
-            End(slot);
-            throw;
-        }
-        if (running.IsCompleted)
-        {
-            End(slot);
-            return running;
-        }
-        return AwaitAsync(running, slot);
+        // Freed when Kestrel fires the request's OnCompleted callbacks: after the app's code returned,
+        // however the request ended. No wrapper around next, so no async state of our own: Kestrel keeps
+        // its callback stack per connection, and the callback and its state (the slot) are reused.
+        context.Response.OnCompleted(EndCallback, Begin(context.Request));
+        return next(context);
     }
 
-    async Task AwaitAsync(Task running, Slot slot)
+    static readonly Func<object, Task> EndCallback = static state =>
     {
-        try
-        {
-            await running;
-        }
-        finally
-        {
-            End(slot);
-        }
-    }
+        var slot = (Slot)state;
+        slot.Method = null;
+        slot.Owner._free.Enqueue(slot);
+        return Task.CompletedTask;
+    };
 
     Slot Begin(HttpRequest request)
     {
         if (!_free.TryDequeue(out var slot))
         {
-            slot = new Slot();
+            slot = new Slot(this);
             lock (_all) _all.Add(slot);
         }
         slot.Path = request.Path.Value;
         slot.Started = Stopwatch.GetTimestamp();
         slot.Method = request.Method; // last: a set Method marks the slot as running
         return slot;
-    }
-
-    void End(Slot slot)
-    {
-        slot.Method = null;
-        _free.Enqueue(slot);
     }
 
     public Task StoppingAsync(CancellationToken cancellationToken)
