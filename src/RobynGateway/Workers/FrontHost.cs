@@ -42,7 +42,7 @@ internal static class FrontHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit sets ROBYN_MAX_PAYLOAD_SIZE per request, with Robyn's 413
+            k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit enforces ROBYN_MAX_PAYLOAD_SIZE, with Robyn's 413
             k.UseRobynTimeouts(options);
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
@@ -71,6 +71,7 @@ internal static class FrontHost
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
         web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0);
+        // ROBYN_MAX_PAYLOAD_SIZE before YARP, so an oversized upload never ties up a worker.
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.MapReverseProxy(proxy =>
         {

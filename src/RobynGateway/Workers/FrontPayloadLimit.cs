@@ -9,8 +9,9 @@ namespace RobynGateway.Workers;
 /// text. Without it, a declared 300 MB upload that pauses sat in YARP until Kestrel's data-rate check
 /// gave up (408 after about 5 s, with a 90-line trace), and a chunked upload streamed on past the limit
 /// unanswered. Nothing is buffered: a declared length over the limit is answered before the body is
-/// read, and a body without a length (chunked, HTTP/2) is cut the
-/// moment it grows past the limit (<see cref="CountedBody"/>), before those bytes reach a worker.
+/// read, and a body without a length (chunked, HTTP/2) is cut the moment it grows past the limit
+/// (<see cref="CountedBody"/>), before those bytes reach a worker. Any path gets it, as behind nginx's
+/// client_max_body_size: the front does not know the app's routes.
 /// </summary>
 internal static class FrontPayloadLimit
 {
