@@ -96,8 +96,11 @@ internal static class GatewayHost
         builder.Services.AddHostedService<PythonLifecycle>();
         builder.Services.AddRobynWeb(app.Declarations, options, log);
         builder.Services.AddRobynWebSockets(app, options);
+        builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
 
         var web = builder.Build();
+        // First: a graceful stop that runs out names every request it cuts.
+        web.UseRobynInFlightRequests();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);

@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 
 namespace RobynGateway.Hosting;
@@ -11,7 +12,7 @@ internal static class Logging
         var minimum = LogLevels.ToSerilog(level);
         // ASP.NET Core's own chatter stays at Warning unless the user asked for DEBUG.
         var framework = minimum <= LogEventLevel.Debug ? LogEventLevel.Debug : LogEventLevel.Warning;
-        Log.Logger = new LoggerConfiguration()
+        var config = new LoggerConfiguration()
             .MinimumLevel.Is(minimum)
             .MinimumLevel.Override("Microsoft", framework)
             .MinimumLevel.Override("System", framework)
@@ -20,9 +21,11 @@ internal static class Logging
             // The host logs start failures with a stack trace; Program reports them in one line instead.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             // YARP logs two lines per proxied request at Information.
-            .MinimumLevel.Override("Yarp", framework)
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}")
-            .CreateLogger();
+            .MinimumLevel.Override("Yarp", framework);
+        // Client faults (resets, bad requests, aborted handshakes) become Debug lines without a trace.
+        var console = LoggerSinkConfiguration.Wrap(sink => new ClientFaults(sink, minimum), to => to.Console(
+            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        Log.Logger = config.WriteTo.Sink(console).CreateLogger();
     }
 
     /// <summary>A worker of <c>--processes N</c> says which one it is: "w2 ".</summary>

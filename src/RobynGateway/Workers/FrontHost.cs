@@ -42,7 +42,7 @@ internal static class FrontHost
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = null; // each worker enforces ROBYN_MAX_PAYLOAD_SIZE
+            k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit enforces ROBYN_MAX_PAYLOAD_SIZE, with Robyn's 413
             k.UseRobynTimeouts(options);
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
@@ -61,13 +61,18 @@ internal static class FrontHost
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
             options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
+        // Last, so its stop runs first: the workers cut what still runs after the graceful timeout, the front names it.
+        builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);
 
         var web = builder.Build();
+        web.UseRobynInFlightRequests();
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
         web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0);
+        // ROBYN_MAX_PAYLOAD_SIZE before YARP, so an oversized upload never ties up a worker.
+        web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.MapReverseProxy(proxy =>
         {
             proxy.Use((context, next) => WorkerRetry.InvokeAsync(context, next, supervisor));

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using RobynGateway.Tests.Infrastructure;
+
+namespace RobynGateway.Tests.Lifecycle;
+
+/// <summary>
+/// What clients do wrong is a Debug line with its reason and no stack trace; a real server fault is
+/// still an Error with its traceback. On main: a client that reset its connection mid-body was an
+/// Error from Kestrel with a 17-line trace on one process; under <c>--processes</c> YARP printed a
+/// Warning and up to 100 lines of trace for a dropped websocket, a stalled upload or a dead worker;
+/// Kestrel's Debug lines for bad requests and failed TLS handshakes carried traces too.
+/// </summary>
+public sealed class ClientFaultLogTests
+{
+    [Theory]
+    [InlineData(1, "INFO", false)]
+    [InlineData(2, "INFO", false)]
+    [InlineData(1, "DEBUG", true)]
+    [InlineData(2, "DEBUG", true)]
+    public async Task Client_faults_are_debug_lines_without_traces_and_server_faults_stay_errors(int processes, string level, bool tls)
+    {
+        using var certificate = TestCertificate.Create();
+        string[] https = tls ? ["--ssl-certfile", certificate.CertFile, "--ssl-keyfile", certificate.KeyFile] : [];
+        await using var gateway = await GatewayProcess.Start("client_faults_app.py",
+            ["--processes", processes.ToString(), "--log-level", level, .. https]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var port = gateway.Port;
+        using var client = tls ? certificate.ClientFor(port, HttpVersion.Version11) : null;
+        var http = client ?? gateway.Client;
+
+        // Half a body, then a reset (a few times: what Kestrel logs depends on where the reset lands).
+        for (var i = 0; i < 5; i++)
+        {
+            using var c = await RawClient.ConnectAsync(port, tls);
+            await c.SendAsync("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + new string('a', 100));
+            await Task.Delay(300);
+            c.Reset();
+        }
+        // Gone mid-answer: a reset after the first events of a stream, and before a slow answer.
+        using (var c = await RawClient.ConnectAsync(port, tls))
+        {
+            await c.SendAsync("GET /ticks HTTP/1.1\r\nHost: x\r\n\r\n");
+            await c.ReceiveAsync("tick 1", TimeSpan.FromSeconds(10));
+            c.Reset();
+        }
+        using (var c = await RawClient.ConnectAsync(port, tls))
+        {
+            await c.SendAsync("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+            await Task.Delay(500);
+            c.Reset();
+        }
+        // A header line that is not a header.
+        using (var c = await RawClient.ConnectAsync(port, tls))
+        {
+            await c.SendAsync("GET /pid HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 400", await c.ReceiveAsync("\r\n\r\n", TimeSpan.FromSeconds(10)));
+        }
+        // A websocket dropped without a close frame.
+        using (var c = await RawClient.ConnectAsync(port, tls))
+        {
+            await c.SendAsync("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 101", await c.ReceiveAsync("\r\n\r\n", TimeSpan.FromSeconds(10)));
+            await Task.Delay(300);
+            c.Reset();
+        }
+        // A TLS handshake given up half way.
+        if (tls) await RawClient.AbortTlsHandshakeAsync(port);
+
+        // Still serving; then a real fault in the app.
+        Assert.False(string.IsNullOrEmpty(await http.GetStringAsync("/pid")));
+        using (var failed = await http.GetAsync("/raise"))
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        if (processes > 1)
+        {
+            // A worker that dies running a request: our own error line says so.
+            using var lost = await http.GetAsync("/crash");
+            Assert.Equal(HttpStatusCode.BadGateway, lost.StatusCode);
+        }
+        await Task.Delay(1500); // the last lines
+
+        var output = gateway.Output;
+        var lines = output.Split('\n');
+        Assert.DoesNotContain("   at ", output); // no .NET stack trace, for any of it
+        Assert.DoesNotContain(lines, l => Regex.IsMatch(l, @"(WRN|ERR|FTL)\] (w\d )?(Microsoft\.AspNetCore|Yarp)")
+            && !l.Contains("Yarp.ReverseProxy.Forwarder.HttpForwarder: Request: ")); // the dead worker, below
+        Assert.Contains(lines, l => l.Contains("ERR] ") && l.Contains("GET /raise (GET /raise): failed in Python"));
+        Assert.Contains("RuntimeError: a real server fault", output);
+        Assert.Contains("Traceback (most recent call last)", output);
+        if (processes > 1)
+            Assert.Contains(lines, l => Regex.IsMatch(l, @"ERR\] RobynGateway.Workers.WorkerSupervisor: GET /crash: worker \d .* answered 502"));
+
+        if (level == "DEBUG")
+        {
+            // Each one is there, at Debug, with its reason on the same line.
+            Assert.Contains(lines, l => l.Contains("DBG] Microsoft.AspNetCore.Server.Kestrel.BadRequests: ") && l.Contains("Invalid request header") && l.Contains("(BadHttpRequestException: "));
+            Assert.Contains(lines, l => l.Contains("DBG] Microsoft.AspNetCore.Server.Kestrel.Https.Internal.HttpsConnectionMiddleware: Failed to authenticate HTTPS connection. ("));
+            if (processes > 1)
+                Assert.Contains(lines, l => Regex.IsMatch(l, @"DBG\] Yarp.ReverseProxy.Forwarder.HttpForwarder: Upgrade\w+: .* \(\w+: "));
+        }
+        else Assert.DoesNotContain("DBG]", output);
+    }
+}

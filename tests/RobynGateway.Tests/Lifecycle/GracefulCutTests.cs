@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using RobynGateway.Tests.Infrastructure;
+
+namespace RobynGateway.Tests.Lifecycle;
+
+/// <summary>
+/// A stop whose <c>--graceful-timeout</c> runs out with requests still running cuts them (the clients
+/// see the connection end) and says so in one warning: how many, which, for how long they ran.
+/// On main the cut was silent.
+/// </summary>
+public sealed class GracefulCutTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Requests_cut_by_the_graceful_timeout_are_named_in_one_warning(int processes)
+    {
+        await using var gateway = await GatewayProcess.Start("client_faults_app.py",
+            ["--graceful-timeout", "1", "--processes", processes.ToString()]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var first = gateway.Client.GetAsync("/very-slow/first");
+        var second = gateway.Client.GetAsync("/very-slow/second");
+        await Task.Delay(1500); // both are running in Python
+        var done = await gateway.Client.GetStringAsync("/pid"); // a request that finished is not named
+        Assert.NotEmpty(done);
+
+        gateway.Signal(GatewayProcess.SIGTERM);
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        foreach (var cut in new[] { first, second })
+        {
+            // One process: the connection is reset. The front: the worker's cut is a 502.
+            try
+            {
+                using var response = await cut;
+                Assert.Equal(System.Net.HttpStatusCode.BadGateway, response.StatusCode);
+            }
+            catch (HttpRequestException)
+            {
+            }
+        }
+
+        var output = gateway.Output;
+        var front = Assert.Single(output.Split('\n'), l => l.Contains("RobynGateway.Hosting.InFlightRequests") && !Regex.IsMatch(l, @"\] w\d "));
+        Assert.Matches(@"^\[\d\d:\d\d:\d\d WRN\] RobynGateway.Hosting.InFlightRequests: Graceful stop: 2 request\(s\) still running after --graceful-timeout 1 s are cut: ", front);
+        Assert.Matches(@"GET /very-slow/first \(running [1-9]\d*\.\d s\)", front);
+        Assert.Matches(@"GET /very-slow/second \(running [1-9]\d*\.\d s\)", front);
+        Assert.DoesNotContain("/pid", front);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task A_stop_that_drains_in_time_names_nothing()
+    {
+        await using var gateway = await GatewayProcess.Start("client_faults_app.py", ["--graceful-timeout", "5"]).WaitReadyAsync();
+        var slow = gateway.Client.GetStringAsync("/slow");
+        await Task.Delay(500);
+        gateway.Signal(GatewayProcess.SIGTERM);
+        Assert.Equal("finished slowly", await slow);
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.DoesNotContain("Graceful stop", gateway.Output);
+    }
+}
