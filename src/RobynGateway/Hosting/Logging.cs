@@ -21,7 +21,10 @@ internal static class Logging
             // The host logs start failures with a stack trace; Program reports them in one line instead.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             // YARP logs two lines per proxied request at Information.
-            .MinimumLevel.Override("Yarp", framework);
+            .MinimumLevel.Override("Yarp", framework)
+            // The request-timeouts middleware logs each 504 as a warning with a stack trace; our
+            // timeout response logs its own line naming the route.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Http.Timeouts", LogEventLevel.Error);
         // Client faults (resets, bad requests, aborted handshakes) become Debug lines without a trace.
         var console = LoggerSinkConfiguration.Wrap(sink => new ClientFaults(sink, minimum), to => to.Console(
             outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}"));

@@ -30,7 +30,12 @@ internal static class RequestReader
             {
                 withinLimit = await ReadBodyAsync(context, call, maxPayload);
             }
-            catch (IOException ex) when (ex is not ConnectionResetException && !context.RequestAborted.IsCancellationRequested)
+            catch (Exception ex) when (ex is ConnectionResetException or OperationCanceledException
+                                       || (ex is IOException && context.RequestAborted.IsCancellationRequested))
+            {
+                return false; // the client went away mid-body: nobody to answer, nothing to log
+            }
+            catch (IOException ex)
             {
                 // Kestrel reports some malformed chunked framing (a chunk size that overflows) as a
                 // plain IOException rather than its BadHttpRequestException: the client's fault, a 400.
