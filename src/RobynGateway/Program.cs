@@ -6,7 +6,9 @@ namespace RobynGateway;
 
 /// <summary>
 /// <c>RobynGateway app.py [options]</c>. Exit codes: 0 after a clean stop (SIGTERM, Ctrl-C),
-/// 1 when the app, Python or the port failed, 2 for bad command-line input.
+/// 1 when the app, Python or the port failed, 2 for bad command-line input, 3 when a stop could
+/// not finish its Python part within --graceful-timeout + 3 s (a frozen interpreter, a shutdown
+/// handler that does not return; Python.StopDeadline).
 /// </summary>
 public partial class Program
 {

@@ -23,6 +23,7 @@ internal sealed record CommandLine
     public long? MaxRequests { get; init; }
     public double? Timeout { get; init; }
     public int? MaxQueue { get; init; }
+    public double? HangTimeout { get; init; }
 
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
     public string? WorkerSocket { get; init; }
@@ -82,6 +83,11 @@ internal sealed record CommandLine
                                    env FORWARDED_ALLOW_IPS)
           --health-path PATH       where the gateway answers health checks itself: PATH/live,
                                    PATH/ready (default /__robyn/health; env ROBYN_HEALTH_PATH)
+          --hang-timeout SECS      Python making no progress this long (a handler that keeps
+                                   the GIL, a blocked event loop) is a hang: logged, ready
+                                   fails, live fails after twice as long; a worker of
+                                   --processes is replaced (default 30; 0: off; env
+                                   ROBYN_HANG_TIMEOUT)
           -h, --help               show this help
 
         Flags given here win over the environment (ROBYN_*, also read from robyn.env beside
@@ -93,7 +99,7 @@ internal sealed record CommandLine
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
             "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout", "--timeout", "--max-queue"];
+            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -179,6 +185,7 @@ internal sealed record CommandLine
         "--keep-alive-timeout" => r with { KeepAliveTimeout = ParseTimeout(flag, value) },
         "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
         "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
+        "--hang-timeout" => r with { HangTimeout = ParseHangTimeout(flag, value) },
         _ => r,
     };
 
@@ -186,6 +193,12 @@ internal sealed record CommandLine
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 86400
             ? s
             : throw new UsageException($"{flag} {value}: expected a number of seconds.");
+
+    /// <summary>0 (off), or at least a second: a shorter one would call a busy moment a hang.</summary>
+    internal static double ParseHangTimeout(string what, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && (s == 0 || s >= 1 && s <= 86400)
+            ? s
+            : throw new UsageException($"{what} {value}: expected 0 (off) or a number of seconds from 1 to 86400.");
 
     /// <summary>A Kestrel timeout: more than zero (Kestrel refuses zero), at most a day.</summary>
     internal static double ParseTimeout(string what, string value) =>

@@ -63,6 +63,9 @@ internal sealed record GatewayOptions
     public string? SslKeyFile { get; init; }
     public Web.ForwardedTrust ForwardedTrust { get; init; } = Web.ForwardedTrust.Default;
     public string HealthPath { get; init; } = Web.HealthEndpoints.DefaultPath;
+    /// <summary>The interpreter watchdog's bound (<c>--hang-timeout</c>, default 30 s); zero is off, as for the TestClient's host.</summary>
+    public TimeSpan HangTimeout { get; init; }
+    public const double DefaultHangTimeout = 30;
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -112,6 +115,8 @@ internal sealed record GatewayOptions
                 : Web.ForwardedTrust.Default,
             HealthPath = cli.HealthPath ?? (NonEmpty(env("ROBYN_HEALTH_PATH")) is { } health
                 ? Web.HealthEndpoints.Normalise(health, "ROBYN_HEALTH_PATH") : Web.HealthEndpoints.DefaultPath),
+            HangTimeout = TimeSpan.FromSeconds(cli.HangTimeout ?? (NonEmpty(env("ROBYN_HANG_TIMEOUT")) is { } hang
+                ? CommandLine.ParseHangTimeout("ROBYN_HANG_TIMEOUT", hang) : DefaultHangTimeout)),
         };
     }
 

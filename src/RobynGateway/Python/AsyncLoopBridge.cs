@@ -20,6 +20,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     GCHandle _self; // not readonly: Free() must clear this field, not a defensive copy
     int _scheduled;
     int _disposed;
+    long _drains; // written by the loop thread only; the watchdog reads it as the loop's heartbeat
 
     public int EventFd { get; }
 
@@ -49,7 +50,8 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
         Wake();
     }
 
-    void Wake()
+    /// <summary>Asks the loop for a drain unless one is pending (the watchdog's heartbeat uses it too).</summary>
+    public void Wake()
     {
         if (Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
@@ -58,6 +60,12 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
         }
     }
 
+    /// <summary>A drain was asked for and has not started yet.</summary>
+    public bool WakePending => Volatile.Read(ref _scheduled) == 1;
+
+    /// <summary>How many drains have started: it stands still while the loop does not turn.</summary>
+    public long Drains => Volatile.Read(ref _drains);
+
     /// <summary>On the loop thread, holding the GIL.</summary>
     public void Drain()
     {
@@ -65,6 +73,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
         read(EventFd, &count, sizeof(ulong));
         // Re-arm before draining: a producer that enqueues after this point signals again.
         Interlocked.Exchange(ref _scheduled, 0);
+        Volatile.Write(ref _drains, _drains + 1);
         while (_queue.TryDequeue(out var call)) _app.DispatchAsync(call);
         // After the dispatches: a call queued and timed out in this same wake-up was skipped there.
         while (_cancels.TryDequeue(out var call)) _app.CancelTask(call);

@@ -53,6 +53,11 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, nint*, byte*> PyUnicode_AsUTF8AndSize;
     public static nint PyExc_RuntimeError { get; private set; }
 
+    // Without the GIL, for the watchdog: writes every Python thread's stack to a file descriptor, as
+    // faulthandler's own watchdog thread does (CPython's private _Py_DumpTracebackThreads, which
+    // 3.11's libpython exports; null where it is missing, and then a hang is logged without stacks).
+    public static delegate* unmanaged<int, nint, nint, byte*> DumpTracebackThreads;
+
     public static void Bind(string libraryPath) => Bind(NativeLibrary.Load(libraryPath));
 
     /// <summary>
@@ -98,6 +103,8 @@ internal static unsafe class CApi
         PyLong_AsLongLong = (delegate* unmanaged<nint, long>)F("PyLong_AsLongLong");
         PyBytes_AsStringAndSize = (delegate* unmanaged<nint, byte**, nint*, int>)F("PyBytes_AsStringAndSize");
         PyUnicode_AsUTF8AndSize = (delegate* unmanaged<nint, nint*, byte*>)F("PyUnicode_AsUTF8AndSize");
+        if (NativeLibrary.TryGetExport(h, "_Py_DumpTracebackThreads", out var dump))
+            DumpTracebackThreads = (delegate* unmanaged<int, nint, nint, byte*>)dump;
 
         None = F("_Py_NoneStruct");
         True = F("_Py_TrueStruct");

@@ -43,6 +43,9 @@ internal sealed unsafe class PythonApp
     int _stopped;
     bool _startupRan; // Stop runs the shutdown handler only after a startup handler that completed
     AsyncLoopBridge? _async;
+    InterpreterWatch? _watch;
+    // Where Stop is, for the stop deadline's log line; null once Python's part of the stop is done.
+    volatile string? _stopLeft = "the server had not finished draining";
 
     public IReadOnlyList<RouteEntry> Routes { get; }
 
@@ -199,8 +202,14 @@ internal sealed unsafe class PythonApp
         }
     }
 
-    /// <summary>Starts the event loop, runs the startup handler on it, then starts the sync workers.</summary>
-    public void Start(int workers)
+    /// <summary>The watchdog (<c>--hang-timeout</c>); null when it is off or the app has not started.</summary>
+    public InterpreterWatch? Watch => _watch;
+
+    /// <summary>
+    /// Starts the event loop, runs the startup handler on it, then starts the sync workers and, with
+    /// a <paramref name="hangTimeout"/> above zero, the watchdog (after the startup handler, which may take long).
+    /// </summary>
+    public void Start(int workers, TimeSpan hangTimeout = default)
     {
         using (Py.GIL())
         {
@@ -222,6 +231,31 @@ internal sealed unsafe class PythonApp
         }
         _sync = new SyncWorkerPool(this, workers);
         _streams = new StreamPullPool(this);
+        if (hangTimeout > TimeSpan.Zero)
+            _watch = new InterpreterWatch(hangTimeout, _async, _sync.Trips,
+                Serilog.Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway"));
+    }
+
+    /// <summary>
+    /// Called when the stop begins: with the watchdog on, bounds the stop (<see cref="StopDeadline"/>);
+    /// with it off, the stop waits for Python as long as it takes, as before.
+    /// </summary>
+    public void ArmStopDeadline(TimeSpan graceful, Serilog.ILogger log)
+    {
+        if (_watch is null) return;
+        StopDeadline.Arm(graceful, () => _stopLeft is { } left ? Unfinished(left) : null, log);
+    }
+
+    string Unfinished(string left)
+    {
+        var parts = new List<string> { left };
+        if (_watch?.Current is { } hang) parts.Add(hang.ToString());
+        foreach (var trip in _sync?.Trips ?? [])
+        {
+            var (since, what) = trip.Read();
+            if (since != 0) parts.Add($"{what} still running on {trip.Thread} after {System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalSeconds:F0} s");
+        }
+        return string.Join("; ", parts);
     }
 
     /// <summary>Holding the GIL: gives robyn.ws the functions that reach this app's connections.</summary>
@@ -283,8 +317,10 @@ internal sealed unsafe class PythonApp
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         string? stuckAt = "(stop_loop failed)";
+        _stopLeft = "the shutdown handler had not started: Python did not release the GIL";
         using (Py.GIL())
         {
+            _stopLeft = "the shutdown handler had not returned";
             try
             {
                 if (_startupRan) _loaded.InvokeMethod("run_shutdown").Dispose();
@@ -294,6 +330,9 @@ internal sealed unsafe class PythonApp
                 log.Error("The shutdown handler failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }
             ReleaseFinished();
+            // The loop stops now: its heartbeat would stop too, and the watch uses its eventfd.
+            _watch?.Dispose();
+            _stopLeft = "the event loop had not stopped";
             try
             {
                 using var stuck = _loaded.InvokeMethod("stop_loop");
@@ -304,8 +343,10 @@ internal sealed unsafe class PythonApp
                 log.Error("Stopping the event loop failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }
         }
+        _stopLeft = "the sync workers had not stopped";
         _sync?.Dispose();
         _streams?.Dispose();
+        _stopLeft = null;
         // A loop thread that did not stop may still call drain(): its bridge (handle, eventfd)
         // must outlive it, or every wake-up would fail and leave the eventfd readable for ever.
         if (stuckAt is null) _async?.Dispose();

@@ -13,6 +13,7 @@ internal sealed class SyncWorkerPool : IDisposable
 {
     readonly PythonApp _app;
     readonly Thread[] _threads;
+    readonly TripSlot[] _trips;
     readonly System.Collections.Concurrent.ConcurrentQueue<PythonCall> _queue = new();
     readonly SemaphoreSlim _wake = new(0);
     int _sleepers;
@@ -23,14 +24,19 @@ internal sealed class SyncWorkerPool : IDisposable
     {
         _app = app;
         _threads = new Thread[workers];
+        _trips = new TripSlot[workers];
         for (var i = 0; i < workers; i++)
         {
-            _threads[i] = new Thread(Run) { IsBackground = true, Name = $"robyn-sync-{i}" };
+            var trip = _trips[i] = new TripSlot($"sync worker {i}");
+            _threads[i] = new Thread(() => Run(trip)) { IsBackground = true, Name = $"robyn-sync-{i}" };
             _threads[i].Start();
         }
     }
 
     public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>What each worker runs now, for the watchdog.</summary>
+    public IReadOnlyList<TripSlot> Trips => _trips;
 
     public void Enqueue(PythonCall call)
     {
@@ -46,7 +52,7 @@ internal sealed class SyncWorkerPool : IDisposable
         if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
     }
 
-    unsafe void Run()
+    unsafe void Run(TripSlot trip)
     {
         var state = CApi.PyThreadState_New(CApi.PyInterpreterState_Main());
         var completed = new List<PythonCall>();
@@ -73,6 +79,7 @@ internal sealed class SyncWorkerPool : IDisposable
             {
                 while (true)
                 {
+                    trip.Begin(call);
                     _app.ExecuteSync(call);
                     if (!TryTake(out call)) break;
                     // The next handler may be slow: the answers made so far must not wait for it.
@@ -83,6 +90,7 @@ internal sealed class SyncWorkerPool : IDisposable
             }
             finally
             {
+                trip.End();
                 CApi.PyEval_SaveThread();
                 PythonCall.EndDeferring(completed);
             }

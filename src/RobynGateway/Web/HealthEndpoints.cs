@@ -8,13 +8,18 @@ namespace RobynGateway.Web;
 /// they never reach Python, hooks, CORS or the app's routes. Everything under <c>--health-path</c>
 /// belongs to the gateway:
 /// <list type="bullet">
-/// <item><c>PATH/live</c>: 200 <c>live</c> while the process serves at all.</item>
+/// <item><c>PATH/live</c>: 200 <c>live</c> while the process serves at all, until the watchdog has seen
+/// no progress in Python for twice <c>--hang-timeout</c>: then 503 <c>hung: ...</c>, so that a
+/// supervisor restarts the process.</item>
 /// <item><c>PATH/ready</c> and <c>PATH</c>: 200 <c>ready</c> once the host has started (the startup
 /// handler finished before the port opened), 503 <c>starting</c> before that and 503
-/// <c>stopping</c> from the moment SIGTERM starts the drain. The front of <c>--processes N</c>
+/// <c>stopping</c> from the moment SIGTERM starts the drain, 503 <c>hung: ...</c> (what was running) while
+/// the watchdog sees no progress in Python (<see cref="Python.InterpreterWatch"/>). The front of <c>--processes N</c>
 /// answers these itself, and is ready only while at least one worker is (503 <c>no worker ready</c>).</item>
 /// </list>
-/// Readiness is read from the host's lifetime tokens: no state of its own, nothing to update.
+/// Readiness is read from the host's lifetime tokens and the watchdog: no state of its own, nothing
+/// to update, and never a trip into Python (these must answer while Python is frozen).
+/// (ASP.NET Core's HealthChecks would build a report per probe to say the same: not worth it here.)
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -32,7 +37,8 @@ internal static class HealthEndpoints
 
     public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, Func<bool>? workersReady = null)
     {
-        var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady);
+        var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady,
+            app.ApplicationServices.GetService<Python.PythonApp>());
         var root = new PathString(path);
         return app.Use((context, next) =>
             context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)
@@ -46,7 +52,7 @@ internal static class HealthEndpoints
         var (status, text) = rest?.ToLowerInvariant() switch
         {
             null or "" or "/" or "/ready" => (state == Readiness.Ready ? 200 : 503, state),
-            "/live" => (200, "live"),
+            "/live" => readiness.Live is { } dead ? (503, dead) : (200, "live"),
             _ => (404, "Not found"),
         };
         var response = context.Response;
@@ -58,7 +64,7 @@ internal static class HealthEndpoints
         }
         response.StatusCode = status;
         response.ContentType = "text/plain";
-        response.ContentLength = text.Length;
+        response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(text);
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.WriteAsync(text);
     }
 
@@ -72,14 +78,24 @@ internal static class HealthEndpoints
     }
 }
 
-/// <summary>Ready between the host's start and the start of its stop (and, for a front, while a worker is).</summary>
-internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? workersReady = null)
+/// <summary>
+/// Ready between the host's start and the start of its stop while Python makes progress (and, for a
+/// front, while a worker is).
+/// </summary>
+internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? workersReady = null, Python.PythonApp? python = null)
 {
     public const string Ready = "ready";
+
+    /// <summary>What a hung answer starts with; the front looks for it in its workers' answers.</summary>
+    public const string HungPrefix = "hung: ";
 
     public string State =>
         lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
         : !lifetime.ApplicationStarted.IsCancellationRequested ? "starting"
+        : python?.Watch?.Current is { } hang ? HungPrefix + hang
         : workersReady is not null && !workersReady() ? "no worker ready"
         : Ready;
+
+    /// <summary>Null while live; else why not (a hang that has lasted twice the timeout).</summary>
+    public string? Live => python?.Watch is { LiveFails: true, Current: { } hang } ? HungPrefix + hang : null;
 }

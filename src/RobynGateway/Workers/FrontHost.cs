@@ -33,7 +33,7 @@ internal static class FrontHost
         }
         var socketDirectory = folder.Path;
         var config = WorkerDestinations.CreateProvider();
-        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python);
+        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python, options.HealthPath);
 
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
@@ -59,7 +59,8 @@ internal static class FrontHost
         builder.Services.AddHostedService(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
             sp.GetRequiredService<ILogger<SocketRelay>>()));
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
-            options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>()));
+            options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
+            options.HangTimeout));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
         // Last, so its stop runs first: the workers cut what still runs after the graceful timeout, the front names it.
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);

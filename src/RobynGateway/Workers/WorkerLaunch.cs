@@ -5,9 +5,12 @@ namespace RobynGateway.Workers;
 /// the same app and app arguments, the interpreter the front chose, and the worker-only flags.
 /// </summary>
 internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix, string appPath,
-    IReadOnlyList<string> appArgs, string python)
+    IReadOnlyList<string> appArgs, string python, string healthPath = Web.HealthEndpoints.DefaultPath)
 {
     public string FileName { get; } = fileName;
+
+    /// <summary>Where the workers answer health checks: the front's own path, so its probe knows it.</summary>
+    public string HealthPath { get; } = healthPath;
 
     public IEnumerable<string> Arguments(string socketPath, int slot)
     {
@@ -20,10 +23,13 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
         yield return socketPath;
         yield return "--worker-of";
         yield return Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return "--health-path";
+        yield return HealthPath;
     }
 
     /// <summary>This process's own command: <c>dotnet x.dll</c> when run through the muxer, else the apphost.</summary>
-    public static WorkerLaunch ForThisProcess(string appPath, IReadOnlyList<string> appArgs, string python)
+    public static WorkerLaunch ForThisProcess(string appPath, IReadOnlyList<string> appArgs, string python,
+        string healthPath = Web.HealthEndpoints.DefaultPath)
     {
         var path = Environment.ProcessPath ?? "dotnet";
         var entry = typeof(WorkerLaunch).Assembly.Location;
@@ -42,7 +48,7 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
             }
             filtered.Add(appArgs[i]);
         }
-        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, python);
+        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, python, healthPath);
     }
 
     static (string, string?) Split(string arg)

@@ -17,9 +17,10 @@ namespace RobynGateway.Workers;
 /// that has served K requests is replaced: the replacement starts, becomes ready and takes the
 /// traffic, then the old one is stopped and drains. Stop: the workers leave YARP, get SIGTERM
 /// (each drains, closes its websockets with 1001 and runs its shutdown handler), and are waited
-/// for, bounded by the graceful timeout; the front's own Kestrel stops after that.
+/// for, bounded by the graceful timeout; the front's own Kestrel stops after that. A worker whose
+/// Python hangs, or that stops answering, is routed around and replaced (WorkerSupervisor.Health.cs).
 /// </summary>
-internal sealed class WorkerSupervisor : IHostedLifecycleService
+internal sealed partial class WorkerSupervisor : IHostedLifecycleService
 {
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
     // A worker that has been serving this long proved that the app starts: its death is not a start loop.
@@ -37,15 +38,20 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
     readonly WorkerProcess?[] _slots;
     readonly WorkerProcess?[] _previous; // each slot's last replaced worker, to name it in late log lines
     readonly HashSet<WorkerProcess> _ready = [];
+    readonly HashSet<WorkerProcess> _silent = []; // ready, but not answering its health checks: out of YARP
     readonly HashSet<int> _recycling = [];
     readonly TimeSpan[] _backoff;
     readonly CancellationTokenSource _stopping = new();
+    readonly TimeSpan _hangTimeout;
+    readonly WorkerHealthProbe _probe;
     TaskCompletionSource _anyReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _generation;
 
     public WorkerSupervisor(WorkerLaunch launch, InMemoryConfigProvider config, int count, long maxRequests,
-        TimeSpan graceful, SocketFolder folder, ILogger<WorkerSupervisor> log)
+        TimeSpan graceful, SocketFolder folder, ILogger<WorkerSupervisor> log, TimeSpan hangTimeout = default)
     {
+        _hangTimeout = hangTimeout;
+        _probe = new WorkerHealthProbe(folder.Path, launch.HealthPath);
         _launch = launch;
         _config = config;
         _count = count;
@@ -61,10 +67,10 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
     public string SocketDirectory => _folder.Path;
     public ILogger Log { get; }
 
-    /// <summary>The workers serving now (for health and the tests).</summary>
+    /// <summary>The workers serving now, those that do not answer their health checks left out (for health and the tests).</summary>
     public IReadOnlyList<WorkerProcess> Ready
     {
-        get { lock (_gate) return _ready.ToList(); }
+        get { lock (_gate) return _ready.Except(_silent).ToList(); }
     }
 
     public async Task StartingAsync(CancellationToken cancellationToken)
@@ -98,7 +104,11 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
             }
         }
         Publish();
-        foreach (var w in first) _ = WatchAsync(w);
+        foreach (var w in first)
+        {
+            _ = WatchAsync(w);
+            _ = WatchHealthAsync(w);
+        }
         Log.LogInformation("{Count} workers ready: pids {Pids}", _count, string.Join(", ", first.Select(w => w.Pid)));
     }
 
@@ -121,6 +131,7 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
         lock (_gate)
         {
             _ready.Remove(worker);
+            _silent.Remove(worker);
             replace = _slots[worker.Slot] == worker && !_stopping.IsCancellationRequested;
         }
         if (!replace) return;
@@ -184,6 +195,7 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
             if (retiring is not null) _ready.Remove(retiring);
         }
         Publish();
+        _ = WatchHealthAsync(worker);
         Log.LogInformation("{Worker} is ready and serving", worker);
         if (retiring is null) return;
         // Requests that already picked the old worker still reach it; then it drains and stops.
@@ -225,7 +237,7 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
         List<WorkerProcess> ready;
         lock (_gate)
         {
-            ready = _stopping.IsCancellationRequested ? [] : _ready.ToList();
+            ready = _stopping.IsCancellationRequested ? [] : _ready.Except(_silent).ToList();
             if (ready.Count > 0 || _stopping.IsCancellationRequested) _anyReady.TrySetResult();
             else if (_anyReady.Task.IsCompleted) _anyReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -270,6 +282,7 @@ internal sealed class WorkerSupervisor : IHostedLifecycleService
         }
         foreach (var w in all.Where(w => w.HasExited && w.Exited.Result != 0))
             Log.LogWarning("{Worker} exited with code {Code}", w, w.Exited.Result);
+        _probe.Dispose();
         _folder.Dispose(); // the workers are gone: their sockets, the relay's and the key go too
     }
 

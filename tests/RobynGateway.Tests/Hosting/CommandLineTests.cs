@@ -35,6 +35,9 @@ public sealed class CommandLineTests
     [InlineData("--client-timeout", "0")]
     [InlineData("--keep-alive-timeout", "-5")]
     [InlineData("--keep-alive-timeout", "forever")]
+    [InlineData("--hang-timeout", "0.5")]
+    [InlineData("--hang-timeout", "-1")]
+    [InlineData("--hang-timeout", "soon")]
     public void Bad_values_are_usage_errors_that_name_the_flag(string flag, string value)
     {
         var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(["app.py", flag, value]));
@@ -70,5 +73,14 @@ public sealed class CommandLineTests
         Assert.Equal(2.5, cli.KeepAliveTimeout);
         Assert.True(cli.OpenBrowser);
         Assert.Equal(["--client-timeout", "5", "--keep-alive-timeout", "2.5", "--open-browser"], cli.AppArgs);
+    }
+
+    [Fact]
+    public void Hang_timeout_is_read_and_passed_on_and_0_turns_it_off()
+    {
+        var cli = CommandLine.Parse(["app.py", "--hang-timeout", "2.5"]);
+        Assert.Equal(2.5, cli.HangTimeout);
+        Assert.Equal(["--hang-timeout", "2.5"], cli.AppArgs);
+        Assert.Equal(0, CommandLine.Parse(["app.py", "--hang-timeout=0"]).HangTimeout);
     }
 }

@@ -100,4 +100,14 @@ public sealed class SettingsPrecedenceTests : IDisposable
         var ex = Assert.Throws<UsageException>(() => Resolve([], [], new StartArgs(null, null, processes, null, null, clientTimeout)));
         Assert.Contains(named, ex.Message);
     }
+
+    [Fact]
+    public void Hang_timeout_defaults_to_30_s_from_the_environment_or_the_flag()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(30), Resolve([], [], Code).HangTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), Resolve([], new() { ["ROBYN_HANG_TIMEOUT"] = "5" }, Code).HangTimeout);
+        Assert.Equal(TimeSpan.Zero, Resolve(["--hang-timeout", "0"], new() { ["ROBYN_HANG_TIMEOUT"] = "5" }, Code).HangTimeout);
+        var ex = Assert.Throws<UsageException>(() => Resolve([], new() { ["ROBYN_HANG_TIMEOUT"] = "0.1" }, Code));
+        Assert.Contains("ROBYN_HANG_TIMEOUT 0.1: expected 0 (off) or a number of seconds from 1 to 86400", ex.Message);
+    }
 }

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Sockets;
+using RobynGateway.Web;
+
+namespace RobynGateway.Workers;
+
+/// <summary>What a worker's readiness endpoint said, as the front's probe saw it.</summary>
+internal enum WorkerHealth
+{
+    Ready,
+    /// <summary>503 <c>hung: ...</c>: its watchdog saw no progress in Python for <c>--hang-timeout</c>.</summary>
+    Hung,
+    /// <summary>Starting or stopping: the supervisor knows, nothing to do.</summary>
+    NotReady,
+    /// <summary>No answer in time: the process does not run (SIGSTOP) or cannot answer at all.</summary>
+    NoAnswer,
+    /// <summary>The connection failed: the worker is exiting (the supervisor sees the exit).</summary>
+    Gone,
+}
+
+/// <summary>
+/// The front's health probe of its workers: <c>GET PATH/ready</c> over a worker's Unix socket, with
+/// a short timeout. A worker answers it in C#, never in Python, so it answers while its interpreter
+/// is frozen, and says so. A worker that does not answer at all has stopped running (SIGSTOP, a
+/// frozen process) although its socket still accepts connections: the kernel queues them.
+/// YARP's active health checks probe the same way, but report only healthy or not; the supervisor
+/// also needs the worker's own words (what it was running) and decides the replacement itself.
+/// </summary>
+internal sealed class WorkerHealthProbe : IDisposable
+{
+    readonly HttpClient _client;
+    readonly string _readyPath;
+
+    public WorkerHealthProbe(string socketDirectory, string healthPath)
+    {
+        _readyPath = healthPath + "/ready";
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(
+                        Path.Combine(socketDirectory, context.DnsEndPoint.Host + ".sock")), cancel).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public async Task<(WorkerHealth Health, string Text)> AskAsync(WorkerProcess worker, TimeSpan timeout, CancellationToken stopping)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            using var response = await _client.GetAsync($"http://{worker.Name}{_readyPath}", deadline.Token).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+            return response.StatusCode == HttpStatusCode.OK ? (WorkerHealth.Ready, text)
+                : text.StartsWith(Readiness.HungPrefix, StringComparison.Ordinal) ? (WorkerHealth.Hung, text)
+                : (WorkerHealth.NotReady, text);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return (WorkerHealth.NoAnswer, $"no answer within {timeout.TotalSeconds:F0} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            return (WorkerHealth.Gone, ex.Message);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using RobynGateway.Tests.Infrastructure;
+using RobynGateway.Tests.Lifecycle;
+using static RobynGateway.Tests.Workers.MultiProcessTests;
+
+namespace RobynGateway.Tests.Workers;
+
+/// <summary>
+/// <c>--processes 2</c> with a worker that freezes: its Python keeps the GIL (it is replaced), or
+/// the whole process is stopped with SIGSTOP (requests go around it).
+/// </summary>
+public sealed class FrozenWorkerTests
+{
+    static async Task<int> PidOf(HttpClient client)
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/pid"));
+        return doc.RootElement.GetProperty("pid").GetInt32();
+    }
+
+    [Fact]
+    public async Task A_worker_whose_Python_keeps_the_GIL_is_killed_and_replaced()
+    {
+        await using var gateway = await GatewayProcess.Start("frozen_app.py",
+            ["--processes", "2", "--hang-timeout", "2", "--graceful-timeout", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var before = WorkersOf(gateway.Pid).ToHashSet();
+        Assert.Equal(2, before.Count);
+        try
+        {
+            await FrozenWorkerIsReplaced(gateway, before);
+        }
+        finally
+        {
+            // A frozen worker that was not replaced can never stop by itself: end it (ours, by pid).
+            foreach (var pid in before.Intersect(WorkersOf(gateway.Pid))) kill(pid, SIGKILL);
+        }
+    }
+
+    static async Task FrozenWorkerIsReplaced(GatewayProcess gateway, HashSet<int> before)
+    {
+        // Kept in flight, so the front's load balancing sends the requests below to the other worker.
+        var frozen = HangWatchTests.Send(gateway.Client, HangWatchTests.Backtracking);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        HashSet<int> now;
+        while (true)
+        {
+            now = WorkersOf(gateway.Pid).ToHashSet();
+            if (now.Count == 2 && !before.SetEquals(now) || DateTime.UtcNow > deadline) break;
+            await Task.Delay(200);
+        }
+        Assert.True(now.Count == 2 && !before.SetEquals(now), $"no worker replaced: {string.Join(",", before)} -> {string.Join(",", now)}\n{gateway.Output}");
+        var killed = Assert.Single(before.Except(now));
+        Assert.Contains($"(pid {killed}) reports hung: no progress in Python for", gateway.Output);
+        Assert.Contains("running GET /validate on sync worker 0; killing it and starting a new one", gateway.Output);
+        // The frozen request ends with the front's 502 rather than never.
+        Assert.Equal(HttpStatusCode.BadGateway, (await frozen.WaitAsync(TimeSpan.FromSeconds(30))).StatusCode);
+
+        // Both workers serve once the new one is ready (its start takes seconds), the killed one is not among them.
+        var seen = new HashSet<int>();
+        var serving = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (seen.Count < 2 && DateTime.UtcNow < serving) seen.Add(await PidOf(gateway.Client));
+        Assert.True(now.SetEquals(seen), $"answered from {string.Join(",", seen)}, workers {string.Join(",", now)}\n{gateway.Output}");
+
+        gateway.Signal(GatewayProcess.SIGTERM);
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(2 + 5)));
+    }
+
+    [Fact]
+    public async Task A_stopped_worker_is_routed_around_within_seconds_and_back_once_it_runs()
+    {
+        await using var gateway = await GatewayProcess.Start("frozen_app.py", ["--processes", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var workers = WorkersOf(gateway.Pid);
+        Assert.Equal(2, workers.Count);
+        var stopped = workers[0];
+        using var client = new HttpClient { BaseAddress = gateway.Client.BaseAddress, Timeout = TimeSpan.FromSeconds(3) };
+        kill(stopped, SIGSTOP);
+        var answers = new List<Task<int>>();
+        try
+        {
+            // 20 requests, one every 0.7 s, during a 15 s stop; each gives up after 3 s.
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < 20; i++)
+            {
+                answers.Add(Answer(client));
+                await Task.Delay(TimeSpan.FromMilliseconds(700 * (i + 1)) - clock.Elapsed is { Ticks: > 0 } wait ? wait : TimeSpan.Zero);
+            }
+            await Task.WhenAll(answers);
+            await Task.Delay(TimeSpan.FromSeconds(15) - clock.Elapsed is { Ticks: > 0 } rest ? rest : TimeSpan.Zero);
+        }
+        finally
+        {
+            kill(stopped, SIGCONT);
+        }
+        var pids = answers.Select(a => a.Result).ToList();
+        Assert.True(pids.Count(p => p > 0) >= 19, $"answered: {string.Join(",", pids)}\n{gateway.Output}");
+        Assert.DoesNotContain(stopped, pids);
+        Assert.Contains($"(pid {stopped}) did not answer its health check", gateway.Output);
+
+        // Running again, it answers its health checks and gets requests again.
+        var seen = new HashSet<int>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!seen.Contains(stopped) && DateTime.UtcNow < deadline) seen.Add(await PidOf(gateway.Client));
+        Assert.Contains(stopped, seen);
+        Assert.Contains($"(pid {stopped}) answers again", gateway.Output);
+    }
+
+    /// <summary>The pid that answered, or 0 for a failure (an error status, no answer in time).</summary>
+    static async Task<int> Answer(HttpClient client)
+    {
+        try
+        {
+            using var response = await client.GetAsync("/pid");
+            if (response.StatusCode != HttpStatusCode.OK) return 0;
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return doc.RootElement.GetProperty("pid").GetInt32();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    const int SIGKILL = 9, SIGSTOP = 19, SIGCONT = 18;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int sig);
+}
