@@ -48,7 +48,9 @@ public sealed class OverloadTests(ITestOutputHelper output)
         Assert.Equal(30, refused.Length + taken.Length);
         // At most 4 wait and 1 runs at any moment; the 0.3 s handlers let a few more in as the burst arrives.
         Assert.True(refused.Length >= 15, $"only {refused.Length} of 30 were refused");
-        Assert.True(taken.Length >= 5, $"only {taken.Length} were taken");
+        // At least the 4 the queue holds: when the burst lands before the worker has taken the first
+        // one off the queue, that one still counts as waiting.
+        Assert.True(taken.Length >= 4, $"only {taken.Length} were taken");
         Assert.All(refused, o => Assert.Equal("1", o.RetryAfter));
         // Refused at once, not after waiting for the queue: well under one handler's 0.3 s (margin for a busy machine).
         var median = refused.Select(o => o.Took).Order().ElementAt(refused.Length / 2);
