@@ -91,7 +91,7 @@ def test_start_under_gateway_records_arguments(tmp_path, monkeypatch):
     assert caught.value.app is app
     assert caught.value.start_args == {
         "host": "0.0.0.0", "port": 9000, "processes": 2, "workers": 3, "log_level": None,
-        "client_timeout": 1, "keep_alive_timeout": 20, "open_browser": False,
+        "client_timeout": 1, "keep_alive_timeout": 20, "timeout": None, "max_queue": None, "open_browser": False,
     }
 
 

@@ -99,7 +99,7 @@ APP = """
 def test_load_runs_the_file_as_main_and_catches_the_hand_over(load, tmp_path):
     app = load(APP, "--workers", "3")
     assert app.start_args == {"host": "0.0.0.0", "port": 9000, "processes": None, "workers": 3, "log_level": None,
-                              "client_timeout": 30, "keep_alive_timeout": 20, "open_browser": False}
+                              "client_timeout": 30, "keep_alive_timeout": 20, "timeout": None, "max_queue": None, "open_browser": False}
     assert sys.argv == [str(tmp_path / "app.py"), "--workers", "3"]
     assert os.environ["ROBYN_GATEWAY"] == "1"
     assert sys.path[0] == str(tmp_path)
@@ -315,7 +315,7 @@ def test_without_start_the_last_app_is_used(load):
     """, "--processes", "2")
     assert app.routes[0] == ("GET", "/only", 0, False, (), None)
     assert app.start_args == {"host": None, "port": None, "processes": 2, "workers": None, "log_level": None,
-                              "client_timeout": None, "keep_alive_timeout": None, "open_browser": False}
+                              "client_timeout": None, "keep_alive_timeout": None, "timeout": None, "max_queue": None, "open_browser": False}
 
 
 def test_a_file_without_an_app_is_an_error(load):

@@ -250,3 +250,56 @@ def test_robyn_env_dev_mode_reloads_as_dev_does(tmp_path):
             time.sleep(0.2)
         assert answer == (200, b"edited"), server.output
         assert server.stop() == 0
+
+
+# Beyond Robyn: the request timeout and the queue bound set in code, as app.start's other settings.
+LIMITS_IN_CODE_APP = '''
+import time
+from robyn import Robyn
+
+app = Robyn(__file__)
+
+
+@app.get("/")
+def index():
+    return "ready"
+
+
+@app.get("/slow")
+def slow():
+    time.sleep(3)
+    return "late"
+
+
+app.start(port=PORT, timeout=1, max_queue=2)
+'''
+
+
+def test_timeout_and_max_queue_set_in_app_start_are_honoured(tmp_path):
+    port = free_port()
+    (tmp_path / "app.py").write_text(LIMITS_IN_CODE_APP.replace("PORT", str(port)))
+    with Server([sys.executable, "app.py"], port, str(tmp_path), user_env()) as server:
+        server.wait_ready()
+        started = time.monotonic()
+        status, body = server.request("/slow")
+        assert status == 504 and b"within 1 s" in body, (status, body)
+        assert time.monotonic() - started < 2.5
+        assert server.stop() == 0
+
+
+def test_the_timeout_flag_beats_app_start(tmp_path):
+    port = free_port()
+    (tmp_path / "app.py").write_text(LIMITS_IN_CODE_APP.replace("PORT", str(port)))
+    with Server([sys.executable, "app.py", "--timeout", "0"], port, str(tmp_path), user_env()) as server:
+        server.wait_ready()
+        assert server.request("/slow") == (200, b"late")
+        assert server.stop() == 0
+
+
+def test_a_bad_max_queue_in_app_start_is_a_clear_error(tmp_path):
+    port = free_port()
+    (tmp_path / "app.py").write_text(LIMITS_IN_CODE_APP.replace("PORT", str(port)).replace("max_queue=2", "max_queue=-1"))
+    with Server([sys.executable, "app.py"], port, str(tmp_path), user_env()) as server:
+        assert server.process.wait(timeout=60) == 2
+        assert "app.start(max_queue=-1): expected a whole number from 0 (unbounded) to 1000000." in server.output
+        assert "Traceback" not in server.output

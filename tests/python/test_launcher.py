@@ -74,7 +74,7 @@ def test_exec_replaces_the_process(monkeypatch):
     assert seen == [("sh", ["sh", "-c", "true", "/a.py"])]
 
 
-NO_TIMEOUTS = {"client_timeout": None, "keep_alive_timeout": None, "open_browser": False}
+NO_TIMEOUTS = {"client_timeout": None, "keep_alive_timeout": None, "timeout": None, "max_queue": None, "open_browser": False}
 
 
 def test_start_args_precedence():

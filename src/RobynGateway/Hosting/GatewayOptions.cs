@@ -139,6 +139,13 @@ internal sealed record GatewayOptions
         KeepAliveTimeout = cli.KeepAliveTimeout is null && EnvSeconds(env, "ROBYN_KEEP_ALIVE_TIMEOUT") is null && start.KeepAliveTimeout is { } idle
             ? TimeSpan.FromSeconds(CodeSeconds("keep_alive_timeout", idle)) : KeepAliveTimeout,
         OpenBrowser = OpenBrowser || start.OpenBrowser,
+        // Beyond Robyn: app.start(timeout=, max_queue=), below the flags and ROBYN_TIMEOUT / ROBYN_MAX_QUEUE.
+        Timeout = cli.Timeout is null && NonEmpty(env("ROBYN_TIMEOUT")) is null && start.Timeout is { } limit
+            ? (limit == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(CodeSeconds("timeout", limit))) : Timeout,
+        MaxQueueSetting = cli.MaxQueue is null && NonEmpty(env("ROBYN_MAX_QUEUE")) is null && start.MaxQueue is { } queue
+            ? (queue is >= 0 and <= 1_000_000 ? queue
+                : throw new UsageException($"app.start(max_queue={queue}): expected a whole number from 0 (unbounded) to 1000000."))
+            : MaxQueueSetting,
     };
 
     static int? Checked(string name, int? fromCode) => fromCode is { } n && (n < 1 || n > 1024)

@@ -5,7 +5,8 @@ namespace RobynGateway.Python;
 
 /// <summary>What the app's <c>app.start(...)</c> call and its Config asked for (null where they were silent).</summary>
 internal sealed record StartArgs(string? Host, int? Port, int? Processes, int? Workers, string? LogLevel = null,
-    double? ClientTimeout = null, double? KeepAliveTimeout = null, bool OpenBrowser = false);
+    double? ClientTimeout = null, double? KeepAliveTimeout = null, bool OpenBrowser = false,
+    double? Timeout = null, int? MaxQueue = null);
 
 /// <summary>The app file failed to load; the message holds the Python traceback.</summary>
 internal sealed class AppLoadException(string message) : Exception(message);
@@ -111,7 +112,7 @@ internal sealed unsafe class PythonApp
         StartArgs = new StartArgs(
             GetText(start, "host"), GetNumber(start, "port"), GetNumber(start, "processes"), GetNumber(start, "workers"),
             GetText(start, "log_level"), GetSeconds(start, "client_timeout"), GetSeconds(start, "keep_alive_timeout"),
-            GetFlag(start, "open_browser"));
+            GetFlag(start, "open_browser"), GetSeconds(start, "timeout"), GetNumber(start, "max_queue"));
     }
 
     nint Keep(PyObject o)

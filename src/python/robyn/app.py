@@ -151,6 +151,8 @@ class Robyn(BaseRouter):
         _check_port: bool = True,
         client_timeout: int = 30,
         keep_alive_timeout: int = 20,
+        timeout: Optional[float] = None,
+        max_queue: Optional[int] = None,
         **ignored: Any,
     ) -> None:
         """Serve the app through the gateway. Under the gateway this records its
@@ -159,9 +161,13 @@ class Robyn(BaseRouter):
         client_timeout: seconds a client has to send a request's headers (Kestrel's
         RequestHeadersTimeout); keep_alive_timeout: seconds an idle keep-alive connection is kept
         (Kestrel's KeepAliveTimeout). ROBYN_CLIENT_TIMEOUT / ROBYN_KEEP_ALIVE_TIMEOUT and
-        --client-timeout / --keep-alive-timeout beat them."""
+        --client-timeout / --keep-alive-timeout beat them. Beyond Robyn: timeout (seconds until a
+        request without an answer gets 504; 0: never) and max_queue (requests that may wait for a
+        sync worker before the next gets 503; 0: unbounded), below --timeout / --max-queue and
+        ROBYN_TIMEOUT / ROBYN_MAX_QUEUE."""
         args = start_args(self.config, host, port, processes, workers,
-                          client_timeout=client_timeout, keep_alive_timeout=keep_alive_timeout)
+                          client_timeout=client_timeout, keep_alive_timeout=keep_alive_timeout,
+                          timeout=timeout, max_queue=max_queue)
         if under_gateway():
             apply_log_level(args)
             raise HandOver(self, args)

@@ -49,6 +49,8 @@ def start_args(
     *,
     client_timeout: Optional[float] = None,
     keep_alive_timeout: Optional[float] = None,
+    timeout: Optional[float] = None,
+    max_queue: Optional[int] = None,
 ) -> Dict[str, Any]:
     """What the gateway needs from start(); None where nothing was given.
 
@@ -79,6 +81,8 @@ def start_args(
         "log_level": level,
         "client_timeout": client_timeout,
         "keep_alive_timeout": keep_alive_timeout,
+        "timeout": timeout,
+        "max_queue": None if max_queue is None or isinstance(max_queue, bool) else int(max_queue),
         "open_browser": bool(setting(config, "open_browser", False)),
     }
 
