@@ -116,3 +116,11 @@ def test_without_parts_form_data_and_files_are_empty_and_the_body_stays_raw():
     r = bridge_request(method="POST", headers="content-type:text/plain", body=b"hello=world")
     assert r.form_data == {} and r.files == {}
     assert r.body == "hello=world"
+
+
+def test_reading_the_body_parses_neither_the_headers_nor_a_form():
+    # form_data is parsed on its own first use only: a JSON handler pays for no header parsing.
+    r = bridge_request(method="POST", headers="content-type:application/x-www-form-urlencoded", body=b'{"a": 1}')
+    assert r.json() == {"a": 1} and r.body == '{"a": 1}'
+    assert r._headers is None and r._form_data is None
+    assert r.form_data == {'{"a": 1}': ""}  # asked for: the urlencoded body, read as such

@@ -115,14 +115,18 @@ class Request:
 
     @property
     def form_data(self) -> Dict[str, str]:
+        # Multipart bodies arrive parsed (by the gateway's C# reader), so form and files are set
+        # already. An urlencoded body stays raw in `body` (as in Robyn) and is parsed here too, on
+        # first use only (beyond Robyn: its users parse it by hand); a repeated name keeps its
+        # last value.
         if self._form_data is None:
-            self._decode_body()
+            self._form_data = _urlencoded(self) if self._raw_body else {}
         return self._form_data
 
     @property
     def files(self) -> Dict[str, bytes]:
         if self._files is None:
-            self._decode_body()
+            self._files = {}
         return self._files
 
     def json(self) -> Any:
@@ -132,16 +136,9 @@ class Request:
             raise ValueError(f"Invalid JSON: {exc}") from None
 
     def _decode_body(self) -> None:
-        # Multipart bodies arrive parsed (by the gateway's C# reader): form and files are set
-        # already and the raw body is the concatenation of the part payloads, as in Robyn.
-        # An urlencoded body stays raw in `body` (as in Robyn) and is also parsed into
-        # `form_data` (beyond Robyn: its users parse it by hand); a repeated name keeps its last value.
-        if self._body is None:
-            self._body = _text_or_bytes(self._raw_body)
-        if self._form_data is None:
-            self._form_data = _urlencoded(self) if self._raw_body else {}
-        if self._files is None:
-            self._files = {}
+        # The raw bytes become str when they are valid UTF-8 (a multipart body's raw bytes are the
+        # parts' payloads joined, as in Robyn).
+        self._body = _text_or_bytes(self._raw_body)
 
     def __repr__(self) -> str:
         return f"Request(method={self._method!r}, url={self.url!r})"
