@@ -37,11 +37,13 @@ internal static class RequestReader
             }
             catch (IOException ex)
             {
-                // Kestrel reports some malformed chunked framing (a chunk size that overflows) as a
-                // plain IOException rather than its BadHttpRequestException: the client's fault, a 400.
+                // The client's fault: Kestrel's BadHttpRequestException carries its status (408 for a
+                // body that arrives too slowly); some malformed chunked framing (a chunk size that
+                // overflows) comes as a plain IOException, a 400.
+                var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
                 globals.ApplyTo(context);
                 context.Response.Headers.Connection = "close"; // the framing is lost: no next request on it
-                await Fallback.WriteTextAsync(context, StatusCodes.Status400BadRequest, $"Malformed request body: {ex.Message}");
+                await Fallback.WriteTextAsync(context, status, $"Malformed request body: {ex.Message}");
                 return false;
             }
             if (!withinLimit)

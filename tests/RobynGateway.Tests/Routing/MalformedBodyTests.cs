@@ -28,14 +28,24 @@ public sealed class MalformedBodyTests(HandlersKestrelFactory factory) : IClassF
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
-    async Task<string> SendAsync(string request)
+    [Fact]
+    public async Task A_body_that_stalls_is_408_as_kestrel_says_not_a_400()
+    {
+        // 10 bytes of a declared 100,000, then nothing: Kestrel's minimum data rate (240 B/s after a
+        // 5 s grace period) gives up on it, and its 408 is what the client gets.
+        var answer = await SendAsync("POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"a\": 1, ",
+            TimeSpan.FromSeconds(20));
+        Assert.StartsWith("HTTP/1.1 408 ", answer);
+    }
+
+    async Task<string> SendAsync(string request, TimeSpan? wait = null)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, factory.Port);
         await using var stream = tcp.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(10));
         return await reader.ReadToEndAsync(cts.Token);
     }
 }
