@@ -53,10 +53,6 @@ class Config(MutableMapping[str, Any]):
             processes = processes or 2 * (os.cpu_count() or 1) + 1
             workers = workers or 2
             log_level = log_level or "WARNING"
-        # Which of processes/workers came from the command line: they beat app.start()'s.
-        self.given: FrozenSet[str] = frozenset(
-            name for name, value in (("processes", processes), ("workers", workers)) if value is not None
-        )
         # What the command line (or --fast) chose, None where it said nothing: it beats code.
         self.from_command_line: Dict[str, Any] = {"processes": processes, "workers": workers, "log_level": log_level}
         self.default_log_level: str = "DEBUG" if self.dev else "INFO"
@@ -65,6 +61,11 @@ class Config(MutableMapping[str, Any]):
         self.processes: int = processes or self._class_value("processes") or 1
         self.workers: int = workers or self._class_value("workers") or 1
         self.log_level: str = log_level or self._class_value("log_level") or self.default_log_level
+
+    @property
+    def given(self) -> FrozenSet[str]:
+        """Which of processes/workers the command line (or --fast) chose: they beat code."""
+        return frozenset(name for name in ("processes", "workers") if self.from_command_line[name] is not None)
 
     def _class_value(self, name: str) -> Any:
         return getattr(type(self), name, None)
