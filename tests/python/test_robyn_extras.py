@@ -206,3 +206,16 @@ def test_the_cli_functions_robyn_scripts_call(tmp_path, monkeypatch, capsys):
         dev = False
 
     assert cli.start_dev_server(NotDev(), "app.py") is None  # without --dev Robyn's does nothing too
+
+
+def test_reading_an_apps_routes_never_imports_pydantic():
+    # The spec and response_model ask robyn.pydantic_support, which looks only at a pydantic the app
+    # imported itself: an app without models does not pay for pydantic's import.
+    code = ("import sys; from robyn import Robyn; app = Robyn('app.py')\n"
+            "@app.get('/x')\ndef x() -> dict: return {}\n"
+            "app.router.prepare_routes_openapi(app.openapi, app.included_routers)\n"
+            "assert '/x' in app.openapi.get_openapi_config()['paths']\n"
+            "print('pydantic' in sys.modules)")
+    package_root = os.path.dirname(os.path.dirname(robyn.__file__))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": package_root})
+    assert done.stdout.strip().splitlines()[-1] == "False", done.stderr

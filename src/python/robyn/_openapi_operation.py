@@ -11,7 +11,8 @@ import re
 import typing
 from typing import Any, Callable, Dict, List, Optional
 
-from robyn._openapi_schema import Schemas, is_pydantic_model, type_hints
+from robyn._openapi_schema import Schemas, type_hints
+from robyn.pydantic_support import is_pydantic_v2_model
 from robyn.query_params import QueryParams
 from robyn.response import Response
 from robyn.responses import FileResponse
@@ -31,7 +32,7 @@ def handler_operation(security: List[str], schemas: Schemas, endpoint: str, name
             continue
         if issubclass(annotation, QueryParams):
             query_params = annotation
-        elif issubclass(annotation, (Body, JsonBody)) or is_pydantic_model(annotation) or typing.is_typeddict(annotation):
+        elif issubclass(annotation, (Body, JsonBody)) or is_pydantic_v2_model(annotation) or typing.is_typeddict(annotation):
             request_body = annotation
     returned = meta.response_model if meta.response_model is not None else hints.get("return", inspect.Parameter.empty)
     summary = meta.summary if meta.summary is not None else (name or getattr(handler, "__name__", ""))

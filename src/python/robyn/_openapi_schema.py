@@ -18,6 +18,8 @@ import uuid
 from collections import abc
 from typing import Any, Dict, List, Optional
 
+from robyn.pydantic_support import get_pydantic_openapi_schema, is_pydantic_v2_model
+
 # Stdlib leaf types, as pydantic (and Robyn 0.88) writes them. datetime before date: a subclass.
 _LEAVES = (
     (datetime.datetime, {"type": "string", "format": "date-time"}),
@@ -39,19 +41,6 @@ _UNIONS = (typing.Union, types.UnionType)
 
 
 UNRESOLVED = typing.Any  # an annotation that could not be resolved (already reported): {}
-
-
-def is_pydantic_model(annotation: Any) -> bool:
-    """A pydantic 2 model class (duck-typed: the package does not import pydantic)."""
-    return isinstance(annotation, type) and callable(getattr(annotation, "model_json_schema", None))
-
-
-def get_pydantic_openapi_schema(model: Any) -> "tuple[dict, dict]":
-    """Robyn 0.88's helper: (the model's schema without $defs, the $defs for components.schemas)."""
-    if not is_pydantic_model(model):
-        return {}, {}
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    return schema, schema.pop("$defs", {})
 
 
 def type_hints(target: Any, problems: List[str]) -> Dict[str, Any]:
@@ -122,7 +111,7 @@ class Schemas:
             return self._generic(annotation, origin, args)
         if not isinstance(annotation, type):
             raise TypeError("not a type")
-        if is_pydantic_model(annotation):
+        if is_pydantic_v2_model(annotation):
             schema, nested = get_pydantic_openapi_schema(annotation)
             self.components.update(nested)
             return schema

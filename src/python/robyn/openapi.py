@@ -21,7 +21,8 @@ from html import escape
 from typing import Any, Callable, Dict, List, Optional, TypedDict, Union
 
 from robyn._openapi_operation import handler_operation, path_obj, responses_of
-from robyn._openapi_schema import Schemas, get_pydantic_openapi_schema, is_pydantic_model
+from robyn._openapi_schema import Schemas
+from robyn.pydantic_support import get_pydantic_openapi_schema, is_pydantic_model
 from robyn.jsonify import dumps
 from robyn.query_params import QueryParams  # noqa: F401 - Robyn's robyn.openapi has these names
 from robyn.response import Response

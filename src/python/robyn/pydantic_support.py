@@ -4,8 +4,10 @@ pydantic is optional: nothing here imports it until a question about a model is 
 every answer is "no" when it is not installed. The request path calls only
 `validate_pydantic_body`; the rest runs when routes are registered or the spec is built."""
 
+import importlib.util
 import inspect
 import json
+import sys
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from robyn.jsonify import dumps
@@ -25,20 +27,24 @@ __all__ = [
 
 
 def _base_model() -> Optional[type]:
-    try:
-        from pydantic import BaseModel
-    except ImportError:
-        return None
-    return BaseModel
+    # Never imported here: a class can be a model only if its app imported pydantic already, so
+    # an app without models pays nothing (pydantic's import is slow) when its routes are read.
+    return getattr(sys.modules.get("pydantic"), "BaseModel", None)
 
 
 def is_pydantic_available() -> bool:
-    return _base_model() is not None
+    return importlib.util.find_spec("pydantic") is not None
 
 
 def is_pydantic_model(annotation: Any) -> bool:
     base = _base_model()
     return base is not None and inspect.isclass(annotation) and issubclass(annotation, base)
+
+
+def is_pydantic_v2_model(annotation: Any) -> bool:
+    """A model with pydantic 2's API (model_json_schema, model_validate), which the spec and
+    response_model use; Debian 12's pydantic is 1.10."""
+    return is_pydantic_model(annotation) and callable(getattr(annotation, "model_json_schema", None))
 
 
 def detect_pydantic_params(handler_params: Mapping[str, inspect.Parameter]) -> Dict[str, type]:
@@ -61,7 +67,7 @@ def validate_pydantic_body(model_class: Any, body: Any) -> Tuple[Any, Optional[d
 
 def get_pydantic_openapi_schema(model_class: Any) -> Tuple[dict, dict]:
     """(the model's schema, the schemas it refers to), refs pointing into components.schemas."""
-    if not is_pydantic_model(model_class):
+    if not is_pydantic_v2_model(model_class):
         return {}, {}
     schema = model_class.model_json_schema(ref_template="#/components/schemas/{model}")
     return schema, schema.pop("$defs", {})

@@ -4,7 +4,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from robyn._openapi_schema import is_pydantic_model
+from robyn.pydantic_support import is_pydantic_v2_model
 from robyn.dispatch import Endpoint, ExceptionHandler, compile_endpoint
 from robyn.enums import HttpMethod
 from robyn.function_info import FunctionInfo, is_coroutine_function
@@ -138,7 +138,7 @@ def through_model(handler: Callable[..., Any], model: Any) -> Callable[..., Any]
     """With a pydantic `response_model`, a dict the handler returns is validated and serialised
     through the model, as Robyn does (a return that does not validate raises: the exception handler's
     or a 500). Other returns, and other response_models, are left as they are."""
-    if not is_pydantic_model(model):
+    if not is_pydantic_v2_model(model):
         return handler
 
     def shaped(value: Any) -> Any:
