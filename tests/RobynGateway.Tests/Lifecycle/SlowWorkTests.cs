@@ -9,6 +9,7 @@ namespace RobynGateway.Tests.Lifecycle;
 /// <c>--workers 1</c>: a sync generator that sleeps between items is pulled off the sync workers,
 /// and a finished request's answer leaves before the worker starts the next, slow, handler.
 /// </summary>
+[Collection(TimingSensitive.Name)]
 public sealed class SlowWorkTests(ITestOutputHelper output)
 {
     const int Items = 5;
