@@ -66,19 +66,37 @@ public sealed class HealthWhileStoppingTests
     [Fact]
     public async Task Once_the_stop_begins_ready_is_503_and_live_stays_200()
     {
-        await using var factory = new HealthAppFactory();
+        // The stop is held open (as in-flight requests would hold a real one) until the probes are
+        // done: otherwise the host may finish stopping, and dispose the TestServer, between them.
+        var probed = new TaskCompletionSource();
+        await using var plain = new HealthAppFactory();
+        await using var factory = plain.WithWebHostBuilder(b => b.ConfigureServices(s =>
+            s.AddHostedService(_ => new HoldStop(probed.Task))));
         var client = factory.CreateClient();
         using (var before = await client.GetAsync("/__robyn/health/ready"))
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
 
         // What SIGTERM does first; TestServer keeps taking requests, so the answer during the drain shows.
         factory.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        try
+        {
+            using var ready = await client.GetAsync("/__robyn/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("stopping", await ready.Content.ReadAsStringAsync());
+            using var live = await client.GetAsync("/__robyn/health/live");
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+        finally
+        {
+            probed.TrySetResult();
+        }
+    }
 
-        using var ready = await client.GetAsync("/__robyn/health/ready");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Equal("stopping", await ready.Content.ReadAsStringAsync());
-        using var live = await client.GetAsync("/__robyn/health/live");
-        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    /// <summary>Registered last, so the host stops it first: the server stays up until it returns.</summary>
+    sealed class HoldStop(Task until) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => until.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
     }
 }
 
