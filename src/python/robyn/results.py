@@ -1,4 +1,5 @@
-"""Turning what a handler returned into the bridge's result tuple (contract §6).
+"""Turning what a handler returned into the bridge's result tuple
+(docs/bridge-protocol.md, "Result tuple").
 
 A result is `(status, headers, body)` or `(status, headers, body, kind, aux)`;
 headers are flat `(name, value, ...)` with lower-case names. The common content
