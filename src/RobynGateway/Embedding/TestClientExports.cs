@@ -10,7 +10,7 @@ namespace RobynGateway.Embedding;
 ///
 /// Design notes:
 /// * Python calls every entry with the GIL released (ctypes does that around a foreign call), so
-///   C# may take the GIL on this thread (Py.GIL() finds the thread's own Python state) and may
+///   C# may take the GIL on this thread (Gil.Acquire() finds the thread's own Python state) and may
 ///   block this thread while other threads need the GIL: the sync workers, the app's loop. An
 ///   entry called with the GIL held would deadlock on the first handler; none is.
 /// * Nothing unwinds into native code: an entry returns 0, or an error code with a UTF-8 message

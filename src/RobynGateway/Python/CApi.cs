@@ -5,7 +5,8 @@ namespace RobynGateway.Python;
 // The CPython C-API entry points used on the per-request path, bound once from the libpython
 // that pythonnet loaded. pythonnet's typed calls cost ~210 ns and its `dynamic` calls ~500 ns;
 // a raw PyObject_Vectorcall costs ~23 ns (docs/bridge-protocol.md). Every call here requires
-// the caller to hold the GIL, except the thread-state functions, which exist to take it.
+// the caller to hold the GIL (callers show it with a GilHeld, see Gil.cs), except the
+// thread-state functions, which Gil.cs alone uses to take it.
 //
 // Every entry keeps the normal GC transition. SuppressGCTransition on the pure getters saved a
 // few nanoseconds per call but, mixed with normal calls in methods that Python calls back
@@ -42,6 +43,7 @@ internal static unsafe class CApi
     public static delegate* unmanaged<void> PyThreadState_DeleteCurrent;
     public static delegate* unmanaged<nint, void> PyEval_RestoreThread;
     public static delegate* unmanaged<nint> PyEval_SaveThread;
+    public static delegate* unmanaged<int> PyGILState_Check; // Debug builds' check of GilHeld
 
     // Getters.
     public static delegate* unmanaged<nint, void> Py_IncRef;
@@ -95,6 +97,7 @@ internal static unsafe class CApi
         PyThreadState_DeleteCurrent = (delegate* unmanaged<void>)F("PyThreadState_DeleteCurrent");
         PyEval_RestoreThread = (delegate* unmanaged<nint, void>)F("PyEval_RestoreThread");
         PyEval_SaveThread = (delegate* unmanaged<nint>)F("PyEval_SaveThread");
+        PyGILState_Check = (delegate* unmanaged<int>)F("PyGILState_Check");
 
         Py_IncRef = (delegate* unmanaged<nint, void>)F("Py_IncRef");
         PyTuple_SetItem = (delegate* unmanaged<nint, nint, nint, int>)F("PyTuple_SetItem");
@@ -129,7 +132,7 @@ internal static unsafe class CApi
     }
 
     /// <summary>Takes the pending Python exception (if any) and returns its text.</summary>
-    public static string TakeErrorText()
+    public static string TakeErrorText(GilHeld gil)
     {
         nint type, value, traceback;
         PyErr_Fetch(&type, &value, &traceback);

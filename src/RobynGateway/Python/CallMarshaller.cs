@@ -5,8 +5,8 @@ namespace RobynGateway.Python;
 
 /// <summary>
 /// Turns a <see cref="PythonCall"/> into the dispatcher's positional arguments and the result
-/// tuple back into the call (docs/bridge-protocol.md). Every method runs on a thread holding the
-/// GIL and does only what must happen there: wrap bytes in objects, one vectorcall, copy bytes out.
+/// tuple back into the call (docs/bridge-protocol.md). Every method takes the GIL's proof and does
+/// only what must happen under it: wrap bytes in objects, one vectorcall, copy bytes out.
 /// </summary>
 internal static unsafe class CallMarshaller
 {
@@ -18,7 +18,7 @@ internal static unsafe class CallMarshaller
     /// Calls <paramref name="dispatcher"/> with the request fields, prefixed by <paramref name="token"/>
     /// when it is not zero. Returns a new reference, or 0 with the Python error pending.
     /// </summary>
-    public static nint Invoke(nint dispatcher, PythonCall call, long token)
+    public static nint Invoke(nint dispatcher, PythonCall call, long token, GilHeld gil)
     {
         var slots = stackalloc nint[MaxArgs + 1];
         var args = slots + 1;
@@ -34,7 +34,7 @@ internal static unsafe class CallMarshaller
     /// stage of a request creates its Exchange and passes the request fields; later stages find
     /// the request in the exchange. Returns a new reference, or 0 with the Python error pending.
     /// </summary>
-    public static nint InvokeStage(nint function, PythonCall call, long token, nint exchangeType)
+    public static nint InvokeStage(nint function, PythonCall call, long token, nint exchangeType, GilHeld gil)
     {
         var first = call.Exchange == 0;
         if (first && (call.Exchange = CApi.PyObject_CallNoArgs(exchangeType)) == 0) return 0;
@@ -50,7 +50,7 @@ internal static unsafe class CallMarshaller
     }
 
     /// <summary>Calls a stream puller: <c>([token,] iterator)</c>. New reference, or 0 with the error pending.</summary>
-    public static nint InvokeStream(nint function, PythonCall call, long token)
+    public static nint InvokeStream(nint function, PythonCall call, long token, GilHeld gil)
     {
         var slots = stackalloc nint[3];
         var args = slots + 1;
@@ -64,12 +64,12 @@ internal static unsafe class CallMarshaller
     /// Completes a StreamNext stage from what the puller returned: bytes (the next item), None (the
     /// end), or a str (the traceback of a generator that raised). 0 means the puller itself raised.
     /// </summary>
-    public static void ReadChunkAndComplete(nint item, PythonCall call, bool owned)
+    public static void ReadChunkAndComplete(nint item, PythonCall call, bool owned, GilHeld gil)
     {
         if (item == 0)
         {
             call.Kind = ResultKind.Error;
-            call.Aux = $"stream_next raised: {CApi.TakeErrorText()}";
+            call.Aux = $"stream_next raised: {CApi.TakeErrorText(gil)}";
         }
         else if (item == CApi.None) call.Kind = ResultKind.StreamEnd;
         else
@@ -98,7 +98,7 @@ internal static unsafe class CallMarshaller
     /// an OPEN's <c>(endpoint, id, query, headers, client_ip)</c>, a message (str, or bytes for a
     /// binary one), or a CLOSE's code. New reference, or 0 with the error pending.
     /// </summary>
-    public static nint InvokeSocket(nint function, PythonCall call, long token)
+    public static nint InvokeSocket(nint function, PythonCall call, long token, GilHeld gil)
     {
         var slots = stackalloc nint[5];
         var args = slots + 1;
@@ -133,12 +133,12 @@ internal static unsafe class CallMarshaller
     /// Completes a websocket event: an OPEN's answer is the session, kept in the call's Exchange for
     /// the connection's life; the other events answer None. 0 means the event function raised.
     /// </summary>
-    public static void ReadSessionAndComplete(nint result, PythonCall call, bool owned)
+    public static void ReadSessionAndComplete(nint result, PythonCall call, bool owned, GilHeld gil)
     {
         if (result == 0)
         {
             call.Kind = ResultKind.Error;
-            call.Aux = CApi.TakeErrorText();
+            call.Aux = CApi.TakeErrorText(gil);
         }
         else if (call.Event == WebSockets.SocketEvent.Open && call.Exchange == 0 && result != CApi.None)
         {
@@ -259,7 +259,7 @@ internal static unsafe class CallMarshaller
     /// Copies a result tuple into the call. Returns false (nothing written) when the object is not
     /// a result tuple; the Python error, if any, is cleared.
     /// </summary>
-    public static bool TryReadResult(nint result, PythonCall call, HeaderCache cache)
+    public static bool TryReadResult(nint result, PythonCall call, HeaderCache cache, GilHeld gil)
     {
         var size = CApi.PyTuple_Size(result);
         if (size is not (3 or 5))
@@ -274,7 +274,7 @@ internal static unsafe class CallMarshaller
             return false;
         }
         var headersObject = CApi.PyTuple_GetItem(result, 1);
-        var headers = headersObject == CApi.None ? null : cache.Get(headersObject);
+        var headers = headersObject == CApi.None ? null : cache.Get(headersObject, gil);
         if (headersObject != CApi.None && headers is null) return false;
 
         byte* data;
@@ -323,15 +323,15 @@ internal static unsafe class CallMarshaller
     /// Completes the call from a dispatcher's result, whatever Python did: 0 means the dispatcher
     /// raised (the error is pending). <paramref name="owned"/> says whether to release the result.
     /// </summary>
-    public static void ReadAndComplete(nint result, PythonCall call, HeaderCache cache, string where, bool owned)
+    public static void ReadAndComplete(nint result, PythonCall call, HeaderCache cache, string where, bool owned, GilHeld gil)
     {
         if (result == 0)
         {
-            var error = CApi.TakeErrorText();
+            var error = CApi.TakeErrorText(gil);
             call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{where} raised: {error}");
             return;
         }
-        var ok = TryReadResult(result, call, cache);
+        var ok = TryReadResult(result, call, cache, gil);
         if (owned) CApi.Py_DecRef(result);
         if (ok) call.Complete();
         else call.CompleteWith(500, "Internal server error", ResultKind.Error,

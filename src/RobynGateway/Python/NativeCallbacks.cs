@@ -31,8 +31,8 @@ internal static unsafe class NativeCallbacks
     public static nint Complete { get; private set; }
     public static nint Log { get; private set; }
 
-    /// <summary>Creates the shared builtins once; the caller holds the GIL.</summary>
-    public static void EnsureCreated()
+    /// <summary>Creates the shared builtins once.</summary>
+    public static void EnsureCreated(GilHeld gil)
     {
         lock (Gate)
         {
@@ -44,7 +44,7 @@ internal static unsafe class NativeCallbacks
     }
 
     /// <summary>A new <c>drain()</c> builtin bound to one bridge (the bridge's GCHandle is its `self`).</summary>
-    public static nint NewDrain(GCHandle bridge)
+    public static nint NewDrain(GCHandle bridge, GilHeld gil)
     {
         var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(bridge));
         var fn = CApi.PyCFunction_NewEx(_drainDef, self, 0);
@@ -68,12 +68,13 @@ internal static unsafe class NativeCallbacks
     {
         try
         {
+            var gil = GilHeld.InCallback();
             if (nargs != 2) return RaiseRuntimeError("complete(token, result) takes two arguments");
             var token = CApi.PyLong_AsLongLong(args[0]);
             var handle = GCHandle.FromIntPtr((nint)token);
             var call = (PythonCall)handle.Target!;
             handle.Free();
-            call.App.CompleteAsync(args[1], call);
+            call.App.CompleteAsync(args[1], call, gil);
         }
         catch (Exception ex)
         {
@@ -87,6 +88,7 @@ internal static unsafe class NativeCallbacks
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 3) return RaiseRuntimeError("log(levelno, name, message) takes three arguments");
             var level = LogLevels.FromPython(CApi.PyLong_AsLongLong(args[0]));
             var logger = Serilog.Log.Logger;
@@ -110,11 +112,12 @@ internal static unsafe class NativeCallbacks
     {
         try
         {
+            var gil = GilHeld.InCallback();
             // The bridge outlives its loop (PythonApp.Stop), so a missing one is a bug: say so once
             // per wake-up rather than fail inside Drain.
             if (GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target is not AsyncLoopBridge bridge)
                 return RaiseRuntimeError("drain() called after its bridge was disposed");
-            bridge.Drain();
+            bridge.Drain(gil);
         }
         catch (Exception ex)
         {

@@ -4,7 +4,7 @@ namespace RobynGateway.Python;
 
 /// <summary>
 /// Python objects every request would otherwise create: the method names, the schemes, empty
-/// str/bytes/tuple. Made once (under the GIL) and kept for the life of the process.
+/// str/bytes/tuple. Made once and kept for the life of the process.
 /// </summary>
 internal static unsafe class PyConstants
 {
@@ -33,8 +33,8 @@ internal static unsafe class PyConstants
         return -1;
     }
 
-    /// <summary>Creates the constants; the caller holds the GIL.</summary>
-    public static void EnsureCreated()
+    /// <summary>Creates the constants once.</summary>
+    public static void EnsureCreated(GilHeld gil)
     {
         lock (Gate)
         {

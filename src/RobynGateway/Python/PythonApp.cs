@@ -59,7 +59,7 @@ internal sealed unsafe class PythonApp
     /// <summary>The app's websocket endpoints and their open connections.</summary>
     public WebSockets.WebSocketHub Sockets { get; }
 
-    PythonApp(string appPath, PyObject loaded)
+    PythonApp(string appPath, PyObject loaded, GilHeld gil)
     {
         AppPath = appPath;
         _loaded = loaded;
@@ -80,7 +80,7 @@ internal sealed unsafe class PythonApp
         _cancelTask = Keep(loaded.GetAttr("cancel_task"));
         _stageSync[(int)CallStage.Socket] = Keep(loaded.GetAttr("socket_event_sync"));
         _stageAsync[(int)CallStage.Socket] = Keep(loaded.GetAttr("socket_event_async"));
-        Sockets = new WebSockets.WebSocketHub(WebSockets.SocketEndpoint.Read(loaded));
+        Sockets = new WebSockets.WebSocketHub(WebSockets.SocketEndpoint.Read(loaded, gil));
 
         var routes = new List<RouteEntry>();
         foreach (var route in new PyIterable(loaded.GetAttr("routes")))
@@ -104,9 +104,9 @@ internal sealed unsafe class PythonApp
             _keepAlive.Add(tuple);
             constants.Add(PyInterop.Address(tuple));
         }
-        _headers = new HeaderCache(constants);
+        _headers = new HeaderCache(constants, gil);
 
-        Declarations = AppDeclarations.Read(loaded);
+        Declarations = AppDeclarations.Read(loaded, gil);
 
         using var start = loaded.GetAttr("start_args");
         StartArgs = new StartArgs(
@@ -150,10 +150,10 @@ internal sealed unsafe class PythonApp
     {
         lock (LoadGate) // sys.argv and os.environ are process-wide
         {
-            using (Py.GIL())
+            using (var gil = Gil.Acquire())
             {
-                PyConstants.EnsureCreated();
-                NativeCallbacks.EnsureCreated();
+                PyConstants.EnsureCreated(gil.Held);
+                NativeCallbacks.EnsureCreated(gil.Held);
                 try
                 {
                     using var os = Py.Import("os");
@@ -167,7 +167,7 @@ internal sealed unsafe class PythonApp
                     using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
                     using var log = PyInterop.Wrap(NativeCallbacks.Log);
                     var loaded = bridge.InvokeMethod("load", new PyString(appPath), argv, complete, log);
-                    return new PythonApp(appPath, loaded);
+                    return new PythonApp(appPath, loaded, gil.Held);
                 }
                 catch (PythonException ex)
                 {
@@ -183,10 +183,10 @@ internal sealed unsafe class PythonApp
     /// </summary>
     public static PythonApp Attach(nint borrowedApp)
     {
-        using (Py.GIL())
+        using (var gil = Gil.Acquire())
         {
-            PyConstants.EnsureCreated();
-            NativeCallbacks.EnsureCreated();
+            PyConstants.EnsureCreated(gil.Held);
+            NativeCallbacks.EnsureCreated(gil.Held);
             try
             {
                 using var app = PyInterop.Wrap(borrowedApp);
@@ -194,7 +194,7 @@ internal sealed unsafe class PythonApp
                 using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
                 var loaded = bridge.InvokeMethod("attach", app, complete);
                 using var path = app.GetAttr("file_path");
-                return new PythonApp(path.ToString() ?? "", loaded);
+                return new PythonApp(path.ToString() ?? "", loaded, gil.Held);
             }
             catch (PythonException ex)
             {
@@ -212,15 +212,15 @@ internal sealed unsafe class PythonApp
     /// </summary>
     public void Start(int workers, TimeSpan hangTimeout = default)
     {
-        using (Py.GIL())
+        using (var gil = Gil.Acquire())
         {
-            _async = new AsyncLoopBridge(this);
+            _async = new AsyncLoopBridge(this, gil.Held);
             try
             {
                 _loaded.InvokeMethod("start_loop").Dispose();
                 using var drain = PyInterop.Wrap(_async.DrainFunction);
                 _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
-                AttachSockets();
+                AttachSockets(gil.Held);
                 _loaded.InvokeMethod("run_startup").Dispose();
                 _startupRan = true;
             }
@@ -228,7 +228,7 @@ internal sealed unsafe class PythonApp
             {
                 throw new AppLoadException($"The startup handler of {AppPath} failed:\n{ex.Format().TrimEnd()}");
             }
-            CacheConstRoutes();
+            CacheConstRoutes(gil.Held);
         }
         _sync = new SyncWorkerPool(this, workers);
         _streams = new StreamPullPool(this);
@@ -259,20 +259,20 @@ internal sealed unsafe class PythonApp
         return string.Join("; ", parts);
     }
 
-    /// <summary>Holding the GIL: gives robyn.ws the functions that reach this app's connections.</summary>
-    void AttachSockets()
+    /// <summary>Gives robyn.ws the functions that reach this app's connections.</summary>
+    void AttachSockets(GilHeld gil)
     {
         if (Sockets.IsEmpty) return;
         _hubHandle = System.Runtime.InteropServices.GCHandle.Alloc(Sockets);
-        var functions = WebSockets.SocketCallbacks.Create(_hubHandle);
+        var functions = WebSockets.SocketCallbacks.Create(_hubHandle, gil);
         var wrapped = functions.Select(f => PyInterop.Wrap(f)).ToArray();
         foreach (var f in functions) CApi.Py_DecRef(f);
         _loaded.InvokeMethod("attach_sockets", wrapped).Dispose();
         foreach (var w in wrapped) w.Dispose();
     }
 
-    /// <summary>Holding the GIL, after the startup handler: runs each const route once and keeps its answer.</summary>
-    void CacheConstRoutes()
+    /// <summary>After the startup handler: runs each const route once and keeps its answer.</summary>
+    void CacheConstRoutes(GilHeld gil)
     {
         PyObject answers;
         try
@@ -294,7 +294,7 @@ internal sealed unsafe class PythonApp
                     var scratch = PythonCall.Rent(this, route);
                     try
                     {
-                        if (!CallMarshaller.TryReadResult(PyInterop.Address(result), scratch, _headers))
+                        if (!CallMarshaller.TryReadResult(PyInterop.Address(result), scratch, _headers, gil))
                             throw new AppLoadException($"{AppPath}: the const route {route} returned an answer that cannot be sent.");
                         route.Const = ConstAnswer.From(scratch);
                     }
@@ -319,7 +319,7 @@ internal sealed unsafe class PythonApp
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         string? stuckAt = "(stop_loop failed)";
         _stopLeft = "the shutdown handler had not started: Python did not release the GIL";
-        using (Py.GIL())
+        using (var gil = Gil.Acquire())
         {
             _stopLeft = "the shutdown handler had not returned";
             try
@@ -330,7 +330,7 @@ internal sealed unsafe class PythonApp
             {
                 log.Error("The shutdown handler failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }
-            ReleaseFinished();
+            ReleaseFinished(gil.Held);
             // The loop stops now: its heartbeat would stop too, and the watch uses its eventfd.
             _watch?.Dispose();
             _stopLeft = "the event loop had not stopped";
@@ -386,33 +386,33 @@ internal sealed unsafe class PythonApp
         return call.Completion;
     }
 
-    /// <summary>On a sync worker (or a stream thread), holding the GIL.</summary>
-    internal void ExecuteSync(PythonCall call)
+    /// <summary>On a sync worker (or a stream thread).</summary>
+    internal void ExecuteSync(PythonCall call, GilHeld gil)
     {
         if (call.SkipIfTimedOut()) return;
         if (call.Stage == CallStage.Dispatch)
         {
-            var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0);
-            CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true);
+            var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0, gil);
+            CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true, gil);
             return;
         }
         if (call.Stage == CallStage.StreamNext)
         {
-            CallMarshaller.ReadChunkAndComplete(CallMarshaller.InvokeStream(_stageSync[(int)CallStage.StreamNext], call, 0), call, owned: true);
+            CallMarshaller.ReadChunkAndComplete(CallMarshaller.InvokeStream(_stageSync[(int)CallStage.StreamNext], call, 0, gil), call, owned: true, gil);
             return;
         }
         if (call.Stage == CallStage.Socket)
         {
-            CallMarshaller.ReadSessionAndComplete(CallMarshaller.InvokeSocket(_stageSync[(int)CallStage.Socket], call, 0), call, owned: true);
+            CallMarshaller.ReadSessionAndComplete(CallMarshaller.InvokeSocket(_stageSync[(int)CallStage.Socket], call, 0, gil), call, owned: true, gil);
             return;
         }
-        var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType);
+        var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType, gil);
         if (answer == _continue) CompleteContinue(call, answer, owned: true);
-        else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true);
+        else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true, gil);
     }
 
-    /// <summary>On the loop thread, holding the GIL: starts the handler (or a hook stage) as a task.</summary>
-    internal void DispatchAsync(PythonCall call)
+    /// <summary>On the loop thread: starts the handler (or a hook stage) as a task.</summary>
+    internal void DispatchAsync(PythonCall call, GilHeld gil)
     {
         if (call.SkipIfTimedOut()) return;
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(call);
@@ -420,10 +420,10 @@ internal sealed unsafe class PythonApp
         call.LoopToken = token;
         var result = call.Stage switch
         {
-            CallStage.Dispatch => CallMarshaller.Invoke(_dispatchAsyncAddress, call, token),
-            CallStage.StreamNext => CallMarshaller.InvokeStream(_stageAsync[(int)CallStage.StreamNext], call, token),
-            CallStage.Socket => CallMarshaller.InvokeSocket(_stageAsync[(int)CallStage.Socket], call, token),
-            _ => CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType),
+            CallStage.Dispatch => CallMarshaller.Invoke(_dispatchAsyncAddress, call, token, gil),
+            CallStage.StreamNext => CallMarshaller.InvokeStream(_stageAsync[(int)CallStage.StreamNext], call, token, gil),
+            CallStage.Socket => CallMarshaller.InvokeSocket(_stageAsync[(int)CallStage.Socket], call, token, gil),
+            _ => CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType, gil),
         };
         if (result != 0)
         {
@@ -432,7 +432,7 @@ internal sealed unsafe class PythonApp
         }
 
         handle.Free();
-        call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{StageName(call.Stage)} raised: {CApi.TakeErrorText()}");
+        call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{StageName(call.Stage)} raised: {CApi.TakeErrorText(gil)}");
     }
 
     /// <summary>Calls waiting for a sync worker, and calls on the loop not yet finished (--max-queue).</summary>
@@ -444,24 +444,24 @@ internal sealed unsafe class PythonApp
     /// <summary>Any thread: asks the loop to cancel the task of a call whose request timed out.</summary>
     internal void CancelOnLoop(PythonCall call) => _async?.Cancel(call);
 
-    /// <summary>On the loop thread, holding the GIL: cancels the call's task (its finally blocks run).</summary>
-    internal void CancelTask(PythonCall call)
+    /// <summary>On the loop thread: cancels the call's task (its finally blocks run).</summary>
+    internal void CancelTask(PythonCall call, GilHeld gil)
     {
         if (!call.TimedOutOnLoop) return; // it finished, or never started, since the timeout
         var token = CApi.PyLong_FromLongLong(call.LoopToken);
         var result = CApi.PyObject_CallOneArg(_cancelTask, token);
         CApi.Py_DecRef(token);
-        if (result == 0) Serilog.Log.Warning("Cancelling the task of {Route} failed: {Error}", call.Route, CApi.TakeErrorText());
+        if (result == 0) Serilog.Log.Warning("Cancelling the task of {Route} failed: {Error}", call.Route, CApi.TakeErrorText(gil));
         else CApi.Py_DecRef(result);
     }
 
-    /// <summary>Holding the GIL: completes an async call from the result Python passed to complete().</summary>
-    internal void CompleteAsync(nint borrowedResult, PythonCall call)
+    /// <summary>In complete(): completes an async call from the result Python passed.</summary>
+    internal void CompleteAsync(nint borrowedResult, PythonCall call, GilHeld gil)
     {
-        if (call.Stage == CallStage.StreamNext) CallMarshaller.ReadChunkAndComplete(borrowedResult, call, owned: false);
-        else if (call.Stage == CallStage.Socket) CallMarshaller.ReadSessionAndComplete(borrowedResult, call, owned: false);
+        if (call.Stage == CallStage.StreamNext) CallMarshaller.ReadChunkAndComplete(borrowedResult, call, owned: false, gil);
+        else if (call.Stage == CallStage.Socket) CallMarshaller.ReadSessionAndComplete(borrowedResult, call, owned: false, gil);
         else if (borrowedResult == _continue) CompleteContinue(call, borrowedResult, owned: false);
-        else CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, StageName(call.Stage), owned: false);
+        else CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, StageName(call.Stage), owned: false, gil);
     }
 
     static void CompleteContinue(PythonCall call, nint answer, bool owned)
@@ -482,7 +482,7 @@ internal sealed unsafe class PythonApp
     };
 
     /// <summary>
-    /// Drops a request's Exchange later, on a thread holding the GIL (the request ends on a Kestrel
+    /// Drops a request's Exchange later, on a thread that takes the GIL (the request ends on a Kestrel
     /// thread, which never takes it).
     /// </summary>
     internal void ReleaseLater(nint exchange) => _released.Enqueue(exchange);
@@ -501,8 +501,8 @@ internal sealed unsafe class PythonApp
 
     internal bool HasReleases => !_released.IsEmpty;
 
-    /// <summary>Holding the GIL: drops the exchanges of finished requests.</summary>
-    internal void ReleaseFinished()
+    /// <summary>Drops the exchanges of finished requests.</summary>
+    internal void ReleaseFinished(GilHeld gil)
     {
         while (_released.TryDequeue(out var exchange)) CApi.Py_DecRef(exchange);
     }

@@ -17,8 +17,8 @@ internal static unsafe class SocketCallbacks
     static readonly object Gate = new();
     static nint _send, _close, _broadcast, _ids; // PyMethodDef*, made once
 
-    /// <summary>Holding the GIL: new references to the four builtins, bound to <paramref name="hub"/>.</summary>
-    public static nint[] Create(GCHandle hub)
+    /// <summary>New references to the four builtins, bound to <paramref name="hub"/>.</summary>
+    public static nint[] Create(GCHandle hub, GilHeld gil)
     {
         lock (Gate)
         {
@@ -43,6 +43,7 @@ internal static unsafe class SocketCallbacks
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("send(id, message) takes two arguments");
             if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
             Span<char> id = stackalloc char[64];
@@ -61,6 +62,7 @@ internal static unsafe class SocketCallbacks
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 3) return NativeCallbacks.RaiseRuntimeError("close(id, code, reason) takes three arguments");
             var connection = Find(self, args[0]);
             var code = CApi.PyLong_AsLongLong(args[1]);
@@ -83,6 +85,7 @@ internal static unsafe class SocketCallbacks
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("broadcast(endpoint, message) takes two arguments");
             var hub = Hub(self);
             var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
@@ -101,6 +104,7 @@ internal static unsafe class SocketCallbacks
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 1) return NativeCallbacks.RaiseRuntimeError("ids(endpoint) takes one argument");
             var hub = Hub(self);
             var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
