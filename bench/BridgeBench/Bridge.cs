@@ -51,7 +51,7 @@ internal static class Bridge
     /// function taking any arguments, and a result tuple shaped as the dispatcher's for GET /json
     /// with its header tuple (which the HeaderCache knows by address, as the app's const headers).
     /// </summary>
-    public static (nint Empty, nint Result, nint HeaderTuple) MakeObjects()
+    public static (BorrowedRef Empty, BorrowedRef Result, BorrowedRef HeaderTuple) MakeObjects()
     {
         using (Py.GIL())
         {

@@ -30,8 +30,8 @@ public unsafe class BridgeBenchmarks
     DefaultHttpContext _request = null!;
     DefaultHttpContext _response = null!;
     PythonCall _call = null!;
-    nint _empty;
-    nint _result;
+    BorrowedRef _empty; // kept alive by Bridge
+    BorrowedRef _result;
     HeaderCache _headers = null!;
     readonly Microsoft.Extensions.Logging.ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
@@ -73,9 +73,8 @@ public unsafe class BridgeBenchmarks
         using var gil = Gil.Take();
         for (var i = 0; i < Batch; i++)
         {
-            var r = CallMarshaller.Invoke(_empty, _call, 0, gil.Held);
-            if (r == 0) throw new InvalidOperationException(CApi.TakeErrorText(gil.Held));
-            CApi.Py_DecRef(r);
+            using var r = CallMarshaller.Invoke(_empty, _call, 0, gil.Held);
+            if (r.IsNull) throw new InvalidOperationException(CApi.TakeErrorText(gil.Held));
         }
     }
 

@@ -27,7 +27,7 @@ internal static unsafe partial class TestClientExports
     {
         try
         {
-            var host = TestHost.Start(app, Math.Max(1, workers));
+            var host = TestHost.Start(new Python.BorrowedRef(app), Math.Max(1, workers)); // the caller keeps app alive
             *client = GCHandle.ToIntPtr(GCHandle.Alloc(host));
             return 0;
         }

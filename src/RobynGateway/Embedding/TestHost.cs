@@ -34,7 +34,7 @@ internal sealed class TestHost
         _server = web.GetTestServer();
     }
 
-    public static TestHost Start(nint borrowedApp, int workers)
+    public static TestHost Start(BorrowedRef borrowedApp, int workers)
     {
         var log = EnsureRuntime();
         var app = PythonApp.Attach(borrowedApp);

@@ -24,8 +24,8 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
 
     public int EventFd { get; }
 
-    /// <summary>The loop's reader callback (a new reference, owned by this bridge).</summary>
-    public nint DrainFunction { get; }
+    /// <summary>The loop's reader callback (owned by this bridge, which lives as long as the process may call it).</summary>
+    public NewRef DrainFunction { get; }
 
     public AsyncLoopBridge(PythonApp app, GilHeld gil)
     {

@@ -9,11 +9,11 @@ namespace RobynGateway.Python;
 /// </summary>
 internal sealed unsafe class HeaderCache
 {
-    readonly nint[] _keys;
+    readonly BorrowedRef[] _keys;
     readonly KeyValuePair<string, string>[][] _values;
 
     /// <param name="constants">Borrowed pointers to the app's constant header tuples (kept alive by the app).</param>
-    public HeaderCache(IReadOnlyList<nint> constants, GilHeld gil)
+    public HeaderCache(IReadOnlyList<BorrowedRef> constants, GilHeld gil)
     {
         _keys = constants.ToArray();
         _values = new KeyValuePair<string, string>[_keys.Length][];
@@ -21,10 +21,10 @@ internal sealed unsafe class HeaderCache
             _values[i] = Convert(_keys[i], gil) ?? throw new InvalidOperationException("robyn._bridge gave a malformed constant header tuple.");
     }
 
-    public KeyValuePair<string, string>[]? Get(nint tuple, GilHeld gil)
+    public KeyValuePair<string, string>[]? Get(BorrowedRef tuple, GilHeld gil)
     {
         for (var i = 0; i < _keys.Length; i++)
-            if (_keys[i] == tuple) return _values[i];
+            if (_keys[i].Is(tuple)) return _values[i];
         return Convert(tuple, gil);
     }
 
@@ -32,7 +32,7 @@ internal sealed unsafe class HeaderCache
     // refuses them too, but only after the handler's answer is lost. NUL is refused likewise.
     static bool IsSafe(string text) => text.AsSpan().IndexOfAny('\r', '\n', '\0') < 0;
 
-    static KeyValuePair<string, string>[]? Convert(nint tuple, GilHeld gil)
+    static KeyValuePair<string, string>[]? Convert(BorrowedRef tuple, GilHeld gil)
     {
         var size = CApi.PyTuple_Size(tuple);
         if (size < 0 || size % 2 != 0)

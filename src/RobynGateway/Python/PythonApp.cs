@@ -24,17 +24,18 @@ internal sealed unsafe class PythonApp
     readonly PyObject _loaded;
     readonly PyObject _dispatchSync;
     readonly PyObject _dispatchAsync;
-    readonly nint _dispatchSyncAddress;
-    readonly nint _dispatchAsyncAddress;
+    readonly BorrowedRef _dispatchSyncAddress;
+    readonly BorrowedRef _dispatchAsyncAddress;
     // Hook stages, indexed by CallStage (Before, Handler, After); the continue answer and Exchange
     // class are compared and called by address.
-    readonly nint[] _stageSync = new nint[6];
-    readonly nint[] _stageAsync = new nint[6];
-    readonly nint _exchangeType;
-    readonly nint _continue;
-    readonly nint _cancelTask;
+    // Borrowed: _keepAlive owns them for the app's life.
+    readonly BorrowedRef[] _stageSync = new BorrowedRef[6];
+    readonly BorrowedRef[] _stageAsync = new BorrowedRef[6];
+    readonly BorrowedRef _exchangeType;
+    readonly BorrowedRef _continue;
+    readonly BorrowedRef _cancelTask;
     int _onLoop; // calls submitted to the loop and not yet completed (the async side of --max-queue)
-    readonly System.Collections.Concurrent.ConcurrentQueue<nint> _released = new();
+    readonly System.Collections.Concurrent.ConcurrentQueue<NewRef> _released = new();
     readonly List<PyObject> _keepAlive = [];
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
@@ -98,7 +99,7 @@ internal sealed unsafe class PythonApp
         }
         Routes = routes;
 
-        var constants = new List<nint>();
+        var constants = new List<BorrowedRef>();
         foreach (var tuple in new PyIterable(loaded.GetAttr("const_headers")))
         {
             _keepAlive.Add(tuple);
@@ -115,7 +116,7 @@ internal sealed unsafe class PythonApp
             GetFlag(start, "open_browser"), GetSeconds(start, "timeout"), GetNumber(start, "max_queue"));
     }
 
-    nint Keep(PyObject o)
+    BorrowedRef Keep(PyObject o)
     {
         _keepAlive.Add(o);
         return PyInterop.Address(o);
@@ -181,7 +182,7 @@ internal sealed unsafe class PythonApp
     /// Reads a Robyn app that already lives in this interpreter (the TestClient's): no file is run,
     /// the app object comes from the caller, borrowed (the caller keeps it alive during this call).
     /// </summary>
-    public static PythonApp Attach(nint borrowedApp)
+    public static PythonApp Attach(BorrowedRef borrowedApp)
     {
         using (var gil = Gil.Acquire())
         {
@@ -218,7 +219,7 @@ internal sealed unsafe class PythonApp
             try
             {
                 _loaded.InvokeMethod("start_loop").Dispose();
-                using var drain = PyInterop.Wrap(_async.DrainFunction);
+                using var drain = PyInterop.Wrap(_async.DrainFunction.Borrow());
                 _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
                 AttachSockets(gil.Held);
                 _loaded.InvokeMethod("run_startup").Dispose();
@@ -264,9 +265,7 @@ internal sealed unsafe class PythonApp
     {
         if (Sockets.IsEmpty) return;
         _hubHandle = System.Runtime.InteropServices.GCHandle.Alloc(Sockets);
-        var functions = WebSockets.SocketCallbacks.Create(_hubHandle, gil);
-        var wrapped = functions.Select(f => PyInterop.Wrap(f)).ToArray();
-        foreach (var f in functions) CApi.Py_DecRef(f);
+        var wrapped = WebSockets.SocketCallbacks.Create(_hubHandle, gil).Select(PyInterop.Take).ToArray();
         _loaded.InvokeMethod("attach_sockets", wrapped).Dispose();
         foreach (var w in wrapped) w.Dispose();
     }
@@ -392,23 +391,25 @@ internal sealed unsafe class PythonApp
         if (call.SkipIfTimedOut()) return;
         if (call.Stage == CallStage.Dispatch)
         {
-            var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0, gil);
-            CallMarshaller.ReadAndComplete(result, call, _headers, "dispatch_sync", owned: true, gil);
+            using var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0, gil);
+            CallMarshaller.ReadAndComplete(result.Borrow(), call, _headers, "dispatch_sync", gil);
             return;
         }
         if (call.Stage == CallStage.StreamNext)
         {
-            CallMarshaller.ReadChunkAndComplete(CallMarshaller.InvokeStream(_stageSync[(int)CallStage.StreamNext], call, 0, gil), call, owned: true, gil);
+            using var item = CallMarshaller.InvokeStream(_stageSync[(int)CallStage.StreamNext], call, 0, gil);
+            CallMarshaller.ReadChunkAndComplete(item.Borrow(), call, gil);
             return;
         }
         if (call.Stage == CallStage.Socket)
         {
-            CallMarshaller.ReadSessionAndComplete(CallMarshaller.InvokeSocket(_stageSync[(int)CallStage.Socket], call, 0, gil), call, owned: true, gil);
+            using var session = CallMarshaller.InvokeSocket(_stageSync[(int)CallStage.Socket], call, 0, gil);
+            CallMarshaller.ReadSessionAndComplete(session.Borrow(), call, gil);
             return;
         }
-        var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType, gil);
-        if (answer == _continue) CompleteContinue(call, answer, owned: true);
-        else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true, gil);
+        using var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType, gil);
+        if (answer.Borrow().Is(_continue)) CompleteContinue(call);
+        else CallMarshaller.ReadAndComplete(answer.Borrow(), call, _headers, StageName(call.Stage), gil);
     }
 
     /// <summary>On the loop thread: starts the handler (or a hook stage) as a task.</summary>
@@ -418,18 +419,14 @@ internal sealed unsafe class PythonApp
         var handle = System.Runtime.InteropServices.GCHandle.Alloc(call);
         var token = (long)System.Runtime.InteropServices.GCHandle.ToIntPtr(handle);
         call.LoopToken = token;
-        var result = call.Stage switch
+        using var result = call.Stage switch
         {
             CallStage.Dispatch => CallMarshaller.Invoke(_dispatchAsyncAddress, call, token, gil),
             CallStage.StreamNext => CallMarshaller.InvokeStream(_stageAsync[(int)CallStage.StreamNext], call, token, gil),
             CallStage.Socket => CallMarshaller.InvokeSocket(_stageAsync[(int)CallStage.Socket], call, token, gil),
             _ => CallMarshaller.InvokeStage(_stageAsync[(int)call.Stage], call, token, _exchangeType, gil),
         };
-        if (result != 0)
-        {
-            CApi.Py_DecRef(result);
-            return;
-        }
+        if (!result.IsNull) return; // the task's handle; complete() answers the call
 
         handle.Free();
         call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{StageName(call.Stage)} raised: {CApi.TakeErrorText(gil)}");
@@ -448,25 +445,22 @@ internal sealed unsafe class PythonApp
     internal void CancelTask(PythonCall call, GilHeld gil)
     {
         if (!call.TimedOutOnLoop) return; // it finished, or never started, since the timeout
-        var token = CApi.PyLong_FromLongLong(call.LoopToken);
-        var result = CApi.PyObject_CallOneArg(_cancelTask, token);
-        CApi.Py_DecRef(token);
-        if (result == 0) Serilog.Log.Warning("Cancelling the task of {Route} failed: {Error}", call.Route, CApi.TakeErrorText(gil));
-        else CApi.Py_DecRef(result);
+        using var token = CApi.PyLong_FromLongLong(call.LoopToken);
+        using var result = CApi.PyObject_CallOneArg(_cancelTask, token.Borrow());
+        if (result.IsNull) Serilog.Log.Warning("Cancelling the task of {Route} failed: {Error}", call.Route, CApi.TakeErrorText(gil));
     }
 
     /// <summary>In complete(): completes an async call from the result Python passed.</summary>
-    internal void CompleteAsync(nint borrowedResult, PythonCall call, GilHeld gil)
+    internal void CompleteAsync(BorrowedRef result, PythonCall call, GilHeld gil)
     {
-        if (call.Stage == CallStage.StreamNext) CallMarshaller.ReadChunkAndComplete(borrowedResult, call, owned: false, gil);
-        else if (call.Stage == CallStage.Socket) CallMarshaller.ReadSessionAndComplete(borrowedResult, call, owned: false, gil);
-        else if (borrowedResult == _continue) CompleteContinue(call, borrowedResult, owned: false);
-        else CallMarshaller.ReadAndComplete(borrowedResult, call, _headers, StageName(call.Stage), owned: false, gil);
+        if (call.Stage == CallStage.StreamNext) CallMarshaller.ReadChunkAndComplete(result, call, gil);
+        else if (call.Stage == CallStage.Socket) CallMarshaller.ReadSessionAndComplete(result, call, gil);
+        else if (result.Is(_continue)) CompleteContinue(call);
+        else CallMarshaller.ReadAndComplete(result, call, _headers, StageName(call.Stage), gil);
     }
 
-    static void CompleteContinue(PythonCall call, nint answer, bool owned)
+    static void CompleteContinue(PythonCall call)
     {
-        if (owned) CApi.Py_DecRef(answer);
         call.Kind = ResultKind.Continue;
         call.Complete();
     }
@@ -485,14 +479,14 @@ internal sealed unsafe class PythonApp
     /// Drops a request's Exchange later, on a thread that takes the GIL (the request ends on a Kestrel
     /// thread, which never takes it).
     /// </summary>
-    internal void ReleaseLater(nint exchange) => _released.Enqueue(exchange);
+    internal void ReleaseLater(NewRef exchange) => _released.Enqueue(exchange);
 
     /// <summary>
     /// Like <see cref="ReleaseLater"/>, and wakes a sync worker to do it now: dropping a streaming
     /// answer's iterator closes its generator, whose cleanup (finally blocks) should not wait for
     /// the next request.
     /// </summary>
-    internal void ReleaseSoon(nint reference)
+    internal void ReleaseSoon(NewRef reference)
     {
         _released.Enqueue(reference);
         // A stream thread first: a sync worker may be inside a slow handler.
@@ -504,6 +498,6 @@ internal sealed unsafe class PythonApp
     /// <summary>Drops the exchanges of finished requests.</summary>
     internal void ReleaseFinished(GilHeld gil)
     {
-        while (_released.TryDequeue(out var exchange)) CApi.Py_DecRef(exchange);
+        while (_released.TryDequeue(out var reference)) reference.Dispose();
     }
 }

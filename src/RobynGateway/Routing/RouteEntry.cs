@@ -5,7 +5,7 @@ namespace RobynGateway.Routing;
 /// needs is decided here (which thread runs it, which path parameters to pass, its index object).
 /// Also the endpoint metadata that marks an endpoint as ours.
 /// </summary>
-internal sealed class RouteEntry(int index, string method, string pattern, bool isAsync, string[] paramNames, nint indexObject,
+internal sealed class RouteEntry(int index, string method, string pattern, bool isAsync, string[] paramNames, Python.BorrowedRef indexObject,
     double? timeout = null)
 {
     /// <summary>The route's position in the app's route table (what Python calls it by).</summary>
@@ -19,7 +19,7 @@ internal sealed class RouteEntry(int index, string method, string pattern, bool 
     public string[] ParamNames { get; } = paramNames;
 
     /// <summary>The route's index as a Python int, kept alive by the app's route table.</summary>
-    public nint IndexObject { get; } = indexObject;
+    public Python.BorrowedRef IndexObject { get; } = indexObject;
 
     /// <summary>The route's own <c>timeout=</c> in seconds (0: none); null follows <c>--timeout</c>.</summary>
     public double? Timeout { get; } = timeout;
