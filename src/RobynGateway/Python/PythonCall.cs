@@ -110,6 +110,9 @@ internal sealed class PythonCall : IValueTaskSource
         if (!Stream.IsNull) App.ReleaseSoon(Stream);
         Exchange = Stream = default;
         BeforeMask = AfterMask = 0;
+        MethodIndex = 0;
+        Https = false;
+        Event = default;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         Body = [];
         BodyLength = 0;
@@ -117,7 +120,7 @@ internal sealed class PythonCall : IValueTaskSource
         SocketEndpoint = null;
         Binary = false;
         CloseCode = 0;
-        _textLength = 0;
+        _textLength = _fieldStart = 0;
         LoopToken = 0;
         Route = null!;
         App = null!;
