@@ -12,7 +12,7 @@ internal static unsafe class CallMarshaller
 {
     // Lets the callee borrow args[-1] (CPython's PY_VECTORCALL_ARGUMENTS_OFFSET) and skip a copy.
     static readonly nuint ArgumentsOffset = (nuint)1 << (8 * sizeof(nuint) - 1);
-    const int MaxArgs = 12;
+    const int MaxArgs = WireFields.RequestCount + 2; // the fields, the index, a loop token
 
     /// <summary>
     /// Calls <paramref name="dispatcher"/> with the request fields, prefixed by <paramref name="token"/>
@@ -144,18 +144,21 @@ internal static unsafe class CallMarshaller
         call.Complete();
     }
 
+    /// <summary>The request fields (WireFields.cs), each at its declared position after <paramref name="n"/>.</summary>
     static void AddFields(NewRef* args, ref int n, PythonCall call)
     {
-        args[n++] = PyConstants.MethodObjects[call.MethodIndex].NewReference();
-        args[n++] = Text(call, PythonCall.PathField);
-        args[n++] = Text(call, PythonCall.QueryField);
-        args[n++] = Text(call, PythonCall.HeadersField);
-        args[n++] = Bytes(call.Body, call.BodyLength);
-        args[n++] = Params(call);
-        args[n++] = Text(call, PythonCall.ClientIpField);
-        args[n++] = Text(call, PythonCall.HostField);
-        args[n++] = (call.Https ? PyConstants.Https : PyConstants.Http).NewReference();
-        args[n++] = call.Form is null ? CApi.None.NewReference() : Parts(call.Form);
+        var fields = args + n;
+        fields[(int)RequestField.Method] = PyConstants.MethodObjects[call.MethodIndex].NewReference();
+        fields[(int)RequestField.Path] = Text(call, PythonCall.PathField);
+        fields[(int)RequestField.Query] = Text(call, PythonCall.QueryField);
+        fields[(int)RequestField.Headers] = Text(call, PythonCall.HeadersField);
+        fields[(int)RequestField.Body] = Bytes(call.Body, call.BodyLength);
+        fields[(int)RequestField.Params] = Params(call);
+        fields[(int)RequestField.ClientIp] = Text(call, PythonCall.ClientIpField);
+        fields[(int)RequestField.Host] = Text(call, PythonCall.HostField);
+        fields[(int)RequestField.Scheme] = (call.Https ? PyConstants.Https : PyConstants.Http).NewReference();
+        fields[(int)RequestField.Parts] = call.Form is null ? CApi.None.NewReference() : Parts(call.Form);
+        n += WireFields.RequestCount;
     }
 
     /// <summary>A parsed multipart form as <c>((name, value, ...), (filename, bytes, ...))</c>.</summary>
@@ -254,19 +257,19 @@ internal static unsafe class CallMarshaller
             CApi.PyErr_Clear();
             return false;
         }
-        var status = CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 0));
+        var status = CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, (int)ResultField.Status));
         if (status is < 100 or > 999)
         {
             CApi.PyErr_Clear();
             return false;
         }
-        var headersObject = CApi.PyTuple_GetItem(result, 1);
+        var headersObject = CApi.PyTuple_GetItem(result, (int)ResultField.Headers);
         var headers = headersObject.Is(CApi.None) ? null : cache.Get(headersObject, gil);
         if (!headersObject.Is(CApi.None) && headers is null) return false;
 
         byte* data;
         nint length;
-        if (CApi.PyBytes_AsStringAndSize(CApi.PyTuple_GetItem(result, 2), &data, &length) != 0)
+        if (CApi.PyBytes_AsStringAndSize(CApi.PyTuple_GetItem(result, (int)ResultField.Body), &data, &length) != 0)
         {
             CApi.PyErr_Clear();
             return false;
@@ -276,11 +279,11 @@ internal static unsafe class CallMarshaller
         BorrowedRef stream = default;
         if (size == 5)
         {
-            kind = (ResultKind)CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 3));
+            kind = (ResultKind)CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, (int)ResultField.Kind));
             if (kind is ResultKind.Stream or ResultKind.AsyncStream)
-                stream = CApi.PyTuple_GetItem(result, 4); // the iterator, kept below
+                stream = CApi.PyTuple_GetItem(result, (int)ResultField.Aux); // the iterator, kept below
             else if (kind is not (ResultKind.Plain or ResultKind.Error or ResultKind.File)
-                || (aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, 4))) is null)
+                || (aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, (int)ResultField.Aux))) is null)
             {
                 CApi.PyErr_Clear();
                 return false;
