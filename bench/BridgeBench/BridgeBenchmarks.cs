@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using RobynGateway.Python;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace BridgeBench;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Python;
 

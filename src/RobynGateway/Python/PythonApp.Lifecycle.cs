@@ -1,5 +1,5 @@
 using Python.Runtime;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Python;
 

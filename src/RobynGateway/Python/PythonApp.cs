@@ -1,5 +1,4 @@
 using Python.Runtime;
-using RobynGateway.Routing;
 
 namespace RobynGateway.Python;
 

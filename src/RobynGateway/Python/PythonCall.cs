@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Tasks.Sources;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Python;
 

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.WebSockets;
 

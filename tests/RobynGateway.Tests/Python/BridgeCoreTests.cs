@@ -5,6 +5,7 @@ using Python.Runtime;
 using RobynGateway.Python;
 using RobynGateway.Routing;
 using RobynGateway.Tests.Infrastructure;
+using RobynGateway.Http;
 
 namespace RobynGateway.Tests.Python;
 

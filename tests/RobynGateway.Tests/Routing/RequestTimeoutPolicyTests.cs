@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using RobynGateway.Routing;
+using RobynGateway.Http;
+using RobynGateway.Python;
 
 namespace RobynGateway.Tests.Routing;
 

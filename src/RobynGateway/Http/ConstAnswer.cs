@@ -1,6 +1,6 @@
 using RobynGateway.Python;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// What a <c>const=True</c> route answered when it ran once at start. A request no

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// A multipart/form-data body read with ASP.NET's <see cref="MultipartReader"/> on the Kestrel

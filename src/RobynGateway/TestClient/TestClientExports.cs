@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using RobynGateway.Python;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>
 /// The C entry points robyn.testing calls through ctypes, after loading this assembly into the

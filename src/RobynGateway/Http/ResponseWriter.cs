@@ -1,6 +1,6 @@
 using RobynGateway.Python;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>Writes an answer (a completed <see cref="PythonCall"/>, or a const route's cached one) to the response.</summary>
 internal static class ResponseWriter

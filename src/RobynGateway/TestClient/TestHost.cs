@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.TestHost;
 using RobynGateway.Hosting;
 using RobynGateway.Python;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>A request the app did not answer in time; the message says which and how long.</summary>
 internal sealed class TestRequestTimeoutException(string message) : Exception(message);
