@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace RobynGateway.Workers;
