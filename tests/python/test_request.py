@@ -36,6 +36,11 @@ def test_unknown_ip_is_none():
     assert bridge_request(ip="").ip_addr is None
 
 
+def test_request_id_is_the_x_request_id_header_or_none():
+    assert bridge_request(headers="x-request-id:abc-1\nx-a:1").request_id == "abc-1"
+    assert bridge_request(headers="x-a:1").request_id is None
+
+
 def test_body_is_str_for_utf8_bytes_otherwise_and_empty_string_when_none():
     assert bridge_request(body="héllo".encode()).body == "héllo"
     assert bridge_request(body=b"\xff\xfe\x00").body == b"\xff\xfe\x00"

@@ -1,4 +1,5 @@
 using RobynGateway.Hooks;
+using RobynGateway.Observability;
 using RobynGateway.Python;
 using RobynGateway.Routing;
 using RobynGateway.Web;
@@ -101,6 +102,8 @@ internal static class GatewayHost
         var web = builder.Build();
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
+        // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
+        web.UseRobynRequestIds();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);

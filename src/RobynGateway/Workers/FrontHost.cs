@@ -1,4 +1,5 @@
 using RobynGateway.Hosting;
+using RobynGateway.Observability;
 using RobynGateway.Web;
 using Serilog;
 using Yarp.ReverseProxy.Configuration;
@@ -67,6 +68,8 @@ internal static class FrontHost
 
         var web = builder.Build();
         web.UseRobynInFlightRequests();
+        // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
+        web.UseRobynRequestIds(front: true);
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);

@@ -68,6 +68,13 @@ class Request:
         return self._ip_addr or None
 
     @property
+    def request_id(self) -> Optional[str]:
+        """The request's X-Request-ID (beyond Robyn): the client's or nginx's when it is safe, else
+        one the gateway made; the same id is on the response and in the access log. None outside
+        the gateway when the request has no such header."""
+        return self.headers.get("x-request-id")
+
+    @property
     def headers(self) -> Headers:
         headers = self._headers
         if headers is None:
