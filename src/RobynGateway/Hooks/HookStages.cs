@@ -72,6 +72,7 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
         finally
         {
             context.Features.Set<PythonCall>(null);
+            Observability.RequestTiming.Record(call);
             PythonCall.Return(call);
         }
     }

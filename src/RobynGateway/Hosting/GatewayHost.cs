@@ -25,7 +25,11 @@ internal static class GatewayHost
         });
         var env = RobynEnvFile.Layer(cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey], Environment.GetEnvironmentVariable);
         var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
-        Logging.Configure(options.LogLevel);
+        // ASP.NET users keep appsettings.json beside their code: the app's folder, after the binary's.
+        var appFolder = Path.GetDirectoryName(options.AppPath)!;
+        builder.Configuration.AddJsonFile(Path.Combine(appFolder, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(appFolder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true);
+        Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         var tls = TlsSetup.Load(options.SslCertFile, options.SslKeyFile);
 
@@ -45,7 +49,7 @@ internal static class GatewayHost
         if (options.LogLevel != beforeApp)
         {
             // The app's Config chose the level in code: from here on, it is the one.
-            Logging.Configure(options.LogLevel);
+            Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
             log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         }
         // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
@@ -104,6 +108,8 @@ internal static class GatewayHost
         web.UseRobynInFlightRequests();
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
         web.UseRobynRequestIds();
+        web.UseRequestIdInLogs();
+        if (options.AccessLog) web.UseRobynAccessLog();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);

@@ -46,13 +46,27 @@ internal static class RequestIds
         });
     }
 
+    /// <summary>
+    /// JSON logs only: every record logged while the request runs (in its async flow) carries
+    /// <c>RequestId</c>. Python's records come from Python's threads, outside that flow: they
+    /// take it from the call they run for (NativeCallbacks.Log).
+    /// </summary>
+    public static IApplicationBuilder UseRequestIdInLogs(this IApplicationBuilder app) =>
+        !Hosting.Logging.Json ? app : app.Use(static async (context, next) =>
+        {
+            // Set inside an async method: the change flows to what it awaits and is undone when it returns.
+            RequestIdEnricher.Set(Of(context));
+            await next(context);
+        });
+
     static string Assign(HttpContext context)
     {
         var headers = context.Request.Headers;
         var given = headers[Header];
-        if (given.Count == 1 && IsSafe(given[0])) return given[0]!;
-        var id = New();
-        headers[Header] = id;
+        var id = given.Count == 1 && IsSafe(given[0]) ? given[0]! : null;
+        if (id is null) headers[Header] = id = New();
+        // ASP.NET Core's own RequestId (its log scope, problem details) is then the same id.
+        context.TraceIdentifier = id;
         return id;
     }
 

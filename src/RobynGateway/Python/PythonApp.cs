@@ -390,6 +390,7 @@ internal sealed unsafe class PythonApp
     internal void ExecuteSync(PythonCall call)
     {
         if (call.SkipIfTimedOut()) return;
+        call.RunsHere(); // Python's log records name its request (JSON logs)
         if (call.Stage == CallStage.Dispatch)
         {
             var result = CallMarshaller.Invoke(_dispatchSyncAddress, call, 0);

@@ -40,6 +40,7 @@ internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<Rout
         }
         finally
         {
+            Observability.RequestTiming.Record(call);
             PythonCall.Return(call);
         }
     }

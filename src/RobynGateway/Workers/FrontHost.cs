@@ -70,6 +70,8 @@ internal static class FrontHost
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);
+        web.UseRequestIdInLogs();
+        if (options.AccessLog) web.UseRobynAccessLog(front: true);
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
