@@ -25,6 +25,7 @@ internal sealed record CommandLine
     public int? MaxQueue { get; init; }
     public double? HangTimeout { get; init; }
     public bool NoAccessLog { get; init; }
+    public int? MetricsPort { get; init; }
     public string? LogFormat { get; init; }
 
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
@@ -90,6 +91,9 @@ internal sealed record CommandLine
                                    fails, live fails after twice as long; a worker of
                                    --processes is replaced (default 30; 0: off; env
                                    ROBYN_HANG_TIMEOUT)
+          --metrics-port PORT      serve Prometheus metrics at /metrics on this port (same
+                                   host; with --processes, every worker's series, labelled
+                                   by worker; env ROBYN_METRICS_PORT)
           --no-access-log          no line per request (default: one at INFO, logger
                                    RobynGateway.AccessLog; env ROBYN_ACCESS_LOG=false)
           --log-format FORMAT      text or json: Serilog's compact JSON, one object per line
@@ -105,7 +109,7 @@ internal sealed record CommandLine
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
             "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--log-format"];
+            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--log-format", "--metrics-port"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -198,6 +202,7 @@ internal sealed record CommandLine
         "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
         "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
         "--hang-timeout" => r with { HangTimeout = ParseHangTimeout(flag, value) },
+        "--metrics-port" => r with { MetricsPort = ParseInt(flag, value, 1, 65535) },
         "--log-format" => r with { LogFormat = ParseLogFormat(flag, value) },
         _ => r,
     };

@@ -71,13 +71,16 @@ internal static class GatewayHost
     {
         builder.Host.UseSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout);
+        if (options.MetricsPort == options.Port && !options.IsWorker)
+            throw new UsageException($"--metrics-port {options.MetricsPort} is the app's port: metrics get a port of their own.");
         if (options.WorkerSocket is { } socket)
         {
             // A worker of a front process: only the front can reach it, through this socket.
             if (File.Exists(socket)) File.Delete(socket);
             builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
         }
-        else builder.WebHost.UseUrls(PublicUrl(options));
+        else builder.WebHost.UseUrls(MetricsSetup.Urls(options, PublicUrl(options)));
+        builder.AddRobynMetrics(options);
         if ((options.WorkerOf ?? (DevReloader.IsChild ? ParentWatch.CurrentParent() : null)) is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ParentWatch>>()));
@@ -104,6 +107,8 @@ internal static class GatewayHost
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
 
         var web = builder.Build();
+        // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
+        web.UseRobynMetrics(options, app);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.

@@ -68,6 +68,8 @@ internal sealed record GatewayOptions
     public const double DefaultHangTimeout = 30;
     /// <summary>One line per request at INFO (<c>--no-access-log</c>, <c>ROBYN_ACCESS_LOG=false</c> turn it off).</summary>
     public bool AccessLog { get; init; } = true;
+    /// <summary>Where /metrics is served (<c>--metrics-port</c>, <c>ROBYN_METRICS_PORT</c>); null: no metrics.</summary>
+    public int? MetricsPort { get; init; }
     /// <summary>"text" or "json" (<c>--log-format</c>, <c>ROBYN_LOG_FORMAT</c>).</summary>
     public string LogFormat { get; init; } = "text";
 
@@ -122,6 +124,8 @@ internal sealed record GatewayOptions
             HangTimeout = TimeSpan.FromSeconds(cli.HangTimeout ?? (NonEmpty(env("ROBYN_HANG_TIMEOUT")) is { } hang
                 ? CommandLine.ParseHangTimeout("ROBYN_HANG_TIMEOUT", hang) : DefaultHangTimeout)),
             AccessLog = !cli.NoAccessLog && (NonEmpty(env("ROBYN_ACCESS_LOG")) is not { } accessLog || ParseSwitch("ROBYN_ACCESS_LOG", accessLog)),
+            MetricsPort = cli.MetricsPort ?? (NonEmpty(env("ROBYN_METRICS_PORT")) is { } metrics
+                ? CommandLine.ParseInt("ROBYN_METRICS_PORT", metrics, 1, 65535) : null),
             LogFormat = cli.LogFormat ?? (NonEmpty(env("ROBYN_LOG_FORMAT")) is { } format
                 ? CommandLine.ParseLogFormat("ROBYN_LOG_FORMAT", format) : "text"),
         };

@@ -26,6 +26,7 @@ internal static class RequestTiming
     public static void Record(PythonCall call)
     {
         if (!On) return;
+        GatewayMeters.RecordPython(call.Route?.Pattern, call.PythonTicks, call.WaitTicks);
         if (AccessLog is { } line)
         {
             line.Set("PythonMs", Math.Round(Milliseconds(call.PythonTicks), 3));

@@ -39,7 +39,8 @@ internal static class FrontHost
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
-        builder.WebHost.UseUrls(GatewayHost.PublicUrl(options));
+        builder.WebHost.UseUrls(MetricsSetup.Urls(options, GatewayHost.PublicUrl(options)));
+        builder.AddRobynMetrics(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -73,6 +74,7 @@ internal static class FrontHost
         web.UseRequestIdInLogs();
         if (options.AccessLog) web.UseRobynAccessLog(front: true);
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
+        web.UseRobynFrontMetrics(options, supervisor);
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
