@@ -24,6 +24,26 @@ def order(request: Request):
     return {"ok": True}
 
 
+@app.get("/traced/:id")
+def traced(request: Request, id: str):
+    return {"trace_id": request.trace_id, "span_id": request.span_id, "traceparent": request.traceparent}
+
+
+@app.before_request("/hooked")
+def before_hooked(request: Request):
+    return request
+
+
+@app.after_request("/hooked")
+def after_hooked(response):
+    return response
+
+
+@app.get("/hooked")
+async def hooked(request: Request):
+    return {"trace_id": request.trace_id, "span_id": request.span_id}
+
+
 @app.get("/boom")
 def boom():
     raise ValueError("the handler failed")

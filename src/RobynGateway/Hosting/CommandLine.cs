@@ -26,6 +26,7 @@ internal sealed record CommandLine
     public double? HangTimeout { get; init; }
     public bool NoAccessLog { get; init; }
     public int? MetricsPort { get; init; }
+    public string? OtlpEndpoint { get; init; }
     public string? LogFormat { get; init; }
 
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
@@ -94,6 +95,8 @@ internal sealed record CommandLine
           --metrics-port PORT      serve Prometheus metrics at /metrics on this port (same
                                    host; with --processes, every worker's series, labelled
                                    by worker; env ROBYN_METRICS_PORT)
+          --otlp-endpoint URL      export traces over OTLP/HTTP to URL (e.g.
+                                   http://collector:4318); the OTEL_* variables work too
           --no-access-log          no line per request (default: one at INFO, logger
                                    RobynGateway.AccessLog; env ROBYN_ACCESS_LOG=false)
           --log-format FORMAT      text or json: Serilog's compact JSON, one object per line
@@ -109,7 +112,7 @@ internal sealed record CommandLine
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
             "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--log-format", "--metrics-port"];
+            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--log-format", "--metrics-port", "--otlp-endpoint"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -202,6 +205,8 @@ internal sealed record CommandLine
         "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
         "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
         "--hang-timeout" => r with { HangTimeout = ParseHangTimeout(flag, value) },
+        "--otlp-endpoint" => r with { OtlpEndpoint = Uri.TryCreate(value, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"
+            ? value : throw new UsageException($"--otlp-endpoint {value}: expected an http:// or https:// address, e.g. http://localhost:4318.") },
         "--metrics-port" => r with { MetricsPort = ParseInt(flag, value, 1, 65535) },
         "--log-format" => r with { LogFormat = ParseLogFormat(flag, value) },
         _ => r,

@@ -81,6 +81,7 @@ internal static class GatewayHost
         }
         else builder.WebHost.UseUrls(MetricsSetup.Urls(options, PublicUrl(options)));
         builder.AddRobynMetrics(options);
+        builder.AddRobynTracing(options);
         if ((options.WorkerOf ?? (DevReloader.IsChild ? ParentWatch.CurrentParent() : null)) is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ParentWatch>>()));
@@ -114,6 +115,7 @@ internal static class GatewayHost
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
         web.UseRobynRequestIds();
         web.UseRequestIdInLogs();
+        web.UseRobynTraceContext();
         if (options.AccessLog) web.UseRobynAccessLog();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();

@@ -70,6 +70,8 @@ internal sealed record GatewayOptions
     public bool AccessLog { get; init; } = true;
     /// <summary>Where /metrics is served (<c>--metrics-port</c>, <c>ROBYN_METRICS_PORT</c>); null: no metrics.</summary>
     public int? MetricsPort { get; init; }
+    /// <summary><c>--otlp-endpoint</c>: where traces go (the OTEL_* variables also turn tracing on).</summary>
+    public string? OtlpEndpoint { get; init; }
     /// <summary>"text" or "json" (<c>--log-format</c>, <c>ROBYN_LOG_FORMAT</c>).</summary>
     public string LogFormat { get; init; } = "text";
 
@@ -124,6 +126,7 @@ internal sealed record GatewayOptions
             HangTimeout = TimeSpan.FromSeconds(cli.HangTimeout ?? (NonEmpty(env("ROBYN_HANG_TIMEOUT")) is { } hang
                 ? CommandLine.ParseHangTimeout("ROBYN_HANG_TIMEOUT", hang) : DefaultHangTimeout)),
             AccessLog = !cli.NoAccessLog && (NonEmpty(env("ROBYN_ACCESS_LOG")) is not { } accessLog || ParseSwitch("ROBYN_ACCESS_LOG", accessLog)),
+            OtlpEndpoint = cli.OtlpEndpoint,
             MetricsPort = cli.MetricsPort ?? (NonEmpty(env("ROBYN_METRICS_PORT")) is { } metrics
                 ? CommandLine.ParseInt("ROBYN_METRICS_PORT", metrics, 1, 65535) : null),
             LogFormat = cli.LogFormat ?? (NonEmpty(env("ROBYN_LOG_FORMAT")) is { } format

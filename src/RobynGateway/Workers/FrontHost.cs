@@ -41,6 +41,7 @@ internal static class FrontHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
         builder.WebHost.UseUrls(MetricsSetup.Urls(options, GatewayHost.PublicUrl(options)));
         builder.AddRobynMetrics(options);
+        builder.AddRobynTracing(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
