@@ -85,7 +85,9 @@ internal static class MetricsSetup
     {
         var body = context.Response.Body;
         using var buffer = new MemoryStream();
-        context.Request.Headers.Accept = "text/plain"; // the classic format, which the merge reads
+        // The classic text format, which the merge reads, uncompressed (the merged answer goes out plain).
+        context.Request.Headers.Accept = "text/plain";
+        context.Request.Headers.AcceptEncoding = default;
         context.Response.Body = buffer;
         try
         {
@@ -94,6 +96,7 @@ internal static class MetricsSetup
         finally
         {
             context.Response.Body = body;
+            context.Response.Headers.ContentEncoding = default;
         }
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }

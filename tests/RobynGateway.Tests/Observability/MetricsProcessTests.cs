@@ -34,9 +34,11 @@ public sealed partial class MetricsProcessTests
         return samples;
     }
 
+    /// <summary>As Prometheus asks: gzip accepted (the answer must then be gzip, or plain without the header).</summary>
     static async Task<string> Scrape(int port)
     {
-        using var client = new HttpClient();
+        using var client = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.GZip });
+        client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip");
         return await client.GetStringAsync($"http://127.0.0.1:{port}/metrics");
     }
 
