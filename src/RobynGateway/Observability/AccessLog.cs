@@ -1,4 +1,4 @@
-using RobynGateway.Routing;
+using RobynGateway.Python;
 using Serilog;
 using Serilog.Events;
 
