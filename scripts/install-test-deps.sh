@@ -13,6 +13,8 @@ sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev
     || missing+=("lib$(/usr/bin/python3 -c 'import sys; print("python%d.%d" % sys.version_info[:2])')")
 # The nginx tests run Debian's nginx as a child process of their own, with their own config.
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# The metrics test has Debian's Prometheus scrape a gateway and answers a PromQL query.
+[ -x /usr/bin/prometheus ] || missing+=(prometheus)
 # The deployment checks parse docker-compose.yml.
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
 # examples/users: PostgreSQL through asyncpg, JWTs through PyJWT, on Debian's python3.

@@ -17,6 +17,7 @@ def whoami(request: Request):
         "host": request.url.host,
         "forwarded_for": request.headers.get("x-forwarded-for"),
         "forwarded_proto": request.headers.get("x-forwarded-proto"),
+        "request_id": request.request_id,
     }
 
 

@@ -35,3 +35,28 @@ def test_failing_log_function_does_not_raise(capsys):
     install(broken, "INFO")
     logging.getLogger("x").error("still fine")
     assert "RuntimeError" in capsys.readouterr().err
+
+
+def test_an_apps_basic_config_adds_its_handler_and_the_bridge_stays():
+    import io
+
+    lines, stream = [], io.StringIO()
+    install(lambda *a: lines.append(a), "INFO")
+    root = logging.getLogger()
+    others = [h for h in root.handlers if not isinstance(h, BridgeLogHandler)]  # pytest's capture
+    for h in others:
+        root.removeHandler(h)
+    try:
+        logging.basicConfig(stream=stream, format='{"msg": "%(message)s"}')
+        logging.getLogger("app").warning("to both")
+        assert stream.getvalue() == '{"msg": "to both"}\n'
+        assert lines == [(logging.WARNING, "app", "to both")]
+        logging.basicConfig(stream=stream, format="again: %(message)s", force=True)
+        assert sum(isinstance(h, BridgeLogHandler) for h in root.handlers) == 1
+        logging.getLogger("app").warning("after force")
+        assert stream.getvalue().endswith("again: after force\n") and len(lines) == 2
+    finally:
+        for h in [h for h in root.handlers if not isinstance(h, BridgeLogHandler)]:
+            root.removeHandler(h)
+        for h in others:
+            root.addHandler(h)

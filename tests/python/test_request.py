@@ -36,6 +36,19 @@ def test_unknown_ip_is_none():
     assert bridge_request(ip="").ip_addr is None
 
 
+def test_request_id_is_the_x_request_id_header_or_none():
+    assert bridge_request(headers="x-request-id:abc-1\nx-a:1").request_id == "abc-1"
+    assert bridge_request(headers="x-a:1").request_id is None
+
+
+def test_trace_context_comes_from_traceparent():
+    r = bridge_request(headers="traceparent:00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    assert r.trace_id == "0af7651916cd43dd8448eb211c80319c" and r.span_id == "b7ad6b7169203331"
+    assert r.traceparent == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    assert bridge_request(headers="traceparent:garbage").trace_id is None
+    assert bridge_request().trace_id is None and bridge_request().span_id is None
+
+
 def test_body_is_str_for_utf8_bytes_otherwise_and_empty_string_when_none():
     assert bridge_request(body="héllo".encode()).body == "héllo"
     assert bridge_request(body=b"\xff\xfe\x00").body == b"\xff\xfe\x00"

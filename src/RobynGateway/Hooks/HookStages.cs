@@ -66,13 +66,19 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             // As in Robyn, after hooks do not see streaming answers (the body does not exist yet).
             var runAfter = call.AfterMask != 0 && (call.FromPython || notFound)
                 && call.Kind is not (ResultKind.Stream or ResultKind.AsyncStream);
-            if (runAfter) await app.RunStage(call, CallStage.After, (call.AfterMask & table.AfterAsync) != 0);
+            if (runAfter)
+            {
+                var (span, wait) = Observability.TracingSetup.Enabled ? (Observability.TracingSetup.StartStage(call, "after_request"), call.WaitTicks) : (null, 0);
+                await app.RunStage(call, CallStage.After, (call.AfterMask & table.AfterAsync) != 0);
+                Observability.TracingSetup.EndStage(span, call, wait);
+            }
             else if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) RequestTimeouts.ResponseStarts(context);
             await ResponseWriter.SendAsync(context, call, runAfter ? null : globals, log);
         }
         finally
         {
             context.Features.Set<PythonCall>(null);
+            Observability.RequestTiming.Record(call);
             PythonCall.Return(call);
         }
     }
@@ -93,7 +99,9 @@ internal sealed class BeforeHookStage(RequestDelegate next, PythonApp app, HookT
 
     async Task RunAsync(HttpContext context, PythonCall call)
     {
+        var (span, wait) = Observability.TracingSetup.Enabled ? (Observability.TracingSetup.StartStage(call, "before_request"), call.WaitTicks) : (null, 0);
         await app.RunStage(call, CallStage.Before, (call.BeforeMask & table.BeforeAsync) != 0);
+        Observability.TracingSetup.EndStage(span, call, wait);
         if (call.Kind == ResultKind.Continue)
         {
             call.Kind = ResultKind.Plain; // not an answer: the handler (or the 404) gives it

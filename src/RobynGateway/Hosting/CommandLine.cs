@@ -24,6 +24,10 @@ internal sealed record CommandLine
     public double? Timeout { get; init; }
     public int? MaxQueue { get; init; }
     public double? HangTimeout { get; init; }
+    public bool NoAccessLog { get; init; }
+    public int? MetricsPort { get; init; }
+    public string? OtlpEndpoint { get; init; }
+    public string? LogFormat { get; init; }
 
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
     public string? WorkerSocket { get; init; }
@@ -88,6 +92,15 @@ internal sealed record CommandLine
                                    fails, live fails after twice as long; a worker of
                                    --processes is replaced (default 30; 0: off; env
                                    ROBYN_HANG_TIMEOUT)
+          --metrics-port PORT      serve Prometheus metrics at /metrics on this port (same
+                                   host; with --processes, every worker's series, labelled
+                                   by worker; env ROBYN_METRICS_PORT)
+          --otlp-endpoint URL      export traces over OTLP/HTTP to URL (e.g.
+                                   http://collector:4318); the OTEL_* variables work too
+          --no-access-log          no line per request (default: one at INFO, logger
+                                   RobynGateway.AccessLog; env ROBYN_ACCESS_LOG=false)
+          --log-format FORMAT      text or json: Serilog's compact JSON, one object per line
+                                   (default text; env ROBYN_LOG_FORMAT)
           -h, --help               show this help
 
         Flags given here win over the environment (ROBYN_*, also read from robyn.env beside
@@ -99,7 +112,7 @@ internal sealed record CommandLine
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
             "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout"];
+            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--log-format", "--metrics-port", "--otlp-endpoint"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -125,6 +138,12 @@ internal sealed record CommandLine
             if (flag == "--compression")
             {
                 result = result with { Compression = true };
+                appArgs.Add(arg);
+                continue;
+            }
+            if (flag == "--no-access-log")
+            {
+                result = result with { NoAccessLog = true };
                 appArgs.Add(arg);
                 continue;
             }
@@ -186,6 +205,10 @@ internal sealed record CommandLine
         "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
         "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
         "--hang-timeout" => r with { HangTimeout = ParseHangTimeout(flag, value) },
+        "--otlp-endpoint" => r with { OtlpEndpoint = Uri.TryCreate(value, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"
+            ? value : throw new UsageException($"--otlp-endpoint {value}: expected an http:// or https:// address, e.g. http://localhost:4318.") },
+        "--metrics-port" => r with { MetricsPort = ParseInt(flag, value, 1, 65535) },
+        "--log-format" => r with { LogFormat = ParseLogFormat(flag, value) },
         _ => r,
     };
 
@@ -205,6 +228,10 @@ internal sealed record CommandLine
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86400
             ? s
             : throw new UsageException($"{what} {value}: expected a number of seconds above 0 (at most 86400).");
+
+    internal static string ParseLogFormat(string what, string value) => value.Trim().ToLowerInvariant() is "text" or "json"
+        ? value.Trim().ToLowerInvariant()
+        : throw new UsageException($"{what} {value}: use text or json.");
 
     internal static int ParseInt(string what, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

@@ -1,4 +1,5 @@
 using RobynGateway.Hooks;
+using RobynGateway.Observability;
 using RobynGateway.Python;
 using RobynGateway.Routing;
 using RobynGateway.Web;
@@ -25,7 +26,11 @@ internal static class GatewayHost
         });
         var env = RobynEnvFile.Layer(cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey], Environment.GetEnvironmentVariable);
         var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
-        Logging.Configure(options.LogLevel);
+        // ASP.NET users keep appsettings.json beside their code: the app's folder, after the binary's.
+        var appFolder = Path.GetDirectoryName(options.AppPath)!;
+        builder.Configuration.AddJsonFile(Path.Combine(appFolder, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(appFolder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true);
+        Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         var tls = TlsSetup.Load(options.SslCertFile, options.SslKeyFile);
 
@@ -45,7 +50,7 @@ internal static class GatewayHost
         if (options.LogLevel != beforeApp)
         {
             // The app's Config chose the level in code: from here on, it is the one.
-            Logging.Configure(options.LogLevel);
+            Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
             log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         }
         // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
@@ -67,13 +72,17 @@ internal static class GatewayHost
     {
         builder.Host.UseSerilog();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout);
+        if (options.MetricsPort == options.Port && !options.IsWorker)
+            throw new UsageException($"--metrics-port {options.MetricsPort} is the app's port: metrics get a port of their own.");
         if (options.WorkerSocket is { } socket)
         {
             // A worker of a front process: only the front can reach it, through this socket.
             if (File.Exists(socket)) File.Delete(socket);
             builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
         }
-        else builder.WebHost.UseUrls(PublicUrl(options));
+        else builder.WebHost.UseUrls(MetricsSetup.Urls(options, PublicUrl(options)));
+        builder.AddRobynMetrics(options);
+        builder.AddRobynTracing(options);
         if ((options.WorkerOf ?? (DevReloader.IsChild ? ParentWatch.CurrentParent() : null)) is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ParentWatch>>()));
@@ -100,8 +109,15 @@ internal static class GatewayHost
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
 
         var web = builder.Build();
+        // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
+        web.UseRobynMetrics(options, app);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
+        // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
+        web.UseRobynRequestIds();
+        web.UseRequestIdInLogs();
+        web.UseRobynTraceContext();
+        if (options.AccessLog) web.UseRobynAccessLog();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);

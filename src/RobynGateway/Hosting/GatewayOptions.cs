@@ -66,6 +66,14 @@ internal sealed record GatewayOptions
     /// <summary>The interpreter watchdog's bound (<c>--hang-timeout</c>, default 30 s); zero is off, as for the TestClient's host.</summary>
     public TimeSpan HangTimeout { get; init; }
     public const double DefaultHangTimeout = 30;
+    /// <summary>One line per request at INFO (<c>--no-access-log</c>, <c>ROBYN_ACCESS_LOG=false</c> turn it off).</summary>
+    public bool AccessLog { get; init; } = true;
+    /// <summary>Where /metrics is served (<c>--metrics-port</c>, <c>ROBYN_METRICS_PORT</c>); null: no metrics.</summary>
+    public int? MetricsPort { get; init; }
+    /// <summary><c>--otlp-endpoint</c>: where traces go (the OTEL_* variables also turn tracing on).</summary>
+    public string? OtlpEndpoint { get; init; }
+    /// <summary>"text" or "json" (<c>--log-format</c>, <c>ROBYN_LOG_FORMAT</c>).</summary>
+    public string LogFormat { get; init; } = "text";
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -117,6 +125,12 @@ internal sealed record GatewayOptions
                 ? Web.HealthEndpoints.Normalise(health, "ROBYN_HEALTH_PATH") : Web.HealthEndpoints.DefaultPath),
             HangTimeout = TimeSpan.FromSeconds(cli.HangTimeout ?? (NonEmpty(env("ROBYN_HANG_TIMEOUT")) is { } hang
                 ? CommandLine.ParseHangTimeout("ROBYN_HANG_TIMEOUT", hang) : DefaultHangTimeout)),
+            AccessLog = !cli.NoAccessLog && (NonEmpty(env("ROBYN_ACCESS_LOG")) is not { } accessLog || ParseSwitch("ROBYN_ACCESS_LOG", accessLog)),
+            OtlpEndpoint = cli.OtlpEndpoint,
+            MetricsPort = cli.MetricsPort ?? (NonEmpty(env("ROBYN_METRICS_PORT")) is { } metrics
+                ? CommandLine.ParseInt("ROBYN_METRICS_PORT", metrics, 1, 65535) : null),
+            LogFormat = cli.LogFormat ?? (NonEmpty(env("ROBYN_LOG_FORMAT")) is { } format
+                ? CommandLine.ParseLogFormat("ROBYN_LOG_FORMAT", format) : "text"),
         };
     }
 
@@ -158,6 +172,13 @@ internal sealed record GatewayOptions
 
     static double? EnvSeconds(Func<string, string?> env, string name) =>
         NonEmpty(env(name)) is { } text ? CommandLine.ParseTimeout(name, text) : null;
+
+    static bool ParseSwitch(string name, string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "1" or "true" or "yes" or "on" => true,
+        "0" or "false" or "no" or "off" => false,
+        _ => throw new UsageException($"{name}={value}: use true or false."),
+    };
 
     static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

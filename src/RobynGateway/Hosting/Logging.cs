@@ -1,14 +1,27 @@
+using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Events;
+using Serilog.Formatting.Compact;
 
 namespace RobynGateway.Hosting;
 
-/// <summary>Serilog to the console, at the level <c>--log-level</c> names.</summary>
+/// <summary>
+/// Serilog to the console, at the level <c>--log-level</c> names, as text or (<c>--log-format
+/// json</c>) Serilog's compact JSON: one object per line, <c>@t</c> ISO 8601 UTC, <c>@m</c> the
+/// message, <c>@l</c> the level (absent for Information, as compact JSON has it), <c>@x</c> the
+/// exception, <c>SourceContext</c> the logger, <c>RequestId</c> on records made during a request,
+/// <c>@tr</c>/<c>@sp</c> when a trace is under way. A <c>Serilog</c> section in appsettings.json
+/// (beside the app, or the binary's) is read last, so its levels, overrides and sinks win.
+/// </summary>
 internal static class Logging
 {
-    public static void Configure(string level)
+    /// <summary>JSON lines: records made during a request carry its id (RequestIdLogContext).</summary>
+    public static volatile bool Json;
+
+    public static void Configure(string level, string format = "text", IConfiguration? settings = null)
     {
+        WholeLines();
         var minimum = LogLevels.ToSerilog(level);
         // ASP.NET Core's own chatter stays at Warning unless the user asked for DEBUG.
         var framework = minimum <= LogEventLevel.Debug ? LogEventLevel.Debug : LogEventLevel.Warning;
@@ -24,11 +37,35 @@ internal static class Logging
             .MinimumLevel.Override("Yarp", framework)
             // The request-timeouts middleware logs each 504 as a warning with a stack trace; our
             // timeout response logs its own line naming the route.
-            .MinimumLevel.Override("Microsoft.AspNetCore.Http.Timeouts", LogEventLevel.Error);
+            .MinimumLevel.Override("Microsoft.AspNetCore.Http.Timeouts", LogEventLevel.Error)
+            .Enrich.FromLogContext()
+            .Enrich.With<Observability.RequestIdEnricher>();
+        Json = format == "json";
+        if (Json && Process() is { Length: > 0 } worker) config.Enrich.WithProperty("Worker", worker.TrimEnd());
         // Client faults (resets, bad requests, aborted handshakes) become Debug lines without a trace.
-        var console = LoggerSinkConfiguration.Wrap(sink => new ClientFaults(sink, minimum), to => to.Console(
-            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}"));
-        Log.Logger = config.WriteTo.Sink(console).CreateLogger();
+        var console = LoggerSinkConfiguration.Wrap(sink => new ClientFaults(sink, minimum), to =>
+        {
+            if (Json) to.Console(new RenderedCompactJsonFormatter());
+            else to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}");
+        });
+        config.WriteTo.Sink(console);
+        if (settings?.GetSection("Serilog").Exists() == true) config.ReadFrom.Configuration(settings);
+        Log.Logger = config.CreateLogger();
+    }
+
+    static bool _wholeLines;
+
+    /// <summary>
+    /// The workers of <c>--processes</c> share the front's stdout. Console's own writer flushes
+    /// every 256 characters, so two processes' long lines (a JSON access line is ~500) interleave
+    /// mid-line; with a 64 KiB buffer each record leaves in one write(2), which a pipe keeps whole
+    /// up to 4 KiB.
+    /// </summary>
+    static void WholeLines()
+    {
+        if (_wholeLines || Console.IsOutputRedirected is false) return;
+        _wholeLines = true;
+        Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = true });
     }
 
     /// <summary>A worker of <c>--processes N</c> says which one it is: "w2 ".</summary>

@@ -64,6 +64,7 @@ internal static class RequestReader
         var query = request.QueryString.Value.AsSpan();
         call.SetField(PythonCall.QueryField, query.IsEmpty ? query : query[1..]);
         WriteHeaders(request.Headers, call, globals);
+        if (Hosting.Logging.Json) call.RequestId = Observability.RequestIds.Of(context); // for Python's log records
         WriteClientIp(context.Connection.RemoteIpAddress, call);
         call.SetField(PythonCall.HostField, request.Host.Value);
 

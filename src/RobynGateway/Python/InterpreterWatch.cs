@@ -131,6 +131,7 @@ internal sealed unsafe partial class InterpreterWatch : IDisposable
             {
                 var hang = Describe(since, gilHeld);
                 _hang = hang;
+                Observability.GatewayMeters.Hang();
                 _log.Error("Python has made no progress for {Seconds:F0} s (--hang-timeout {Timeout}): {What}. "
                     + "/ready answers 503 from now on, and /live will after {Live} s without progress.{Stacks:l}",
                     hang.Elapsed.TotalSeconds, _timeout.TotalSeconds, hang.What, 2 * _timeout.TotalSeconds, Stacks());

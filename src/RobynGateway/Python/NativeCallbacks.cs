@@ -96,8 +96,10 @@ internal static unsafe class NativeCallbacks
             {
                 var name = CApi.ToManagedString(args[1]) ?? "python";
                 var message = CApi.ToManagedString(args[2]) ?? "";
-                logger.ForContext(Serilog.Core.Constants.SourceContextPropertyName, name)
-                    .Write(level, "{PythonMessage:l}", message);
+                var named = logger.ForContext(Serilog.Core.Constants.SourceContextPropertyName, name);
+                // On a sync worker, the request it runs (JSON logs; the loop runs many at once).
+                if (PythonCall.Running?.RequestId is { } id) named = named.ForContext("RequestId", id);
+                named.Write(level, "{PythonMessage:l}", message);
             }
         }
         catch (Exception ex)

@@ -7,6 +7,7 @@ internal sealed unsafe partial class PythonApp
     internal void ExecuteSync(PythonCall call, GilHeld gil)
     {
         if (call.SkipIfTimedOut()) return;
+        call.RunsHere(); // Python's log records name its request (JSON logs)
         using var answer = _stages.Invoke(call, token: 0, gil);
         _stages.Complete(answer.Borrow(), call, onLoop: false, gil);
     }

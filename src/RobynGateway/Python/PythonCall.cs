@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 using System.Threading.Tasks.Sources;
 using RobynGateway.Http;
@@ -76,6 +77,22 @@ internal sealed class PythonCall : IValueTaskSource
     int _python;
     CancellationTokenRegistration _timeoutWatch;
     public long LoopToken; // the GCHandle token of the call's task on the loop, while it runs there
+
+    // ---- Timing (Observability.RequestTiming; only while the access log or metrics want it) ----
+    // Stopwatch ticks summed over the request's stages: waiting for a Python thread (the sync
+    // queue, the loop's queue, the GIL) and running there (an async stage: until its task ends).
+    public long WaitTicks, PythonTicks;
+    long _markedAt; // when the current stage was queued, then when it started
+    /// <summary>The request's X-Request-ID, for Python's log records (JSON logs only).</summary>
+    public string? RequestId;
+
+    [ThreadStatic] static PythonCall? t_running;
+
+    /// <summary>The call this sync worker or stream thread runs now (null on the loop thread).</summary>
+    public static PythonCall? Running => t_running;
+
+    /// <summary>On a sync worker or stream thread, before the call's trip into Python.</summary>
+    public void RunsHere() => t_running = this;
     public bool OnLoopCounted; // counted in the app's calls on the loop until it completes
 
     public static PythonCall Rent(PythonApp app, RouteEntry? route)
@@ -122,6 +139,8 @@ internal sealed class PythonCall : IValueTaskSource
         CloseCode = 0;
         _textLength = _fieldStart = 0;
         LoopToken = 0;
+        WaitTicks = PythonTicks = _markedAt = 0;
+        RequestId = null;
         Route = null!;
         App = null!;
         BeginStage(CallStage.Dispatch, onLoop: false);
@@ -207,6 +226,8 @@ internal sealed class PythonCall : IValueTaskSource
 
     public void Complete()
     {
+        if (Observability.RequestTiming.On) PythonTicks += Stopwatch.GetTimestamp() - _markedAt;
+        t_running = null;
         if (OnLoopCounted)
         {
             OnLoopCounted = false;
@@ -290,7 +311,11 @@ internal sealed class PythonCall : IValueTaskSource
     }
 
     /// <summary>Marks the call as handed to Python (before it is queued).</summary>
-    public void EnterPython() => Volatile.Write(ref _python, InPython);
+    public void EnterPython()
+    {
+        if (Observability.RequestTiming.On) _markedAt = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _python, InPython);
+    }
 
     /// <summary>
     /// On the Python thread, before starting the call: if its request was answered 504 while it
@@ -298,7 +323,16 @@ internal sealed class PythonCall : IValueTaskSource
     /// </summary>
     public bool SkipIfTimedOut()
     {
-        if (Volatile.Read(ref _python) < TimedOut) return false;
+        if (Volatile.Read(ref _python) < TimedOut)
+        {
+            if (Observability.RequestTiming.On)
+            {
+                var now = Stopwatch.GetTimestamp();
+                WaitTicks += now - _markedAt;
+                _markedAt = now;
+            }
+            return false;
+        }
         if (OnLoopCounted)
         {
             OnLoopCounted = false;

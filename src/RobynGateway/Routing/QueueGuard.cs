@@ -43,6 +43,7 @@ internal sealed class QueueGuard : IDisposable
     Task RejectAsync(HttpContext context)
     {
         Interlocked.Increment(ref _rejected);
+        Observability.GatewayMeters.Overloaded();
         // The first rejection of a quiet second arms a one-shot report a second later.
         if (Interlocked.Exchange(ref _armed, 1) == 0) _report.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
         var response = context.Response;

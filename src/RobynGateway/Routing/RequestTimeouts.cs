@@ -61,6 +61,7 @@ internal static class RequestTimeouts
         var route = context.GetEndpoint()?.Metadata.GetMetadata<RouteEntry>();
         var what = route?.ToString() ?? $"{context.Request.Method} {context.Request.Path}";
         var s = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Observability.GatewayMeters.RequestTimedOut(route?.Pattern ?? "(none)");
         if (route?.IsAsync == true)
             log.LogWarning("{Route} timed out after {Seconds} s: answered 504, its task is cancelled", what, s);
         else

@@ -34,6 +34,8 @@ internal sealed class RobynEndpointDataSource : EndpointDataSource
             };
             builder.Metadata.Add(new HttpMethodMetadata([route.Method]));
             builder.Metadata.Add(route);
+            // ASP.NET Core's metrics (http.route) and traces name the route as the app wrote it.
+            builder.Metadata.Add(new RobynRouteDiagnostics(route.Pattern));
             builder.Metadata.Add(hooks.PlanFor(route));
             if (timeouts.For(route) is { } timeout) builder.Metadata.Add(timeout);
             endpoints.Add(builder.Build());
@@ -45,3 +47,6 @@ internal sealed class RobynEndpointDataSource : EndpointDataSource
 
     public override IChangeToken GetChangeToken() => Microsoft.Extensions.FileProviders.NullChangeToken.Singleton;
 }
+
+/// <summary>The route's Robyn pattern (<c>/users/:id</c>) as ASP.NET Core's diagnostics name it.</summary>
+internal sealed record RobynRouteDiagnostics(string Route) : Microsoft.AspNetCore.Http.Metadata.IRouteDiagnosticsMetadata;

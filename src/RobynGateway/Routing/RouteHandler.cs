@@ -22,9 +22,16 @@ internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<Rout
     public Task InvokeAsync(HttpContext context)
     {
         if (hooked && context.Features.Get<PythonCall>() is { } staged)
-            return app.RunStage(staged, CallStage.Handler, route.IsAsync).AsTask();
+            return Observability.TracingSetup.Enabled ? TracedStageAsync(staged) : app.RunStage(staged, CallStage.Handler, route.IsAsync).AsTask();
         if (route.Const is { } cached) return ResponseWriter.SendAsync(context, cached, globals);
         return DispatchAsync(context);
+    }
+
+    async Task TracedStageAsync(PythonCall call)
+    {
+        var (span, wait) = (Observability.TracingSetup.StartStage(call, "handler"), call.WaitTicks);
+        await app.RunStage(call, CallStage.Handler, route.IsAsync);
+        Observability.TracingSetup.EndStage(span, call, wait);
     }
 
     async Task DispatchAsync(HttpContext context)
@@ -34,13 +41,16 @@ internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<Rout
         {
             if (!await RequestReader.ReadAsync(context, call, maxPayload, globals)) return;
             call.WatchTimeout(context);
+            var span = Observability.TracingSetup.Enabled ? Observability.TracingSetup.StartStage(call, "handler") : null;
             app.Submit(call);
             await call.Completion; // throws at the request timeout: the timeouts middleware answers 504
+            Observability.TracingSetup.EndStage(span, call, 0);
             if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) RequestTimeouts.ResponseStarts(context);
             await ResponseWriter.SendAsync(context, call, globals, log);
         }
         finally
         {
+            Observability.RequestTiming.Record(call);
             PythonCall.Return(call);
         }
     }

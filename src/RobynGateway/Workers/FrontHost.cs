@@ -1,4 +1,5 @@
 using RobynGateway.Hosting;
+using RobynGateway.Observability;
 using RobynGateway.Web;
 using Serilog;
 using Yarp.ReverseProxy.Forwarder;
@@ -36,7 +37,9 @@ internal static class FrontHost
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
-        builder.WebHost.UseUrls(GatewayHost.PublicUrl(options));
+        builder.WebHost.UseUrls(MetricsSetup.Urls(options, GatewayHost.PublicUrl(options)));
+        builder.AddRobynMetrics(options);
+        builder.AddRobynTracing(options);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -52,7 +55,8 @@ internal static class FrontHost
         // (and its data protection) or transform pipeline, which one kind of destination does not need.
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton(new FrontTransformer(key));
-        builder.Services.AddSingleton(UnixSocketForwarding.CreateClient(socketDirectory));
+        builder.Services.AddSingleton(UnixSocketForwarding.CreateClient(socketDirectory,
+            Observability.TracingSetup.IsOn(options, Environment.GetEnvironmentVariable)));
         // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
         builder.Services.AddHostedService(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
             sp.GetRequiredService<ILogger<SocketRelay>>()));
@@ -65,7 +69,12 @@ internal static class FrontHost
 
         var web = builder.Build();
         web.UseRobynInFlightRequests();
+        // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
+        web.UseRobynRequestIds(front: true);
+        web.UseRequestIdInLogs();
+        if (options.AccessLog) web.UseRobynAccessLog(front: true);
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
+        web.UseRobynFrontMetrics(options, supervisor);
         // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.

@@ -12,7 +12,7 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class UnixSocketForwarding
 {
-    public static HttpMessageInvoker CreateClient(string socketDirectory)
+    public static HttpMessageInvoker CreateClient(string socketDirectory, bool propagateTraces)
     {
         var handler = new SocketsHttpHandler
         {
@@ -23,9 +23,9 @@ internal static class UnixSocketForwarding
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromSeconds(15),
-            // No distributed-tracing headers added to every forwarded request (and no Activity work
-            // for them); the workers are not separate services to trace.
-            ActivityHeadersPropagator = null,
+            // Trace headers only while traces are exported (the worker's server span is then the
+            // child of the front's hop); otherwise no Activity work for every forwarded request.
+            ActivityHeadersPropagator = propagateTraces ? System.Diagnostics.DistributedContextPropagator.Current : null,
             // Kestrel in the front decodes request headers as UTF-8 (ASCII being a subset), and a worker's
             // Kestrel does the same; SocketsHttpHandler refuses anything but ASCII unless told. So a
             // header like "X-Name: Zoë" reaches the app as on one process instead of failing with 502.

@@ -36,6 +36,9 @@ internal sealed partial class WorkerProcess
     public DateTime? ReadyAt { get; private set; }
 
     public void MarkReady() => ReadyAt ??= DateTime.UtcNow;
+
+    /// <summary>Why the supervisor stopped it (the robyn.worker.restarts label); null: it exited by itself.</summary>
+    public string? StopCause { get; set; }
     public int Pid => _process.Id;
 
     /// <summary>The host name the forwarder connects to (its socket's name), and its name in log lines.</summary>

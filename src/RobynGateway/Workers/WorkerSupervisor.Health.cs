@@ -36,6 +36,7 @@ internal sealed partial class WorkerSupervisor
                 case WorkerHealth.Hung:
                     RouteAround(worker, evenTheLast: true);
                     Log.LogError("{Worker} reports {Text}; killing it and starting a new one", worker, text);
+                    worker.StopCause = "hang";
                     worker.Kill();
                     return;
                 case WorkerHealth.NoAnswer:
@@ -46,6 +47,7 @@ internal sealed partial class WorkerSupervisor
                         RouteAround(worker, evenTheLast: true);
                         Log.LogError("{Worker} has not answered its health checks for {Seconds:F0} s (--hang-timeout); killing it and starting a new one",
                             worker, silent.TotalSeconds);
+                        worker.StopCause = "unresponsive";
                         worker.Kill();
                         return;
                     }

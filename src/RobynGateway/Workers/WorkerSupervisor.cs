@@ -146,6 +146,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
             delay = _backoff[worker.Slot];
             _backoff[worker.Slot] = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
         }
+        Observability.GatewayMeters.WorkerRestarted(worker.StopCause ?? "exit");
         Log.LogWarning("{Worker} exited with code {Code} after {Lived:F1} s; starting a new one in {Delay:F1} s",
             worker, code, lived.TotalSeconds, delay.TotalSeconds);
         if (delay > TimeSpan.Zero)
@@ -211,6 +212,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
             if (_stopping.IsCancellationRequested || !_ready.Contains(worker) || !_recycling.Add(worker.Slot)) return;
         }
         Log.LogInformation("{Worker} served {Count} requests (--max-requests); replacing it", worker, _maxRequests);
+        Observability.GatewayMeters.WorkerRestarted("max_requests");
         _ = BringUpAsync(worker.Slot, retiring: worker);
     }
 

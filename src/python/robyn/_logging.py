@@ -22,6 +22,26 @@ class BridgeLogHandler(logging.Handler):
             self.handleError(record)
 
 
+original_basic_config = logging.basicConfig
+
+
+def _basic_config(**kwargs) -> None:
+    """`logging.basicConfig` as if the bridge were not there: it does nothing when the root logger
+    has a handler, and ours is always there, so an app's `basicConfig(...)` (a JSON formatter, a
+    file) would be silently ignored. The app's handler is added and the bridge stays beside it,
+    even with `force=True`, so the gateway's log still gets every record that reaches the root."""
+    root = logging.getLogger()
+    bridges = [h for h in root.handlers if isinstance(h, BridgeLogHandler)]
+    for handler in bridges:
+        root.removeHandler(handler)
+    try:
+        original_basic_config(**kwargs)
+    finally:
+        for handler in bridges:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+
+
 def install(log: LogFunction, level: str) -> BridgeLogHandler:
     """Make `log` the root logger's bridge (replacing one installed earlier, so
     loading several apps in one interpreter does not duplicate lines)."""
@@ -31,4 +51,5 @@ def install(log: LogFunction, level: str) -> BridgeLogHandler:
     handler = BridgeLogHandler(log)
     root.addHandler(handler)
     root.setLevel(level)
+    logging.basicConfig = _basic_config
     return handler

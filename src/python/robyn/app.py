@@ -6,6 +6,7 @@ import socket
 import sys
 from typing import Any, Callable, List, Optional
 
+from robyn._logging import original_basic_config
 from robyn.argument_parser import Config, setting
 from robyn.dependency_injection import DependencyMap
 from robyn.env_populator import load_vars
@@ -55,8 +56,9 @@ class Robyn(BaseRouter):
         self._mcp_app: Optional[MCPApp] = None  # made, with its /mcp routes, by the first app.mcp
         if not os.environ.get("ROBYN_CLI"):
             load_vars(self.directory_path)
-        # As Robyn does; a no-op under the gateway, whose log bridge is already installed.
-        logging.basicConfig(level=setting(self.config, "log_level", "INFO"))
+        # As Robyn does; a no-op under the gateway, whose log bridge is already installed (the
+        # unpatched basicConfig: the patched one is for the app's own call, robyn._logging).
+        original_basic_config(level=setting(self.config, "log_level", "INFO"))
         for hook in construction_hooks:
             hook(self)
 

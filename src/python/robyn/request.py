@@ -13,6 +13,14 @@ from robyn.query_params import QueryParams
 from robyn.url import Identity, Url
 
 
+def _traceparent_part(traceparent: Optional[str], index: int) -> Optional[str]:
+    """A field of a W3C traceparent (`00-<32 hex trace id>-<16 hex span id>-<flags>`), or None."""
+    parts = traceparent.split("-") if traceparent else ()
+    if len(parts) < 4 or len(parts[1]) != 32 or len(parts[2]) != 16:
+        return None
+    return parts[index]
+
+
 class Request:
     __slots__ = (
         "_method", "_scheme", "_host", "_path", "_url", "_ip_addr",
@@ -66,6 +74,30 @@ class Request:
     @property
     def ip_addr(self) -> Optional[str]:
         return self._ip_addr or None
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The request's X-Request-ID (beyond Robyn): the client's or nginx's when it is safe, else
+        one the gateway made; the same id is on the response and in the access log. None outside
+        the gateway when the request has no such header."""
+        return self.headers.get("x-request-id")
+
+    # Trace context (beyond Robyn). With tracing on (--otlp-endpoint, OTEL_EXPORTER_OTLP_ENDPOINT)
+    # the gateway replaces the request's `traceparent` with its own server span, so these name the
+    # span this request runs in, and `traceparent` is what to send on to the services it calls.
+    # Without tracing they read the client's header as it came (None when there is none).
+
+    @property
+    def traceparent(self) -> Optional[str]:
+        return self.headers.get("traceparent")
+
+    @property
+    def trace_id(self) -> Optional[str]:
+        return _traceparent_part(self.traceparent, 1)
+
+    @property
+    def span_id(self) -> Optional[str]:
+        return _traceparent_part(self.traceparent, 2)
 
     @property
     def headers(self) -> Headers:

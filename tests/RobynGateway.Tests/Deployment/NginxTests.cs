@@ -66,6 +66,23 @@ public sealed class NginxTests(NginxFront front) : IClassFixture<NginxFront>
     }
 
     [Fact]
+    public async Task Nginx_passes_the_clients_request_id_on_or_makes_one()
+    {
+        using var client = front.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.Add("X-Request-ID", "client-chose-this");
+        using var response = await client.SendAsync(request);
+        var seen = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("client-chose-this", seen.GetProperty("request_id").GetString());
+        Assert.Equal("client-chose-this", response.Headers.GetValues("X-Request-ID").Single());
+
+        using var plain = await client.GetAsync("/whoami");
+        var made = JsonDocument.Parse(await plain.Content.ReadAsStringAsync()).RootElement.GetProperty("request_id").GetString();
+        Assert.Matches("^[0-9a-f]{32}$", made); // nginx's $request_id, kept by the gateway
+        Assert.Equal(made, plain.Headers.GetValues("X-Request-ID").Single());
+    }
+
+    [Fact]
     public async Task An_address_the_client_made_up_is_passed_on_but_not_believed()
     {
         using var client = LoopbackClient.From("127.0.0.2", front.Nginx.Port);

@@ -1,0 +1,140 @@
+using System.Net.Sockets;
+using OpenTelemetry.Metrics;
+using RobynGateway.Hosting;
+
+namespace RobynGateway.Observability;
+
+/// <summary>
+/// <c>--metrics-port P</c>: OpenTelemetry's metrics SDK collects ASP.NET Core's and Kestrel's meters
+/// (request duration by <c>http.route</c>, which is the Robyn pattern: RouteDiagnostics) and ours
+/// (<see cref="GatewayMeters"/>); its Prometheus exporter serves them at <c>/metrics</c> on a
+/// listener of its own, on the same host as the app, never on the app's port. Under
+/// <c>--processes</c> a worker serves its own at <c>{health path}/metrics</c> on its Unix socket,
+/// and the front's <c>/metrics</c> asks every ready worker and joins their series, labelled by
+/// worker, to its own (<see cref="PrometheusMerge"/>). Without the flag nothing is registered.
+/// </summary>
+internal static class MetricsSetup
+{
+    const string PrometheusText = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static void AddRobynMetrics(this WebApplicationBuilder builder, GatewayOptions options)
+    {
+        if (options.MetricsPort is null) return;
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
+                "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", GatewayMeters.Name)
+            .AddPrometheusExporter());
+        RequestTiming.On = true;
+    }
+
+    /// <summary>The public URL, and the metrics listener's unless this is a worker (its front listens).</summary>
+    public static string[] Urls(GatewayOptions options, string publicUrl) =>
+        options.MetricsPort is { } port && !options.IsWorker
+            ? [publicUrl, $"http://{GatewayHost.FormatHost(options.Host)}:{port}"]
+            : [publicUrl];
+
+    /// <summary>One process, or a worker: serves its own scrape. Goes first in the pipeline.</summary>
+    public static void UseRobynMetrics(this WebApplication web, GatewayOptions options, Python.PythonApp app)
+    {
+        if (options.MetricsPort is not { } port) return;
+        GatewayMeters.Observe(app, app.Sockets.IsEmpty ? null : app.Sockets);
+        if (options.IsWorker)
+        {
+            var path = options.HealthPath + "/metrics";
+            web.MapWhen(c => c.Request.Path.Value == path, b => b.UseOpenTelemetryPrometheusScrapingEndpoint(_ => true));
+            return;
+        }
+        web.MapWhen(c => c.Connection.LocalPort == port, b =>
+        {
+            b.UseOpenTelemetryPrometheusScrapingEndpoint(c => c.Request.Path.Value == "/metrics");
+            b.Run(NotFound);
+        });
+    }
+
+    /// <summary>The front of <c>--processes</c>: its own series and every ready worker's, in one scrape.</summary>
+    public static void UseRobynFrontMetrics(this WebApplication web, GatewayOptions options, Workers.WorkerSupervisor supervisor)
+    {
+        if (options.MetricsPort is not { } port) return;
+        var own = ((IApplicationBuilder)web).New().UseOpenTelemetryPrometheusScrapingEndpoint(_ => true).Build();
+        var client = UnixClient(supervisor.SocketDirectory);
+        var workerPath = options.HealthPath + "/metrics";
+        web.MapWhen(c => c.Connection.LocalPort == port, b => b.Run(async context =>
+        {
+            if (context.Request.Path.Value != "/metrics")
+            {
+                await NotFound(context);
+                return;
+            }
+            var workers = supervisor.Ready.Select(async w => (w.Slot.ToString(), await ScrapeAsync(client, $"http://{w.Name}{workerPath}", context.RequestAborted)));
+            var front = ("front", await OwnAsync(own, context));
+            var scrapes = (await Task.WhenAll(workers)).Where(s => s.Item2 is not null).Select(s => (s.Item1, s.Item2!)).Prepend(front);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = PrometheusText;
+            await context.Response.WriteAsync(PrometheusMerge.Merge(scrapes), context.RequestAborted);
+        }));
+    }
+
+    static Task NotFound(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return context.Response.WriteAsync("Not found: this port serves /metrics only");
+    }
+
+    /// <summary>The exporter's answer for this process, written into a buffer instead of the response.</summary>
+    static async Task<string> OwnAsync(RequestDelegate exporter, HttpContext context)
+    {
+        var body = context.Response.Body;
+        using var buffer = new MemoryStream();
+        // The classic text format, which the merge reads, uncompressed (the merged answer goes out plain).
+        context.Request.Headers.Accept = "text/plain";
+        context.Request.Headers.AcceptEncoding = default;
+        context.Response.Body = buffer;
+        try
+        {
+            await exporter(context);
+        }
+        finally
+        {
+            context.Response.Body = body;
+            context.Response.Headers.ContentEncoding = default;
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    static async Task<string?> ScrapeAsync(HttpClient client, string url, CancellationToken aborted)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Accept.ParseAdd("text/plain");
+            using var response = await client.SendAsync(request, deadline.Token);
+            return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync(deadline.Token) : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !aborted.IsCancellationRequested)
+        {
+            return null; // a worker that is going away: the others still answer
+        }
+    }
+
+    static HttpClient UnixClient(string socketDirectory) => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        ConnectCallback = async (context, cancel) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(
+                    Path.Combine(socketDirectory, context.DnsEndPoint.Host + ".sock")), cancel).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    }) { Timeout = Timeout.InfiniteTimeSpan };
+}

@@ -1,0 +1,85 @@
+namespace RobynGateway.Observability;
+
+/// <summary>
+/// Every request carries an <c>X-Request-ID</c>: the one the client (or nginx, whose
+/// <c>$request_id</c> is 32 hex digits) sent when it is safe to repeat in logs and headers, else a
+/// new one. The id is written back into the request's headers, so Python reads it there
+/// (<c>request.request_id</c>, no extra bridge field), YARP forwards it to a worker of
+/// <c>--processes</c> (which then keeps it), and the response carries it.
+///
+/// Safe means 1 to 128 characters from <c>A-Z a-z 0-9 - _ . : + = / @</c>: enough for UUIDs,
+/// nginx's ids, AWS and W3C trace ids, and nothing that could break a log line or a header
+/// (no spaces, quotes, control characters). Anything else is replaced, not rejected: a bad id is
+/// the client's business, the request is still served.
+/// </summary>
+internal static class RequestIds
+{
+    public const string Header = "X-Request-ID";
+    public const int MaxLength = 128;
+
+    /// <summary>The id of a request that went through <see cref="UseRobynRequestIds"/> ("" before).</summary>
+    public static string Of(HttpContext context) => context.Request.Headers[Header].ToString();
+
+    /// <summary>
+    /// Goes first. <paramref name="front"/>: a front of <c>--processes</c>, whose answers usually come
+    /// from a worker that already set the header (YARP would add a second copy): it adds the header
+    /// only to answers that have none, when they start.
+    /// </summary>
+    public static IApplicationBuilder UseRobynRequestIds(this IApplicationBuilder app, bool front = false)
+    {
+        if (front)
+            return app.Use((context, next) =>
+            {
+                Assign(context);
+                context.Response.OnStarting(static state =>
+                {
+                    var c = (HttpContext)state;
+                    if (!c.Response.Headers.ContainsKey(Header)) c.Response.Headers[Header] = c.Request.Headers[Header];
+                    return Task.CompletedTask;
+                }, context);
+                return next(context);
+            });
+        return app.Use((context, next) =>
+        {
+            context.Response.Headers[Header] = Assign(context);
+            return next(context);
+        });
+    }
+
+    /// <summary>
+    /// JSON logs only: every record logged while the request runs (in its async flow) carries
+    /// <c>RequestId</c>. Python's records come from Python's threads, outside that flow: they
+    /// take it from the call they run for (NativeCallbacks.Log).
+    /// </summary>
+    public static IApplicationBuilder UseRequestIdInLogs(this IApplicationBuilder app) =>
+        !Hosting.Logging.Json ? app : app.Use(static async (context, next) =>
+        {
+            // Set inside an async method: the change flows to what it awaits and is undone when it returns.
+            RequestIdEnricher.Set(Of(context));
+            await next(context);
+        });
+
+    static string Assign(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        var given = headers[Header];
+        var id = given.Count == 1 && IsSafe(given[0]) ? given[0]! : null;
+        if (id is null) headers[Header] = id = New();
+        // ASP.NET Core's own RequestId (its log scope, problem details) is then the same id.
+        context.TraceIdentifier = id;
+        return id;
+    }
+
+    /// <summary>32 lower-case hex digits, as nginx's <c>$request_id</c>.</summary>
+    public static string New() => Guid.NewGuid().ToString("N");
+
+    public static bool IsSafe(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > MaxLength) return false;
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '+' or '=' or '/' or '@')) return false;
+        }
+        return true;
+    }
+}
