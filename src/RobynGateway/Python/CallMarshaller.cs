@@ -325,16 +325,22 @@ internal static unsafe class CallMarshaller
     /// </summary>
     public static void ReadAndComplete(nint result, PythonCall call, HeaderCache cache, string where, bool owned)
     {
+        Read(result, call, cache, where, owned);
+        call.Complete();
+    }
+
+    /// <summary><see cref="ReadAndComplete"/> without the completion: a later stage of the same trip follows.</summary>
+    public static void Read(nint result, PythonCall call, HeaderCache cache, string where, bool owned)
+    {
         if (result == 0)
         {
             var error = CApi.TakeErrorText();
-            call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{where} raised: {error}");
+            call.SetAnswer(500, "Internal server error", ResultKind.Error, $"{where} raised: {error}");
             return;
         }
         var ok = TryReadResult(result, call, cache);
         if (owned) CApi.Py_DecRef(result);
-        if (ok) call.Complete();
-        else call.CompleteWith(500, "Internal server error", ResultKind.Error,
+        if (!ok) call.SetAnswer(500, "Internal server error", ResultKind.Error,
             $"{where} returned an answer that cannot be sent: a status outside 100-999, a header that is not " +
             "a string or contains CR, LF or NUL, or a body that is not bytes (docs/bridge-protocol.md).");
     }

@@ -407,8 +407,35 @@ internal sealed unsafe class PythonApp
             return;
         }
         var answer = CallMarshaller.InvokeStage(_stageSync[(int)call.Stage], call, 0, _exchangeType);
-        if (answer == _continue) CompleteContinue(call, answer, owned: true);
+        if (answer == _continue && call is { Stage: CallStage.Before, Route.IsAsync: false }) RunStagesInline(call, answer);
+        else if (answer == _continue) CompleteContinue(call, answer, owned: true);
         else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(call.Stage), owned: true);
+    }
+
+    /// <summary>
+    /// The before hooks let a sync route's request go on: its handler runs now, in the same trip
+    /// (same thread, GIL still held), and the after hooks too when they are all sync and would run
+    /// on this answer (the rule of AfterHookStage). Each trip saved is a queue hand-off, a completion
+    /// and a pass through the pipeline. The route is known, so the endpoint the pipeline reaches
+    /// next is this route's RouteHandler, which finds the handler already ran.
+    /// </summary>
+    void RunStagesInline(PythonCall call, nint continueAnswer)
+    {
+        CApi.Py_DecRef(continueAnswer);
+        call.ContinueWith(CallStage.Handler);
+        call.HandlerRan = true;
+        CallMarshaller.Read(CallMarshaller.InvokeStage(_stageSync[(int)CallStage.Handler], call, 0, _exchangeType),
+            call, _headers, StageName(CallStage.Handler), owned: true);
+        if (call is { AfterMask: not 0, AfterSync: true, FromPython: true, Kind: not (ResultKind.Stream or ResultKind.AsyncStream) })
+        {
+            call.ContinueWith(CallStage.After);
+            call.AfterRan = true;
+            var answer = CallMarshaller.InvokeStage(_stageSync[(int)CallStage.After], call, 0, _exchangeType);
+            if (answer == _continue) CompleteContinue(call, answer, owned: true);
+            else CallMarshaller.ReadAndComplete(answer, call, _headers, StageName(CallStage.After), owned: true);
+            return;
+        }
+        call.Complete();
     }
 
     /// <summary>On the loop thread, holding the GIL: starts the handler (or a hook stage) as a task.</summary>

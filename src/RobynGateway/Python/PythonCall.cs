@@ -52,6 +52,10 @@ internal sealed class PythonCall : IValueTaskSource
     public CallStage Stage;
     public bool StageOnLoop;
     public ulong BeforeMask, AfterMask;
+    // A sync request's hook stages run back to back in one trip when they can (PythonApp.RunStagesInline):
+    // AfterSync says the after hooks that apply are all sync; HandlerRan and AfterRan say which
+    // stages the before stage's trip already ran, so the pipeline skips their own trips.
+    public bool AfterSync, HandlerRan, AfterRan;
     public nint Exchange;
     public nint Stream; // a streaming answer's iterator (strong reference), pulled one item per StreamNext stage
 
@@ -110,6 +114,7 @@ internal sealed class PythonCall : IValueTaskSource
         if (Stream != 0) App.ReleaseSoon(Stream);
         Exchange = Stream = 0;
         BeforeMask = AfterMask = 0;
+        AfterSync = HandlerRan = AfterRan = false;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         Body = [];
         BodyLength = 0;
@@ -127,6 +132,18 @@ internal sealed class PythonCall : IValueTaskSource
     /// <summary>Readies the call for its next stage: the request side stays, the answer goes.</summary>
     public void BeginStage(CallStage stage, bool onLoop)
     {
+        ContinueWith(stage);
+        StageOnLoop = onLoop;
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>
+    /// On the Python thread: the next stage runs in the same trip (same thread, same completion),
+    /// so only the answer so far goes.
+    /// </summary>
+    public void ContinueWith(CallStage stage)
+    {
         if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
         ResponseBody = null;
         ResponseLength = 0;
@@ -136,9 +153,6 @@ internal sealed class PythonCall : IValueTaskSource
         Status = 0;
         FromPython = false;
         Stage = stage;
-        StageOnLoop = onLoop;
-        _core.Reset();
-        _core.RunContinuationsAsynchronously = true;
     }
 
     /// <summary>Whether a stage has answered the request (a short-circuit, the handler, a 404).</summary>
