@@ -1,5 +1,6 @@
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Hooks;
 
@@ -53,7 +54,6 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             if (!await RequestReader.ReadAsync(context, call, maxPayload, globals)) return;
             call.BeforeMask = before;
             call.AfterMask = after;
-            call.AfterSync = (after & table.AfterAsync) == 0;
             call.WatchTimeout(context);
             context.Features.Set(call);
             await next(context);
@@ -64,10 +64,9 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             var notFound = !call.Answered;
             if (notFound) call.SetAnswer(StatusCodes.Status404NotFound, "Not found");
             // As in Robyn, after hooks do not see streaming answers (the body does not exist yet).
-            // (The before stage's trip may have run them already: PythonApp.RunStagesInline.)
-            var runAfter = call.AfterRan || (call.AfterMask != 0 && (call.FromPython || notFound)
-                && call.Kind is not (ResultKind.Stream or ResultKind.AsyncStream));
-            if (runAfter && !call.AfterRan) await app.RunStage(call, CallStage.After, (call.AfterMask & table.AfterAsync) != 0);
+            var runAfter = call.AfterMask != 0 && (call.FromPython || notFound)
+                && call.Kind is not (ResultKind.Stream or ResultKind.AsyncStream);
+            if (runAfter) await app.RunStage(call, CallStage.After, (call.AfterMask & table.AfterAsync) != 0);
             else if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) RequestTimeouts.ResponseStarts(context);
             await ResponseWriter.SendAsync(context, call, runAfter ? null : globals, log);
         }
@@ -95,9 +94,7 @@ internal sealed class BeforeHookStage(RequestDelegate next, PythonApp app, HookT
     async Task RunAsync(HttpContext context, PythonCall call)
     {
         await app.RunStage(call, CallStage.Before, (call.BeforeMask & table.BeforeAsync) != 0);
-        if (call.HandlerRan)
-            await next(context); // the handler ran in the before stage's trip; its endpoint finds it done
-        else if (call.Kind == ResultKind.Continue)
+        if (call.Kind == ResultKind.Continue)
         {
             call.Kind = ResultKind.Plain; // not an answer: the handler (or the 404) gives it
             await next(context);

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Tasks.Sources;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Python;
 
@@ -52,12 +52,8 @@ internal sealed class PythonCall : IValueTaskSource
     public CallStage Stage;
     public bool StageOnLoop;
     public ulong BeforeMask, AfterMask;
-    // A sync request's hook stages run back to back in one trip when they can (PythonApp.RunStagesInline):
-    // AfterSync says the after hooks that apply are all sync; HandlerRan and AfterRan say which
-    // stages the before stage's trip already ran, so the pipeline skips their own trips.
-    public bool AfterSync, HandlerRan, AfterRan;
-    public nint Exchange;
-    public nint Stream; // a streaming answer's iterator (strong reference), pulled one item per StreamNext stage
+    public NewRef Exchange;
+    public NewRef Stream; // a streaming answer's iterator, pulled one item per StreamNext stage
 
     // A websocket's events (CallStage.Socket): the connection's session object lives in Exchange;
     // a message is in Body (text unless Binary); an OPEN's fields are in the text slots.
@@ -110,11 +106,13 @@ internal sealed class PythonCall : IValueTaskSource
     void Reset()
     {
         // No GIL here: a Python thread drops them. Dropping a stream's iterator closes its generator.
-        if (Exchange != 0) App.ReleaseLater(Exchange);
-        if (Stream != 0) App.ReleaseSoon(Stream);
-        Exchange = Stream = 0;
+        if (!Exchange.IsNull) App.ReleaseLater(Exchange);
+        if (!Stream.IsNull) App.ReleaseSoon(Stream);
+        Exchange = Stream = default;
         BeforeMask = AfterMask = 0;
-        AfterSync = HandlerRan = AfterRan = false;
+        MethodIndex = 0;
+        Https = false;
+        Event = default;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         Body = [];
         BodyLength = 0;
@@ -122,7 +120,7 @@ internal sealed class PythonCall : IValueTaskSource
         SocketEndpoint = null;
         Binary = false;
         CloseCode = 0;
-        _textLength = 0;
+        _textLength = _fieldStart = 0;
         LoopToken = 0;
         Route = null!;
         App = null!;
@@ -131,18 +129,6 @@ internal sealed class PythonCall : IValueTaskSource
 
     /// <summary>Readies the call for its next stage: the request side stays, the answer goes.</summary>
     public void BeginStage(CallStage stage, bool onLoop)
-    {
-        ContinueWith(stage);
-        StageOnLoop = onLoop;
-        _core.Reset();
-        _core.RunContinuationsAsynchronously = true;
-    }
-
-    /// <summary>
-    /// On the Python thread: the next stage runs in the same trip (same thread, same completion),
-    /// so only the answer so far goes.
-    /// </summary>
-    public void ContinueWith(CallStage stage)
     {
         if (ResponseBody is not null) ArrayPool<byte>.Shared.Return(ResponseBody);
         ResponseBody = null;
@@ -153,6 +139,9 @@ internal sealed class PythonCall : IValueTaskSource
         Status = 0;
         FromPython = false;
         Stage = stage;
+        StageOnLoop = onLoop;
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
     }
 
     /// <summary>Whether a stage has answered the request (a short-circuit, the handler, a 404).</summary>

@@ -1,4 +1,5 @@
 using RobynGateway.Python;
+using RobynGateway.Http;
 
 namespace RobynGateway.Routing;
 
@@ -21,7 +22,7 @@ internal sealed class RouteHandler(PythonApp app, RouteEntry route, ILogger<Rout
     public Task InvokeAsync(HttpContext context)
     {
         if (hooked && context.Features.Get<PythonCall>() is { } staged)
-            return staged.HandlerRan ? Task.CompletedTask : app.RunStage(staged, CallStage.Handler, route.IsAsync).AsTask();
+            return app.RunStage(staged, CallStage.Handler, route.IsAsync).AsTask();
         if (route.Const is { } cached) return ResponseWriter.SendAsync(context, cached, globals);
         return DispatchAsync(context);
     }
