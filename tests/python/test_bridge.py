@@ -496,3 +496,70 @@ def test_cancel_task_cancels_a_running_handler_so_its_finally_runs(load, gateway
     assert done[7][0] == 500 and "CancelledError" in done[7][4]  # the gateway drops this late answer
     assert app.app.routes[0].handler.__globals__["events"] == ["cancelled", "finally"]
     assert 7 not in app._tasks
+
+
+def test_an_async_handler_runs_in_its_own_task_with_working_timeouts(load, gateway):
+    # The handler's task completes the request from inside itself (no done callback; eagerly
+    # started on 3.12+): current_task() must still be the handler's task, asyncio.timeout must
+    # cancel that very task and no other, and a handler that never awaits finishes all the same.
+    app = load("""
+        import asyncio
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/who")
+        async def who():
+            first = asyncio.current_task()
+            await asyncio.sleep(0)
+            return f"{first is not None} {first is asyncio.current_task()} {first.done()}"
+
+        @app.get("/timed")
+        async def timed():
+            try:
+                async with asyncio.timeout(0.05):
+                    await asyncio.sleep(30)
+            except TimeoutError:
+                return f"timed out, cancelling={asyncio.current_task().cancelling()}"
+            return "not timed out"
+
+        @app.get("/now")
+        async def now():
+            return {"task": asyncio.current_task() is not None}
+    """)
+    dispatch_async(app, 1, 0, *fields(path="/who"))
+    dispatch_async(app, 2, 1, *fields(path="/timed"))
+    dispatch_async(app, 3, 2, *fields(path="/now"))
+    done = gateway.wait_for(3)
+    assert done[1] == (200, ("content-type", "text/plain"), b"True True False")
+    assert done[2] == (200, ("content-type", "text/plain"), b"timed out, cancelling=0")
+    assert done[3] == (200, ("content-type", "application/json"), b'{"task":true}')
+    assert sorted(token for token, _ in gateway.completed) == [1, 2, 3]  # exactly once each
+    assert app._tasks == {}
+
+
+def test_cancel_task_before_the_task_started_still_completes_once(load, gateway):
+    # A request that times out between its dispatch and its task's first step (possible on 3.11,
+    # where a task's first step waits for the next loop iteration) is answered all the same.
+    app = load("""
+        from robyn import Robyn
+        app = Robyn(__file__)
+
+        @app.get("/")
+        async def index():
+            return "ran"
+    """)
+    app.start_loop()
+
+    def dispatch_then_cancel():
+        app.dispatch_async(5, 0, *fields())
+        app.cancel_task(5)
+
+    app.loop.call_soon_threadsafe(dispatch_then_cancel)
+    done = gateway.wait_for(1)
+    time.sleep(0.1)  # a second completion would arrive by now
+    assert len(gateway.completed) == 1
+    if sys.version_info >= (3, 12):
+        assert done[5] == (200, ("content-type", "text/plain"), b"ran")  # started eagerly: done already
+    else:
+        assert done[5][0] == 500 and "CancelledError" in done[5][4]
+    assert app._tasks == {}

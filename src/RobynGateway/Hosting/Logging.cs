@@ -19,6 +19,9 @@ internal static class Logging
     /// <summary>JSON lines: records made during a request carry its id (RequestIdLogContext).</summary>
     public static volatile bool Json;
 
+    // Above Fatal: a logger at this level is disabled for every level, Critical included.
+    const LogEventLevel Off = LogEventLevel.Fatal + 1;
+
     public static void Configure(string level, string format = "text", IConfiguration? settings = null)
     {
         WholeLines();
@@ -38,6 +41,10 @@ internal static class Logging
             // The request-timeouts middleware logs each 504 as a warning with a stack trace; our
             // timeout response logs its own line naming the route.
             .MinimumLevel.Override("Microsoft.AspNetCore.Http.Timeouts", LogEventLevel.Error)
+            // Hosting's per-request diagnostics: while this logger is enabled at all (even for
+            // Critical only), every request gets an Activity and a logging scope. Its only lines
+            // are the Information-level "Request starting/finished", so it is off unless DEBUG.
+            .MinimumLevel.Override("Microsoft.AspNetCore.Hosting.Diagnostics", framework <= LogEventLevel.Debug ? framework : Off)
             .Enrich.FromLogContext()
             .Enrich.With<Observability.RequestIdEnricher>();
         Json = format == "json";

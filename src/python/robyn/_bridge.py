@@ -6,8 +6,10 @@ thread (via its `drain` reader). Dispatch never raises: every failure is a
 result tuple. All state lives on the LoadedApp, so several apps can share one
 interpreter (tests do)."""
 
+import asyncio
 import contextvars
 import functools
+import inspect
 import logging
 import os
 import runpy
@@ -38,6 +40,14 @@ _logger = logging.getLogger("robyn.bridge")
 
 Complete = Callable[[int, Result], None]
 RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...], Optional[float]]
+
+
+if sys.version_info >= (3, 12):
+    def _new_task(loop: Any, coroutine: Any, context: Optional[contextvars.Context]) -> Any:
+        return asyncio.Task(coroutine, loop=loop, context=context, eager_start=True)
+else:
+    def _new_task(loop: Any, coroutine: Any, context: Optional[contextvars.Context]) -> Any:
+        return loop.create_task(coroutine, context=context)
 
 
 def load(app_path: str, argv: List[str], complete: Complete, log: LogFunction) -> "LoadedApp":
@@ -211,13 +221,12 @@ class LoadedApp:
             # A task runs in a copy of the current context: a fresh one per request.
             # (Loop and endpoint are looked up before the coroutine exists, so a
             # failure here leaves no coroutine un-awaited.)
-            task = self._loop.loop.create_task(self._endpoints[index].run_async(
+            loop, endpoint = self._running_loop(), self._endpoints[index]
+            self._spawn(loop, token, endpoint.run_async(
                 method, path, query, headers, body, params, client_ip, host, scheme, parts
             ))
         except Exception as exc:
             self._finish(token, internal_error("".join(traceback.format_exception(exc))))
-            return
-        self._on_done(task, token)
 
     # ---- Hook stages (C# calls them only for requests some hook applies to) -------------------
     # The trailing request fields come with the first stage of a request only: later stages find
@@ -286,17 +295,58 @@ class LoadedApp:
         """On the loop thread: runs a stage as a task in the request's context; complete() follows."""
         try:
             self._open(exchange, index, fields)
-            task = self._loop.loop.create_task(make(), context=exchange.context)
+            loop = self._running_loop()
+            task = _new_task(loop, make(), exchange.context)
         except Exception as exc:
             self._finish(token, internal_error("".join(traceback.format_exception(exc))))
             return
-        self._on_done(task, token)
-
-    def _on_done(self, task: Any, token: int) -> None:
+        if task.done():  # started eagerly (3.12+) and already ended: its context is left by now
+            self._task_done(token, task)
+            return
         self._tasks[token] = task
-        # Done callbacks run on the loop thread one at a time, never in the request's context:
-        # one reused context spares the copy add_done_callback would make for each task.
+        # A stage's task must call complete() from outside the request's context, which the next
+        # stage (maybe on a worker, before this callback returns) enters. Done callbacks run on
+        # the loop thread one at a time, never in the request's context: one reused context
+        # spares the copy add_done_callback would make for each task.
         task.add_done_callback(functools.partial(self._task_done, token), context=self._callback_context)
+
+    def _task_done(self, token: int, task: Any) -> None:
+        self._tasks.pop(token, None)
+        try:
+            result = task.result()  # the stages never raise; only cancellation lands here
+        except BaseException as exc:
+            result = internal_error("".join(traceback.format_exception(exc)))
+        self._finish(token, result)
+
+    def _running_loop(self) -> Any:
+        """The loop, looked up before any coroutine exists, so a failure leaves none un-awaited."""
+        loop = self._loop.loop
+        if loop is None:
+            raise RuntimeError("the app's event loop is not running")
+        return loop
+
+    def _spawn(self, loop: Any, token: int, coroutine: Any) -> None:
+        """On the loop thread: runs `coroutine` as a task, in a fresh copy of the context, that
+        calls complete() itself when it ends, from inside its last step: no done callback, so no
+        extra loop iteration per request. (Nothing else enters that context, so completing from
+        inside it is safe; a hook stage's shared context is not: see _start.) On 3.12+ the task
+        starts eagerly, here and now, until it first suspends (a handler that never awaits is done
+        before this returns); current_task() is that task either way."""
+        task = _new_task(loop, self._completing(token, coroutine), None)
+        if not task.done():
+            self._tasks[token] = task
+
+    async def _completing(self, token: int, coroutine: Any) -> None:
+        try:
+            result = await coroutine  # run_async never raises; only cancellation lands below
+        except asyncio.CancelledError as exc:
+            self._tasks.pop(token, None)
+            self._finish(token, internal_error("".join(traceback.format_exception(exc))))
+            raise  # the task ends cancelled, as its canceller expects
+        except BaseException as exc:
+            result = internal_error("".join(traceback.format_exception(exc)))
+        self._tasks.pop(token, None)
+        self._finish(token, result)
 
     # ---- Streaming responses: one item per trip (docs/bridge-protocol.md) ---------------------
 
@@ -313,26 +363,29 @@ class LoadedApp:
     def stream_next_async(self, token: int, iterator: Any) -> None:
         """On the loop thread: the same for an async iterator; complete(token, item) follows."""
         try:
-            task = self._loop.loop.create_task(_anext_chunk(iterator))
+            loop = self._running_loop()
+            self._spawn(loop, token, _anext_chunk(iterator))
         except Exception as exc:
             self._finish(token, "".join(traceback.format_exception(exc)))
-            return
-        self._on_done(task, token)
 
     def cancel_task(self, token: int) -> None:
         """On the loop thread: the request of `token` was answered 504. Cancel its task, so its
         `finally` blocks and `except asyncio.CancelledError` run; complete() follows as usual."""
         task = self._tasks.get(token)
-        if task is not None:
+        if task is None:
+            return
+        wrapper = task.get_coro()
+        if wrapper.cr_code is _COMPLETING and inspect.getcoroutinestate(wrapper) == inspect.CORO_CREATED:
+            # Not started yet: cancelling ends it before its try block, and nobody would call
+            # complete(). Answer for it, and close the handler's coroutine, which will never run.
+            self._tasks.pop(token, None)
             task.cancel()
-
-    def _task_done(self, token: int, task: Any) -> None:
-        self._tasks.pop(token, None)
-        try:
-            result = task.result()  # run_async never raises; only cancellation lands here
-        except BaseException as exc:
-            result = internal_error("".join(traceback.format_exception(exc)))
-        self._finish(token, result)
+            inner = wrapper.cr_frame.f_locals.get("coroutine")
+            if inner is not None:
+                inner.close()
+            self._finish(token, internal_error("asyncio.exceptions.CancelledError: cancelled before it started\n"))
+            return
+        task.cancel()
 
     def _finish(self, token: int, result: Result) -> None:
         try:
@@ -395,3 +448,6 @@ class LoadedApp:
     def loop(self) -> Optional[Any]:
         """The app's asyncio loop (None until start_loop)."""
         return self._loop.loop
+
+
+_COMPLETING = LoadedApp._completing.__code__

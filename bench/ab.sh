@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A/B of two gateway builds against bare Kestrel, side by side in the same minutes: for each path,
+# req/s, the ratio to bare Kestrel and the server's CPU per request (its /proc/<pid>/stat ticks
+# over the run, divided by the requests wrk counted).
+#
+#   bash bench/ab.sh BEFORE_DIR AFTER_DIR            # two build outputs (…/bin/Release/net10.0 copies)
+#   PATHS='/json /async-json' REPS=3 DURATION=5 bash bench/ab.sh /tmp/a src/RobynGateway/bin/Release/net10.0
+#   AFTER_ENV='DOTNET_X=1' bash bench/ab.sh DIR DIR   # one build, a runtime setting on and off
+#
+# Every server starts once; the reps interleave (before, after, bare; then the next rep starting
+# one target later) so that a drift of the machine's speed lands on all three alike. Run it under
+# `flock /work/wt/bench.lock` on a shared machine, and inside `unshare -n` for a private loopback.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BEFORE=${1:?usage: ab.sh BEFORE_DIR AFTER_DIR}
+AFTER=${2:?usage: ab.sh BEFORE_DIR AFTER_DIR}
+PATHS=${PATHS:-/json /async-json /hooked/json}
+REPS=${REPS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-8}
+CONNECTIONS=${CONNECTIONS:-64}
+PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
+APP=${APP:-$ROOT/bench/apps/bench_app.py}
+BARE=$ROOT/bench/BareKestrel/bin/Release/net10.0/BareKestrel.dll
+TICK=$(getconf CLK_TCK)
+
+names=(before after bare)
+declare -A CMD PID PORT
+CMD[before]="env ${BEFORE_ENV:-} dotnet $BEFORE/RobynGateway.dll $APP --log-level WARNING --python $PYTHON --host 127.0.0.1 --port"
+CMD[after]="env ${AFTER_ENV:-} dotnet $AFTER/RobynGateway.dll $APP --log-level WARNING --python $PYTHON --host 127.0.0.1 --port"
+CMD[bare]="dotnet $BARE --static $ROOT/bench/apps/static --host 127.0.0.1 --port"
+
+cleanup() { for n in "${names[@]}"; do [[ -n ${PID[$n]:-} ]] && kill -TERM "${PID[$n]}" 2>/dev/null; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+port=18600
+for n in "${names[@]}"; do
+    PORT[$n]=$port
+    ${CMD[$n]} "$port" >"/tmp/ab-$n.log" 2>&1 &
+    PID[$n]=$!
+    port=$((port + 1))
+done
+for n in "${names[@]}"; do
+    for _ in $(seq 1 120); do
+        curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null && break
+        sleep 0.5
+    done
+    curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null || { echo "$n did not start: $(tail -5 /tmp/ab-$n.log)" >&2; exit 1; }
+done
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# run <target> <path> <seconds>: prints "requests ticks"
+run() {
+    local n=$1 path=$2 secs=$3 t0 t1 out
+    t0=$(ticks "${PID[$n]}")
+    out=$(wrk -t1 -c"$CONNECTIONS" -d"${secs}s" "http://127.0.0.1:${PORT[$n]}$path")
+    t1=$(ticks "${PID[$n]}")
+    echo "$(awk '/requests in/ { print $1 }' <<<"$out") $((t1 - t0))"
+}
+
+printf '%-14s %-7s %9s %6s %9s %6s\n' path target req/s ratio us/req cpu×
+for path in $PATHS; do
+    for n in "${names[@]}"; do run "$n" "$path" "$WARMUP" >/dev/null; done
+    declare -A REQ=() TK=()
+    for rep in $(seq 0 $((REPS - 1))); do
+        for i in 0 1 2; do
+            n=${names[$(((i + rep) % 3))]}
+            read -r r t < <(run "$n" "$path" "$DURATION")
+            REQ[$n]=$(( ${REQ[$n]:-0} + r ))
+            TK[$n]=$(( ${TK[$n]:-0} + t ))
+        done
+    done
+    total=$((REPS * DURATION))
+    for n in "${names[@]}"; do
+        awk -v p="$path" -v n="$n" -v r="${REQ[$n]}" -v t="${TK[$n]}" -v br="${REQ[bare]}" -v bt="${TK[bare]}" \
+            -v s="$total" -v hz="$TICK" 'BEGIN {
+                us = t / hz * 1e6 / r; bus = bt / hz * 1e6 / br
+                printf "%-14s %-7s %9.0f %6.2f %9.1f %6.2f\n", p, n, r / s, r / br, us, us / bus }'
+    done
+done
