@@ -223,6 +223,7 @@ internal sealed unsafe class PythonApp
                 AttachSockets();
                 _loaded.InvokeMethod("run_startup").Dispose();
                 _startupRan = true;
+                if (hangTimeout > TimeSpan.Zero) PythonStacks.Prepare(); // for the watchdog's log
             }
             catch (PythonException ex)
             {
