@@ -8,10 +8,12 @@
 # 3.13 is Debian 13 (trixie), 3.14 Debian testing. The root is made with debootstrap under
 # .cache/roots/<suite> (git-ignored) and reused while its stamp matches the package list below;
 # making it needs the Debian mirror once (about 1-3 minutes), a made root needs no network.
-# The command runs chrooted in a mount and pid namespace of its own (unshare), so every mount
-# (/proc, /dev, /sys, a fresh /tmp, the host's .NET and NuGet folders read-only, this checkout
-# read-write at the same path) and every process it started go away when it ends, however it
-# ends. The working directory is kept (it must be inside the checkout or /tmp). Needs root.
+# The command runs chrooted in a mount namespace of its own (unshare), so every mount (/proc,
+# /dev, /sys, a fresh /tmp, the host's .NET and NuGet folders read-only, this checkout
+# read-write at the same path) goes away when it ends, however it ends; it keeps this script's
+# pid. The working directory is kept when it is inside the checkout or a folder under /tmp
+# (bound in read-write), else it is the checkout. ROBYN_* variables and PYTHONPATH pass
+# through; pass others with `env NAME=value command`. Needs root.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,23 +46,30 @@ in_root() {   # in_root ENV... -- COMMAND...: a command in the root, with mounts
     local envs=()
     while [ "$1" != "--" ]; do envs+=("$1"); shift; done
     shift
-    # The inner script runs in the new namespaces: its mounts are private to them and vanish
-    # with the last process, so nothing is left mounted on the host after a crash or kill -9.
-    unshare --mount --pid --fork --kill-child --propagation private bash -c '
+    # The inner script runs in a mount namespace of its own: its mounts are private to it and
+    # vanish with its last process, so nothing is left mounted on the host after a crash or
+    # kill -9. Every step execs the next, so the command keeps this process's pid and gets its
+    # signals (a test harness's SIGTERM reaches the gateway itself).
+    exec unshare --mount --propagation private bash -c '
         set -e
         root=$1 repo=$2 dotnet_root=$3 nuget=$4 cwd=$5 nenv=$6; shift 6
         envs=("${@:1:$nenv}"); shift "$nenv"
         mount -t proc proc "$root/proc"
         mount --rbind /dev "$root/dev"
         mount --rbind /sys "$root/sys"
+        # A /tmp of its own: the gateway sweeps socket folders of dead fronts there, and must
+        # not judge the host'"'"'s; a working directory under /tmp is the one folder shared.
         mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
         mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
         bind_ro() { mkdir -p "$root$2"; mount --bind "$1" "$root$2"; mount -o remount,bind,ro "$root$2"; }
         bind_ro "$dotnet_root" /usr/share/dotnet
         if [ -d "$nuget" ]; then bind_ro "$nuget" "$nuget"; fi
         mkdir -p "$root$repo"; mount --bind "$repo" "$root$repo"
-        case "$cwd" in "$repo"|"$repo"/*|/tmp|/tmp/*) ;; *) cwd=$repo ;; esac
-        mkdir -p "$root$cwd"
+        case "$cwd" in
+            "$repo"|"$repo"/*) ;;
+            /tmp/?*) mkdir -p "$root$cwd"; mount --bind "$cwd" "$root$cwd" ;;
+            *) cwd=$repo ;;
+        esac
         exec chroot "$root" /usr/bin/env -i "${envs[@]}" /bin/bash -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
     ' in-root "$root" "$repo" "$dotnet_root" "$nuget" "$PWD" "${#envs[@]}" "${envs[@]}" "$@"
 }
@@ -83,14 +92,14 @@ make_root() {
     py=$(chroot "$root" /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     [ "$py" = "$version" ] || fail "Debian $suite now has Python $py, not $version: update the map in $0"
     echo "python-root: installing the test packages into $suite"
-    in_root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive -- sh -c '
+    (in_root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive -- sh -c '
         # No service may start while apt runs (nginx), as in install-test-deps.sh. Testing`s
         # Release file expires within days; a mirror or proxy that lags behind serves an
         # expired one, which is still the archive`s own signed file.
         printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
         timeout 900 apt-get -o Acquire::http::Timeout=30 -o Acquire::Check-Valid-Until=false update -qq &&
         timeout 1800 apt-get -o Acquire::http::Timeout=30 install -y -qq --no-install-recommends '"libpython$py $packages"' >/dev/null &&
-        apt-get clean'
+        apt-get clean')
     echo "$stamp_text" > "$root/.robyn-root"
 }
 
@@ -105,8 +114,8 @@ if [ $# -eq 0 ]; then
 fi
 # No ICU in the root: the dotnet CLI runs invariant, as the gateway and tests are built to
 # (InvariantGlobalization in Directory.Build.props).
-# ROBYN_* settings pass through (ROBYN_GATEWAY_DLL, ROBYN_SERVER_CMD, ...); others go by `env`.
-mapfile -t passed < <(env | grep -E '^ROBYN_[A-Z0-9_]*=' | grep -v '^ROBYN_ROOTS_DIR=' || true)
+# ROBYN_* settings and PYTHONPATH pass through (ROBYN_GATEWAY_DLL, ...); others go by `env`.
+mapfile -t passed < <(env | grep -E '^(ROBYN_[A-Z0-9_]*|PYTHONPATH)=' | grep -v '^ROBYN_ROOTS_DIR=' || true)
 in_root PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 DOTNET_ROOT=/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 NUGET_PACKAGES="$nuget" \
