@@ -12,8 +12,9 @@
 # /dev, /sys, a fresh /tmp, the host's .NET and NuGet folders read-only, this checkout
 # read-write at the same path) goes away when it ends, however it ends; it keeps this script's
 # pid. The working directory is kept when it is inside the checkout or a folder under /tmp
-# (bound in read-write), else it is the checkout. ROBYN_* variables and PYTHONPATH pass
-# through; pass others with `env NAME=value command`. Needs root.
+# (bound in read-write), else it is the checkout; ROBYN_ROOT_SHARE_TMP=1 shares the host's
+# /tmp. ROBYN_* variables and PYTHONPATH pass through; pass others with `env NAME=value command`.
+# Needs root.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,14 +53,17 @@ in_root() {   # in_root ENV... -- COMMAND...: a command in the root, with mounts
     # signals (a test harness's SIGTERM reaches the gateway itself).
     exec unshare --mount --propagation private bash -c '
         set -e
-        root=$1 repo=$2 dotnet_root=$3 nuget=$4 cwd=$5 nenv=$6; shift 6
+        root=$1 repo=$2 dotnet_root=$3 nuget=$4 cwd=$5 share_tmp=$6 nenv=$7; shift 7
         envs=("${@:1:$nenv}"); shift "$nenv"
         mount -t proc proc "$root/proc"
         mount --rbind /dev "$root/dev"
         mount --rbind /sys "$root/sys"
         # A /tmp of its own: the gateway sweeps socket folders of dead fronts there, and must
         # not judge the host'"'"'s; a working directory under /tmp is the one folder shared.
-        mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+        # share_tmp=1 (ROBYN_ROOT_SHARE_TMP) shares the host'"'"'s instead, for a server whose
+        # client runs on the host and reads the files it writes (the conformance suite).
+        if [ "$share_tmp" = 1 ]; then mount --rbind /tmp "$root/tmp"
+        else mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"; fi
         mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
         bind_ro() { mkdir -p "$root$2"; mount --bind "$1" "$root$2"; mount -o remount,bind,ro "$root$2"; }
         bind_ro "$dotnet_root" /usr/share/dotnet
@@ -67,11 +71,11 @@ in_root() {   # in_root ENV... -- COMMAND...: a command in the root, with mounts
         mkdir -p "$root$repo"; mount --bind "$repo" "$root$repo"
         case "$cwd" in
             "$repo"|"$repo"/*) ;;
-            /tmp/?*) mkdir -p "$root$cwd"; mount --bind "$cwd" "$root$cwd" ;;
+            /tmp/?*) [ "$share_tmp" = 1 ] || { mkdir -p "$root$cwd"; mount --bind "$cwd" "$root$cwd"; } ;;
             *) cwd=$repo ;;
         esac
         exec chroot "$root" /usr/bin/env -i "${envs[@]}" /bin/bash -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
-    ' in-root "$root" "$repo" "$dotnet_root" "$nuget" "$PWD" "${#envs[@]}" "${envs[@]}" "$@"
+    ' in-root "$root" "$repo" "$dotnet_root" "$nuget" "$PWD" "${ROBYN_ROOT_SHARE_TMP:-0}" "${#envs[@]}" "${envs[@]}" "$@"
 }
 
 make_root() {
@@ -115,7 +119,7 @@ fi
 # No ICU in the root: the dotnet CLI runs invariant, as the gateway and tests are built to
 # (InvariantGlobalization in Directory.Build.props).
 # ROBYN_* settings and PYTHONPATH pass through (ROBYN_GATEWAY_DLL, ...); others go by `env`.
-mapfile -t passed < <(env | grep -E '^(ROBYN_[A-Z0-9_]*|PYTHONPATH)=' | grep -v '^ROBYN_ROOTS_DIR=' || true)
+mapfile -t passed < <(env | grep -E '^(ROBYN_[A-Z0-9_]*|PYTHONPATH)=' | grep -vE '^ROBYN_ROOTS?_' || true)
 in_root PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 DOTNET_ROOT=/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 NUGET_PACKAGES="$nuget" \
