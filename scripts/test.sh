@@ -54,7 +54,7 @@ tally 3.11 examples "$example_log" "$example_rc"
 # WebApplicationFactory (routing, handlers, hooks, websockets, the C API) and the watchdog's
 # (stacks come from faulthandler on 3.13+); the process-level ones (workers, lifecycle,
 # deployment) exercise C# and took the most time, so they run on 3.11 only.
-NEWER_XUNIT='FullyQualifiedName~.Handlers.|FullyQualifiedName~.Hooks.|FullyQualifiedName~.Routing.|FullyQualifiedName~.WebSockets.|FullyQualifiedName~.Python.|FullyQualifiedName~.Sessions.|FullyQualifiedName~.Auth.|FullyQualifiedName~.Embedding.|FullyQualifiedName~.Examples.|FullyQualifiedName~.HangWatchTests.'
+NEWER_XUNIT='FullyQualifiedName~.Handlers.|FullyQualifiedName~.Hooks.|FullyQualifiedName~.Routing.|FullyQualifiedName~.WebSockets.|FullyQualifiedName~.Python.|FullyQualifiedName~.Sessions.|FullyQualifiedName~.Auth.|FullyQualifiedName~.TestClient.|FullyQualifiedName~.Examples.|FullyQualifiedName~.HangWatchTests.'
 for version in ${ROBYN_TEST_PYTHONS-3.13 3.14}; do
     echo; echo "== CPython $version (scripts/python-root.sh $version)"
     log=$(mktemp)

@@ -26,8 +26,8 @@ internal static partial class PythonStacks
     static int _fd = -1;
     static int _signal; // 0: call _Py_DumpTracebackThreads directly
 
-    /// <summary>Once per process, holding the GIL, before a watchdog may ask for stacks. Failures leave stacks out of the log.</summary>
-    public static void Prepare()
+    /// <summary>Once per process, before a watchdog may ask for stacks. Failures leave stacks out of the log.</summary>
+    public static void Prepare(GilHeld gil)
     {
         lock (Gate)
         {
