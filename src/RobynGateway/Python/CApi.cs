@@ -59,7 +59,7 @@ internal static unsafe class CApi
 
     // Without the GIL, for the watchdog: writes every Python thread's stack to a file descriptor, as
     // faulthandler's own watchdog thread does (CPython's private _Py_DumpTracebackThreads, which
-    // 3.11's libpython exports; null where it is missing, and then a hang is logged without stacks).
+    // 3.11 and 3.12 export; null from 3.13 on, where PythonStacks asks faulthandler instead).
     public static delegate* unmanaged<int, nint, nint, byte*> DumpTracebackThreads;
 
     public static void Bind(string libraryPath) => Bind(NativeLibrary.Load(libraryPath));

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace RobynGateway.Python;
 
@@ -39,7 +37,7 @@ internal sealed record Hang(long Since, string What)
 ///   GIL that is never released, and nobody waits for it.</item>
 /// </list>
 /// </summary>
-internal sealed unsafe partial class InterpreterWatch : IDisposable
+internal sealed unsafe class InterpreterWatch : IDisposable
 {
     readonly TimeSpan _timeout;
     readonly TimeSpan _tick;
@@ -168,22 +166,13 @@ internal sealed unsafe partial class InterpreterWatch : IDisposable
         return new Hang(since, what);
     }
 
-    /// <summary>
-    /// Every Python thread's stack, read without the GIL as faulthandler's watchdog reads it: the
-    /// thread that froze Python is stuck in C, and the others wait for the GIL, so their frames hold still.
-    /// </summary>
+    /// <summary>Every Python thread's stack (<see cref="PythonStacks"/>), without our idle threads.</summary>
     static string Stacks()
     {
-        if (CApi.DumpTracebackThreads == null) return "";
-        var fd = memfd_create("robyn-stacks", MfdCloExec);
-        if (fd < 0) return "";
-        using var file = new SafeFileHandle(fd, ownsHandle: true);
-        var error = CApi.DumpTracebackThreads(fd, CApi.PyInterpreterState_Main(), 0);
-        if (error != null) return $"\n(no stacks: {Marshal.PtrToStringUTF8((nint)error)})";
-        var bytes = new byte[Math.Min(RandomAccess.GetLength(file), 1 << 20)];
-        var read = RandomAccess.Read(file, bytes, 0);
+        var dump = PythonStacks.Read();
+        if (dump.Length == 0 || dump.StartsWith("(no stacks")) return dump.Length == 0 ? "" : "\n" + dump;
         // Our idle threads (the sync workers, this probe) have no Python frame: only noise.
-        var threads = System.Text.Encoding.UTF8.GetString(bytes, 0, read).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+        var threads = dump.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
             .Where(t => !t.Contains("<no Python frame>")).Select(t => t.Trim());
         return "\nPython's threads, most recent call first:\n" + string.Join("\n", threads);
     }
@@ -194,9 +183,4 @@ internal sealed unsafe partial class InterpreterWatch : IDisposable
         _stop.Set();
         _monitor.Join(TimeSpan.FromSeconds(5));
     }
-
-    const uint MfdCloExec = 1;
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int memfd_create(string name, uint flags);
 }

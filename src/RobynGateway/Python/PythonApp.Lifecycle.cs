@@ -26,6 +26,7 @@ internal sealed unsafe partial class PythonApp
                 AttachSockets(gil.Held);
                 _loaded.InvokeMethod("run_startup").Dispose();
                 _startupRan = true;
+                if (hangTimeout > TimeSpan.Zero) PythonStacks.Prepare(gil.Held); // for the watchdog's log
             }
             catch (PythonException ex)
             {

@@ -108,12 +108,14 @@ def _unwrap_optional(annotation: Any) -> "tuple[Any, bool]":
 def _converter(annotation: Any) -> Converter:
     if annotation is inspect.Parameter.empty or annotation is str or annotation is Any:
         return None
+    # Before the callable() check: from 3.14 Union[int, float] is a types.UnionType, which
+    # (unlike 3.11-3.13's typing alias) is not callable.
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return _first_that_fits([_converter(m) for m in typing.get_args(annotation)])
     if not callable(annotation):
         return None  # a string annotation that could not be resolved
     if annotation is bool:
         return to_bool
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return _first_that_fits([_converter(m) for m in typing.get_args(annotation)])
     return annotation  # int, float, Enum, UUID, ...: called with the string
 
 
