@@ -28,6 +28,13 @@ def test_the_interpreter_that_ran_the_app_is_embedded():
     assert gateway_command("/a.py", [], {**env, "ROBYN_PYTHON": "/p"}, "/x", "/usr/bin/python3") == ["gw", "/a.py"]
 
 
+def test_the_interpreter_goes_before_a_double_dash():
+    # after "--" every argument is the app's: the gateway would not see a --python put there
+    env = {"ROBYN_GATEWAY_CMD": "gw"}
+    assert gateway_command("/a.py", ["--workers", "2", "--", "--python", "x"], env, "/x", "/usr/bin/python3") == [
+        "gw", "/a.py", "--workers", "2", "--python", "/usr/bin/python3", "--", "--python", "x"]
+
+
 def test_command_runs_the_dll_of_the_environment(tmp_path):
     dll = tmp_path / "out" / "RobynGateway.dll"
     dll.parent.mkdir()

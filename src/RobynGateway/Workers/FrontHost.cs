@@ -33,7 +33,7 @@ internal static class FrontHost
         }
         var socketDirectory = folder.Path;
         var config = WorkerDestinations.CreateProvider();
-        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python, options.HealthPath);
+        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.GatewayArgs, options.PassThrough, python, options.HealthPath);
 
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.

@@ -125,19 +125,27 @@ def gateway_command(
     package_dir: str,
     executable: Optional[str] = None,
 ) -> List[str]:
-    """The command that serves `app_path` through the gateway; raises GatewayError when none is found."""
+    """The command that serves `app_path` through the gateway; raises GatewayError when none is found.
+    --python goes after the user's arguments (the app's sys.argv starts as typed), but before a `--`:
+    after it, the gateway would leave it to the app."""
     python = [] if _gives_python(argv) or environ.get("ROBYN_PYTHON") or not executable else ["--python", executable]
     prefix = environ.get(COMMAND_ENV, "").strip()
     if prefix:
-        return [*shlex.split(prefix), app_path, *argv, *python]
+        return [*shlex.split(prefix), app_path, *_with_python(argv, python)]
     from robyn._embedded import find_gateway_dll  # loads no .NET: it only looks for files
 
     dll = find_gateway_dll(environ, package_dir, with_package=True)
-    return [shutil.which("dotnet") or "dotnet", dll, app_path, *argv, *python]
+    return [shutil.which("dotnet") or "dotnet", dll, app_path, *_with_python(argv, python)]
+
+
+def _with_python(argv: List[str], python: List[str]) -> List[str]:
+    cut = argv.index("--") if "--" in argv else len(argv)
+    return [*argv[:cut], *python, *argv[cut:]]
 
 
 def _gives_python(argv: List[str]) -> bool:
-    return any(arg == "--python" or arg.startswith("--python=") for arg in argv)
+    own = argv[: argv.index("--")] if "--" in argv else argv  # after "--": the app's, not the gateway's
+    return any(arg == "--python" or arg.startswith("--python=") for arg in own)
 
 
 def exec_gateway(app_path: str, argv: List[str]) -> NoReturn:
