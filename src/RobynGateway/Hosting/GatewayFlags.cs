@@ -29,6 +29,9 @@ internal static class GatewayFlags
         "The interpreter to embed (else an active virtualenv, then python3 on PATH).") { FrontOnly = true };
     public static readonly NumberFlag<double> GracefulTimeout = new("--graceful-timeout", "ROBYN_GRACEFUL_TIMEOUT", "SECS",
         "How long a stop waits for in-flight requests (default 10).", ParseSeconds);
+    public static readonly NumberFlag<double> ShutdownDelay = new("--shutdown-delay", "ROBYN_SHUTDOWN_DELAY", "SECS",
+        "After SIGTERM, keep serving for SECS while /ready answers 503 (so a load balancer stops sending), then stop "
+        + "gracefully (default 0).", ParseSeconds) { FrontOnly = true };
     public static readonly NumberFlag<double> Timeout = new("--timeout", "ROBYN_TIMEOUT", "SECS",
         "Answer 504 when a request has no answer after SECS (default 30; 0: never); a route's timeout= wins.", ParseSeconds);
     public static readonly NumberFlag<int> MaxQueue = new("--max-queue", "ROBYN_MAX_QUEUE", "N",
@@ -74,7 +77,7 @@ internal static class GatewayFlags
 
     public static readonly IReadOnlyList<GatewayFlag> All =
     [
-        Host, Port, Processes, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, Timeout, MaxQueue,
+        Host, Port, Processes, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
         WsPingInterval, WsPingTimeout, Dev, Compression, ClientTimeout, KeepAliveTimeout, OpenBrowser,
         SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, WorkerSocket, WorkerOf,
     ];

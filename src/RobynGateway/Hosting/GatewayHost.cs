@@ -47,6 +47,8 @@ internal static class GatewayHost
             Logging.Configure(options.LogLevel);
             log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         }
+        // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).
+        if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
         // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
         if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
         if (options.Processes > 1)

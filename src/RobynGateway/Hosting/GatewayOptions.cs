@@ -32,6 +32,8 @@ internal sealed record GatewayOptions
     public bool Dev { get; init; }
     public bool Compression { get; init; }
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long the listener keeps serving after SIGTERM, /ready answering 503, before the graceful stop.</summary>
+    public TimeSpan ShutdownDelay { get; init; }
     /// <summary>Kestrel's RequestHeadersTimeout: how long a client may take to send a request's headers.</summary>
     public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(DefaultClientTimeout);
     /// <summary>Kestrel's KeepAliveTimeout: how long an idle keep-alive connection is kept open.</summary>
@@ -97,6 +99,7 @@ internal sealed record GatewayOptions
             Compression = cli.Setting(GatewayFlags.Compression, env)
                 || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
             GracefulTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.GracefulTimeout, env) ?? 10),
+            ShutdownDelay = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.ShutdownDelay, env) ?? 0),
             ClientTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.ClientTimeout, env) ?? DefaultClientTimeout),
             KeepAliveTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.KeepAliveTimeout, env) ?? DefaultKeepAliveTimeout),
             OpenBrowser = cli.Setting(GatewayFlags.OpenBrowser, env),
