@@ -15,6 +15,9 @@ internal static class GatewayFlags
         "Address to listen on (default 127.0.0.1).");
     public static readonly NumberFlag<int> Port = new("--port", "ROBYN_PORT", "PORT",
         "Port to listen on (default 8080).", (w, v) => ParseInt(w, v, 0, 65535));
+    public static readonly TextFlag UnixSocket = new("--uds", "ROBYN_UDS", "PATH",
+        "Listen on this Unix socket instead of --host/--port (for a proxy on the same host; mode 0660). Sockets passed by "
+        + "systemd (LISTEN_FDS) win over both.") { FrontOnly = true };
     public static readonly NumberFlag<int> Processes = new("--processes", "ROBYN_PROCESSES", "N",
         "Worker processes, each with its own interpreter, behind a front process (default 1: no front, no proxy hop).",
         (w, v) => ParseInt(w, v, 1, 1024)) { FrontOnly = true };
@@ -77,7 +80,7 @@ internal static class GatewayFlags
 
     public static readonly IReadOnlyList<GatewayFlag> All =
     [
-        Host, Port, Processes, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
+        Host, Port, UnixSocket, Processes, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
         WsPingInterval, WsPingTimeout, Dev, Compression, ClientTimeout, KeepAliveTimeout, OpenBrowser,
         SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, WorkerSocket, WorkerOf,
     ];

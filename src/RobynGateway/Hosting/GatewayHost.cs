@@ -74,7 +74,7 @@ internal static class GatewayHost
             if (File.Exists(socket)) File.Delete(socket);
             builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
         }
-        else builder.WebHost.UseUrls(PublicUrl(options));
+        else builder.WebHost.UseRobynListeners(options, log);
         if ((options.WorkerOf ?? (DevReloader.IsChild ? ParentWatch.CurrentParent() : null)) is { } parent)
             builder.Services.AddHostedService(sp => new ParentWatch(parent,
                 sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<ParentWatch>>()));
@@ -101,6 +101,7 @@ internal static class GatewayHost
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
 
         var web = builder.Build();
+        if (!options.IsWorker) web.AnnounceUnixSocket(options, log);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.

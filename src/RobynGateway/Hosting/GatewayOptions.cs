@@ -25,6 +25,8 @@ internal sealed record GatewayOptions
     public IReadOnlyList<string> PassThrough { get; init; } = [];
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 8080;
+    /// <summary>--uds: the Unix socket to listen on instead of Host:Port (full path).</summary>
+    public string? UnixSocket { get; init; }
     public int Processes { get; init; } = 1;
     public int Workers { get; init; } = 1;
     public string LogLevel { get; init; } = "INFO";
@@ -90,6 +92,7 @@ internal sealed record GatewayOptions
             PassThrough = cli.PassThrough,
             Host = cli.Setting(GatewayFlags.Host, env) ?? "127.0.0.1",
             Port = cli.Setting(GatewayFlags.Port, env) ?? 8080,
+            UnixSocket = cli.Setting(GatewayFlags.UnixSocket, env) is { } uds ? Path.GetFullPath(uds) : null,
             Processes = cli.Setting(GatewayFlags.Processes, env) ?? 1,
             Workers = cli.Setting(GatewayFlags.Workers, env) ?? 1,
             LogLevel = cli.Setting(GatewayFlags.LogLevel, env) ?? "INFO",

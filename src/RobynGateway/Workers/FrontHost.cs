@@ -38,7 +38,7 @@ internal static class FrontHost
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
-        builder.WebHost.UseUrls(GatewayHost.PublicUrl(options));
+        builder.WebHost.UseRobynListeners(options, log);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -66,6 +66,7 @@ internal static class FrontHost
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);
 
         var web = builder.Build();
+        web.AnnounceUnixSocket(options, log);
         web.UseRobynInFlightRequests();
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
