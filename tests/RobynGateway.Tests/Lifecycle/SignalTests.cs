@@ -80,6 +80,8 @@ public sealed class SignalTests
     public async Task A_second_SIGTERM_during_the_delay_stops_at_once()
     {
         await using var gateway = await GatewayProcess.Start("lifecycle_app.py", ["--shutdown-delay", "60"]).WaitReadyAsync();
+        // Started (the port opens a moment before): a SIGTERM before that stops at once, with nothing to drain.
+        Assert.Equal("ready", await gateway.Client.GetStringAsync(Ready));
         gateway.Signal(GatewayProcess.SIGTERM);
         await Task.Delay(500);
         using var client = FreshConnections(gateway.Port);
