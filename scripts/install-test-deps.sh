@@ -22,6 +22,8 @@ sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev
 /usr/bin/python3 -c 'import jwt' 2>/dev/null || missing+=(python3-jwt)
 # A websocket client for trying the example's chat by hand (the tests use the TestClient).
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
+# The wheel's test installs it into a fresh `python3 -m venv` (Debian keeps ensurepip in python3-venv).
+dpkg -s python3-venv >/dev/null 2>&1 || missing+=(python3-venv)
 # The example's tests run against a throwaway cluster that scripts/postgres.sh starts.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
@@ -30,6 +32,11 @@ command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not o
 mcp_client="$(cd "$(dirname "$0")/.." && pwd)/tests/mcp-client"
 if command -v npm >/dev/null && [ ! -d "$mcp_client/node_modules/@modelcontextprotocol/sdk" ]; then
     (cd "$mcp_client" && npm ci --no-audit --no-fund --silent)
+fi
+# The deployment lint (dockerfile-utils, kubernetes-models), pinned by tests/deploy-lint/package-lock.json.
+deploy_lint="$(cd "$(dirname "$0")/.." && pwd)/tests/deploy-lint"
+if command -v npm >/dev/null && [ ! -d "$deploy_lint/node_modules/kubernetes-models" ]; then
+    (cd "$deploy_lint" && npm ci --no-audit --no-fund --silent)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

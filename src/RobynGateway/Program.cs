@@ -25,7 +25,12 @@ public partial class Program
         }
         if (cli.Help)
         {
-            Console.WriteLine(CommandLine.Usage);
+            Console.Write(CommandLine.Usage);
+            return 0;
+        }
+        if (cli.Version)
+        {
+            Console.WriteLine(CommandLine.VersionText);
             return 0;
         }
 

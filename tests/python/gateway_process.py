@@ -42,10 +42,11 @@ def gateway_dll() -> str:
 class Server:
     """A command that ends up serving HTTP on 127.0.0.1:port; output goes to a file (no pipe to fill)."""
 
-    def __init__(self, command: List[str], port: int, cwd: str, env: Dict[str, str]) -> None:
+    def __init__(self, command: List[str], port: int, cwd: str, env: Dict[str, str], pass_fds=()) -> None:
         self.port = port
         self._log = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, text=True,
+                                        pass_fds=pass_fds)
 
     @property
     def pid(self) -> int:

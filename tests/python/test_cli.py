@@ -77,9 +77,10 @@ def test_create_with_options_does_not_ask(tmp_path, db):
     assert "ARG ROBYN_GATEWAY_IMAGE=robyn-gateway" in dockerfile and "FROM ${ROBYN_GATEWAY_IMAGE}" in dockerfile
     assert "COPY --chown=robyn:robyn . /app/" in dockerfile
     with open(os.path.join(REPO, "deploy", "Dockerfile")) as f:
-        assert 'ENTRYPOINT ["dotnet", "/opt/robyn-gateway/RobynGateway.dll", "/app/app.py"]' in f.read()
+        base = f.read()
+        assert 'ENTRYPOINT ["tini", "--", "robyn"]' in base and 'CMD ["app.py",' in base and "WORKDIR /app" in base
     if db == "postgres":
-        assert (project / "compose.yaml").is_file() and "python3-psycopg2" in dockerfile
+        assert (project / "compose.yaml").is_file() and "pip install --no-cache-dir -r /tmp/requirements.txt" in dockerfile
     compile(  # every template is valid Python
         (project / "app.py").read_text(), str(project / "app.py"), "exec")
 

@@ -1,6 +1,6 @@
 """The deployment files, checked as far as this machine allows: there is no Docker engine here.
 
-deploy/Dockerfile is read instruction by instruction, docker-compose.yml with PyYAML
+deploy/Dockerfile is read instruction by instruction (and linted by dockerfile-utils in test_k8s.py), docker-compose.yml with PyYAML
 (python3-yaml), and the three are held against each other and against nginx/. The image's
 health check script runs for real against a small local HTTP server.
 """
@@ -39,10 +39,25 @@ def instructions(path=DOCKERFILE):
     return [(text.split(None, 1)[0].upper(), text.split(None, 1)[1]) for text in joined]
 
 
+def stages():
+    """{name: steps} for each stage (the last, unnamed one as "final"), each starting with its FROM."""
+    found, name = {}, None
+    for step in instructions():
+        if step[0] == "FROM":
+            name = step[1].split(" AS ")[1].strip() if " AS " in step[1] else "final"
+            found[name] = []
+        found[name].append(step)
+    return found
+
+
 def final_stage():
-    steps = instructions()
-    last_from = max(i for i, (name, _) in enumerate(steps) if name == "FROM")
-    return steps[last_from:]
+    """The default image's steps, its base stages' first (FROM runtime: the runtime's, then its own)."""
+    all_stages = stages()
+    chain, name = [], "final"
+    while name in all_stages:
+        chain = all_stages[name] + chain
+        name = all_stages[name][0][1].split(" AS ")[0].strip()
+    return chain
 
 
 def env_of(stage):
@@ -74,11 +89,10 @@ def compose():
 
 # -- Dockerfile ---------------------------------------------------------------------------------
 
-def test_dockerfile_is_multi_stage_with_the_sdk_building_and_debian_running():
+def test_dockerfile_builds_the_wheel_with_the_sdk_and_runs_on_the_official_python_slim():
     froms = [args for name, args in instructions() if name == "FROM"]
-    assert froms[0] == "mcr.microsoft.com/dotnet/sdk:10.0 AS build"
-    assert froms[-1].startswith("debian:bookworm")
-    assert any(name == "RUN" and "dotnet publish" in args for name, args in instructions())
+    assert froms == ["mcr.microsoft.com/dotnet/sdk:10.0 AS wheel", "python:3.11-slim AS runtime", "runtime AS onbuild", "runtime"]
+    assert any(name == "RUN" and "scripts/build-wheel.sh /dist" in args for name, args in stages()["wheel"])
 
 
 def test_every_copy_from_the_context_exists_and_is_not_ignored():
@@ -98,24 +112,39 @@ def test_every_copy_from_the_context_exists_and_is_not_ignored():
     assert checked >= 5
 
 
-def test_copy_from_names_an_earlier_stage():
-    stages = []
+def test_copy_and_mount_from_name_an_earlier_stage():
+    seen = []
     for name, args in instructions():
         if name == "FROM" and " AS " in args:
-            stages.append(args.split(" AS ")[1].strip())
+            seen.append(args.split(" AS ")[1].strip())
         if name == "COPY":
             for flag in copy_parts(args)[0]:
                 if flag.startswith("--from="):
-                    assert flag[len("--from="):] in stages
+                    assert flag[len("--from="):] in seen
+        for source in re.findall(r"--mount=\S*from=(\w+)", args):
+            assert source in seen
 
 
-def test_runtime_has_python3_with_its_shared_libpython_and_the_dotnet_runtime():
+def test_runtime_installs_the_wheel_with_pip_and_tini_and_no_dotnet():
     stage = final_stage()
     installs = " ".join(args for name, args in stage if name == "RUN" and "apt-get install" in args).split()
-    assert "python3" in installs and "libpython3.11" in installs
-    copies = [copy_parts(args) for name, args in stage if name == "COPY"]
-    assert (["--from=dotnet"], ["/usr/share/dotnet"], "/usr/share/dotnet") in copies
-    assert (["--from=build"], ["/out"], "/opt/robyn-gateway") in copies
+    assert "tini" in installs
+    pip = [" ".join(args.split()) for name, args in stage if name == "RUN" and "pip install" in args]
+    assert pip == ["--mount=type=bind,from=wheel,source=/dist,target=/dist "
+                   "pip install --no-cache-dir --no-index /dist/robyn_gateway-*.whl"]
+    assert not any("dotnet" in args for name, args in stage if name in ("COPY", "RUN", "ENTRYPOINT"))
+
+
+def test_onbuild_copies_the_app_and_installs_its_requirements():
+    onbuild = [args for name, args in stages()["onbuild"] if name == "ONBUILD"]
+    assert onbuild[0] == "COPY --chown=robyn:robyn . /app/"
+    assert "pip install --no-cache-dir -r /app/requirements.txt" in onbuild[1]
+    assert onbuild[-1] == "USER robyn"
+    users = (ROOT / "examples" / "users" / "Dockerfile").read_text()
+    assert [line for line in users.splitlines() if line.startswith("FROM")] == ["FROM robyn-gateway:onbuild"]
+    assert len([line for line in users.splitlines() if line.strip() and not line.startswith("#")]) == 2
+    requirements = (ROOT / "examples" / "users" / "requirements.txt").read_text()
+    assert "asyncpg" in requirements and "PyJWT" in requirements
 
 
 def test_runs_as_a_non_root_user():
@@ -126,9 +155,11 @@ def test_runs_as_a_non_root_user():
 def test_entrypoint_runs_the_published_gateway_on_an_app_the_image_holds():
     stage = final_stage()
     entrypoint = json.loads(next(args for name, args in stage if name == "ENTRYPOINT"))
-    assert entrypoint == ["dotnet", "/opt/robyn-gateway/RobynGateway.dll", "/app/app.py"]
+    assert entrypoint == ["tini", "--", "robyn"]  # tini is PID 1; robyn execs the bundled gateway
+    assert json.loads(next(args for name, args in stage if name == "CMD"))[0] == "app.py"
+    assert [args for name, args in stage if name == "WORKDIR"] == ["/app"]
     copies = [copy_parts(args) for name, args in stage if name == "COPY"]
-    assert ([], ["examples/hello/"], "/app/") in copies
+    assert (["--chown=robyn:robyn"], ["examples/hello/"], "/app/") in copies
     assert (ROOT / "examples" / "hello" / "app.py").is_file()
 
 
@@ -139,7 +170,7 @@ def test_port_health_check_and_stop_signal_agree():
     assert env["ROBYN_HOST"] == "0.0.0.0"
     healthcheck = next(args for name, args in stage if name == "HEALTHCHECK")
     command = json.loads(healthcheck.split(" CMD ", 1)[1])
-    assert command[0] == "python3"
+    assert command[0] == "python"
     assert any(copy_parts(args)[2] == command[1] for name, args in stage if name == "COPY")
     assert [args for name, args in stage if name == "STOPSIGNAL"] == ["SIGTERM"]
 
@@ -152,12 +183,17 @@ def test_default_drain_fits_in_dockers_default_stop_timeout():
 
 # -- docker-compose.yml -------------------------------------------------------------------------
 
-def test_compose_has_two_gateways_nginx_and_postgres(compose):
+def test_compose_runs_the_users_example_twice_behind_nginx_with_its_postgres(compose):
     assert set(compose["services"]) == {"gateway-1", "gateway-2", "nginx", "postgres"}
+    postgres = compose["services"]["postgres"]["environment"]
     for name in ("gateway-1", "gateway-2"):
-        build = compose["services"][name]["build"]
-        assert build["context"] == "."
-        assert (ROOT / build["dockerfile"]) == DOCKERFILE
+        service = compose["services"][name]
+        assert service["build"]["context"] == "./examples/users"
+        assert (ROOT / "examples" / "users" / service["build"]["dockerfile"]).is_file()
+        url = service["environment"]["DATABASE_URL"]
+        assert url == f"postgresql://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}@postgres:5432/{postgres['POSTGRES_DB']}"
+        assert service["environment"]["JWT_SECRET"]
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
 def test_gateway_ports_are_the_ones_nginx_sends_to(compose):
@@ -175,7 +211,8 @@ def test_gateways_get_time_to_drain_before_sigkill(compose):
         service = compose["services"][name]
         command = service["command"]
         drain = float(command[command.index("--graceful-timeout") + 1])
-        assert seconds(service["stop_grace_period"]) >= drain + 5
+        delay = float(command[command.index("--shutdown-delay") + 1]) if "--shutdown-delay" in command else 0
+        assert seconds(service["stop_grace_period"]) >= delay + drain + 5
 
 
 def test_services_waited_on_as_healthy_have_a_health_check(compose):

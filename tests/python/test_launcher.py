@@ -28,6 +28,13 @@ def test_the_interpreter_that_ran_the_app_is_embedded():
     assert gateway_command("/a.py", [], {**env, "ROBYN_PYTHON": "/p"}, "/x", "/usr/bin/python3") == ["gw", "/a.py"]
 
 
+def test_the_interpreter_goes_before_a_double_dash():
+    # after "--" every argument is the app's: the gateway would not see a --python put there
+    env = {"ROBYN_GATEWAY_CMD": "gw"}
+    assert gateway_command("/a.py", ["--workers", "2", "--", "--python", "x"], env, "/x", "/usr/bin/python3") == [
+        "gw", "/a.py", "--workers", "2", "--python", "/usr/bin/python3", "--", "--python", "x"]
+
+
 def test_command_runs_the_dll_of_the_environment(tmp_path):
     dll = tmp_path / "out" / "RobynGateway.dll"
     dll.parent.mkdir()
@@ -162,3 +169,16 @@ def test_a_bad_process_count_in_code_is_a_clear_error():
     config.processes = "many"
     with pytest.raises(ValueError, match="whole number of processes or workers"):
         start_args(config, environ={})
+
+
+def test_the_wheels_bundled_gateway_is_found_beside_the_package(tmp_path):
+    package = tmp_path / "robyn"
+    package.mkdir()
+    gateway = tmp_path / "robyn_gateway" / "bin" / "RobynGateway"
+    gateway.parent.mkdir(parents=True)
+    gateway.write_text("#!/bin/sh\n")
+    gateway.chmod(0o755)
+    cmd = gateway_command("/a.py", ["--workers", "2"], {}, str(package), "/usr/bin/python3")
+    assert cmd == [str(gateway), "/a.py", "--workers", "2", "--python", "/usr/bin/python3"]
+    # ROBYN_GATEWAY_CMD still wins
+    assert gateway_command("/a.py", [], {"ROBYN_GATEWAY_CMD": "gw"}, str(package))[0] == "gw"

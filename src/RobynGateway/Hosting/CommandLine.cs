@@ -1,216 +1,242 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace RobynGateway.Hosting;
 
-/// <summary>What the user typed. Null means "not given", so lower-precedence sources can fill in.</summary>
-internal sealed record CommandLine
+/// <summary>
+/// What the user typed: <c>RobynGateway [options] app.py [options] [app arguments] [-- app arguments]</c>.
+/// System.CommandLine tokenises it from the options in <see cref="GatewayFlags"/> (so <c>--port=9</c>
+/// and <c>--port 9</c> are one thing, a missing value is an error, --help is generated); this class
+/// then sorts the tokens. Before the app path, an unknown option is an error. After it, an unknown
+/// option belongs to the app (Robyn's own flags, the app's argparse) unless it looks like a mistyped
+/// gateway option, which is an error with a suggestion; everything after <c>--</c> is the app's.
+/// Every argument but the app path is the app's <c>sys.argv[1:]</c>, gateway options included, as
+/// Robyn's Config reads --workers and --log-level there.
+/// </summary>
+internal sealed class CommandLine
 {
-    public string? AppPath { get; init; }
-    public string? Host { get; init; }
-    public int? Port { get; init; }
-    public int? Processes { get; init; }
-    public int? Workers { get; init; }
-    public string? LogLevel { get; init; }
-    public string? Python { get; init; }
-    public bool Dev { get; init; }
-    public bool Compression { get; init; }
-    public bool OpenBrowser { get; init; }
-    public double? ClientTimeout { get; init; }
-    public double? KeepAliveTimeout { get; init; }
-    public double? GracefulTimeout { get; init; }
-    public double? WsPingInterval { get; init; }
-    public double? WsPingTimeout { get; init; }
-    public long? MaxRequests { get; init; }
-    public double? Timeout { get; init; }
-    public int? MaxQueue { get; init; }
-    public double? HangTimeout { get; init; }
-    public bool NoAccessLog { get; init; }
-    public int? MetricsPort { get; init; }
-    public string? OtlpEndpoint { get; init; }
-    public string? LogFormat { get; init; }
+    readonly Dictionary<GatewayFlag, object> values;
 
-    /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
-    public string? WorkerSocket { get; init; }
+    CommandLine(Dictionary<GatewayFlag, object> values) => this.values = values;
 
-    /// <summary>Worker mode: the front's pid; the worker stops when that process is gone.</summary>
-    public int? WorkerOf { get; init; }
-    public string? SslCertFile { get; init; }
-    public string? SslKeyFile { get; init; }
-    public string? ForwardedAllowIps { get; init; }
-    public string? HealthPath { get; init; }
-    public bool Help { get; init; }
+    public string? AppPath { get; private init; }
+    public bool Help { get; private init; }
+    public bool Version { get; private init; }
 
-    /// <summary>Everything after the program name except the app path: the app's own sys.argv[1:].</summary>
-    public IReadOnlyList<string> AppArgs { get; init; } = [];
+    /// <summary>Everything after the program name except the app path (and a <c>--</c>): the app's own sys.argv[1:].</summary>
+    public IReadOnlyList<string> AppArgs { get; private init; } = [];
 
-    /// <summary>Unknown <c>--key=value</c> arguments, handed to ASP.NET's configuration (e.g. WebApplicationFactory's).</summary>
-    public IReadOnlyList<string> HostingArgs { get; init; } = [];
+    /// <summary>The gateway options given, as <c>--flag value</c> pairs in order: what a worker re-parses.</summary>
+    public IReadOnlyList<string> GatewayArgs { get; private init; } = [];
 
-    public const string Usage = """
-        usage: RobynGateway app.py [options] [app arguments]
+    /// <summary>The arguments that are the app's alone (unknown options, positionals, all after <c>--</c>).</summary>
+    public IReadOnlyList<string> PassThrough { get; private init; } = [];
 
-        Runs a Robyn app on ASP.NET Core (Kestrel). Only handlers and hooks run in Python.
+    /// <summary>
+    /// <c>--key=value</c> arguments given with no app path: ASP.NET host configuration, as
+    /// WebApplicationFactory passes it (the tests' <c>--Robyn:App=...</c>).
+    /// </summary>
+    public IReadOnlyList<string> HostingArgs { get; private init; } = [];
 
-        options:
-          --host HOST              address to listen on (default 127.0.0.1; env ROBYN_HOST)
-          --port PORT              port to listen on (default 8080; env ROBYN_PORT)
-          --processes N            worker processes, each with its own interpreter, behind
-                                   a front process (default 1: no front, no proxy hop)
-          --max-requests K         with --processes: replace a worker after K requests
-          --workers M              threads running sync handlers per process (default 1)
-          --log-level LEVEL        DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO)
-          --python PATH            the interpreter to embed (else ROBYN_PYTHON, an active
-                                   virtualenv, then python3 on PATH)
-          --graceful-timeout SECS  how long a stop waits for in-flight requests (default 10)
-          --timeout SECS           answer 504 when a request has no answer after SECS (default
-                                   30; 0: never; env ROBYN_TIMEOUT); a route's timeout= wins
-          --max-queue N            answer 503 + Retry-After when N requests already wait for a
-                                   sync worker, or 8 x N run on the event loop (default 128 x
-                                   --workers; 0: unbounded; env ROBYN_MAX_QUEUE)
-          --ws-ping-interval SECS  how often websockets are pinged (default 20; 0: never)
-          --ws-ping-timeout SECS   how long a ping waits for its pong before the connection
-                                   is dropped (default 20; 0: never)
-          --dev                    development mode: restart when the app's .py files change,
-                                   tracebacks in 500 responses
-          --compression            compress responses (Brotli or gzip, as the client accepts)
-          --client-timeout SECS    how long a client may take to send a request's headers
-                                   (default 30; env ROBYN_CLIENT_TIMEOUT; app.start(client_timeout=))
-          --keep-alive-timeout SECS  how long an idle keep-alive connection stays open (default
-                                   20; env ROBYN_KEEP_ALIVE_TIMEOUT; app.start(keep_alive_timeout=))
-          --open-browser           open the app in a browser once it is listening
-                                   (env ROBYN_BROWSER_OPEN)
-          --ssl-certfile PATH      serve HTTPS (HTTP/2 and HTTP/1.1) with this PEM certificate;
-                                   intermediates may follow it in the same file
-          --ssl-keyfile PATH       the certificate's PEM private key (unencrypted)
-          --forwarded-allow-ips L  proxies whose X-Forwarded-For/-Proto are believed: IPs and
-                                   CIDRs, comma-separated, or * for any (default 127.0.0.1;
-                                   env FORWARDED_ALLOW_IPS)
-          --health-path PATH       where the gateway answers health checks itself: PATH/live,
-                                   PATH/ready (default /__robyn/health; env ROBYN_HEALTH_PATH)
-          --hang-timeout SECS      Python making no progress this long (a handler that keeps
-                                   the GIL, a blocked event loop) is a hang: logged, ready
-                                   fails, live fails after twice as long; a worker of
-                                   --processes is replaced (default 30; 0: off; env
-                                   ROBYN_HANG_TIMEOUT)
-          --metrics-port PORT      serve Prometheus metrics at /metrics on this port (same
-                                   host; with --processes, every worker's series, labelled
-                                   by worker; env ROBYN_METRICS_PORT)
-          --otlp-endpoint URL      export traces over OTLP/HTTP to URL (e.g.
-                                   http://collector:4318); the OTEL_* variables work too
-          --no-access-log          no line per request (default: one at INFO, logger
-                                   RobynGateway.AccessLog; env ROBYN_ACCESS_LOG=false)
-          --log-format FORMAT      text or json: Serilog's compact JSON, one object per line
-                                   (default text; env ROBYN_LOG_FORMAT)
-          -h, --help               show this help
+    public bool Get(SwitchFlag flag) => values.ContainsKey(flag);
+    public T? Get<T>(NumberFlag<T> flag) where T : struct => values.TryGetValue(flag, out var v) ? (T)v : null;
+    public string? Get(TextFlag flag) => values.TryGetValue(flag, out var v) ? (string)v : null;
 
-        Flags given here win over the environment (ROBYN_*, also read from robyn.env beside
-        the app), which wins over the app's code (app.start(...) arguments, its Config).
-        Other arguments are passed on to the app in sys.argv.
-        """;
+    /// <summary>The command line's value, else the flag's environment variable's (a worker ignores the front's).</summary>
+    public bool Setting(SwitchFlag flag, Func<string, string?> env) =>
+        Get(flag) || FromEnv(flag, env) is { } text && flag.EnvOn(text);
+    public T? Setting<T>(NumberFlag<T> flag, Func<string, string?> env) where T : struct =>
+        Get(flag) ?? (FromEnv(flag, env) is { } text ? flag.Parse(flag.Env!, text) : null);
+    public string? Setting(TextFlag flag, Func<string, string?> env) =>
+        Get(flag) ?? (FromEnv(flag, env) is { } text ? flag.Parse(flag.Env!, text) : null);
 
-    static readonly HashSet<string> ValueFlags =
-        ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
-            "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
-            "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--log-format", "--metrics-port", "--otlp-endpoint"];
+    public bool IsWorker => Get(GatewayFlags.WorkerSocket) is not null;
+
+    string? FromEnv(GatewayFlag flag, Func<string, string?> env) =>
+        flag.Env is null || flag.FrontOnly && IsWorker || string.IsNullOrWhiteSpace(env(flag.Env)) ? null : env(flag.Env);
+
+    static readonly RootCommand Root = BuildRoot();
+    static readonly Dictionary<Option, GatewayFlag> ByOption = GatewayFlags.All.ToDictionary(f => f.Option);
+    static readonly ParserConfiguration Config = new()
+    {
+        ResponseFileTokenReplacer = null, // "@file" is an app argument
+        EnablePosixBundling = false,      // "-xyz" too
+    };
+
+    static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Runs a Robyn app on ASP.NET Core (Kestrel). Only handlers and hooks run in Python.\n\n"
+            + "Flags given here win over the environment (the variables below, also read from robyn.env beside the app), "
+            + "which wins over the app's code (app.start(...) arguments, its Config). Arguments after the app path that are "
+            + "not options of the gateway, and all after --, are the app's; every argument is in the app's sys.argv.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        root.Arguments.Add(new Argument<string>("app.py") { Description = "The Robyn app file.", Arity = ArgumentArity.ZeroOrOne });
+        foreach (var flag in GatewayFlags.All) root.Options.Add(flag.Option);
+        // Help goes to pipes and files as often as to a terminal: wrap it at a width that reads in both.
+        foreach (var help in root.Options.OfType<HelpOption>())
+            if (help.Action is HelpAction action) action.MaxWidth = 100;
+        return root;
+    }
+
+    /// <summary>--help's text.</summary>
+    public static string Usage => usage ??= RenderHelp();
+    static string? usage;
+
+    static string RenderHelp()
+    {
+        var output = new StringWriter();
+        Root.Parse(["--help"], Config).Invoke(new InvocationConfiguration { Output = output });
+        return output.ToString();
+    }
+
+    public static string VersionText => $"RobynGateway {typeof(CommandLine).Assembly.GetName().Version?.ToString(3)} "
+        + $"(Robyn {RobynApiVersion} API, .NET {Environment.Version})";
+
+    /// <summary>The Robyn release whose API the bundled robyn package follows (robyn/version.py).</summary>
+    public const string RobynApiVersion = "0.88.0";
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
-        var result = new CommandLine();
+        var result = Root.Parse(args, Config);
+        var tokens = result.Tokens;
+        var values = new Dictionary<GatewayFlag, object>();
         var appArgs = new List<string>();
-        var hostingArgs = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        var gatewayArgs = new List<string>();
+        var passThrough = new List<string>();
+        var unknownBeforeApp = new List<string>();
+        string? appPath = null;
+        bool help = false, version = false, afterDoubleDash = false;
+
+        for (var i = 0; i < tokens.Count; i++)
         {
-            var arg = args[i];
-            var (flag, inlineValue) = SplitFlag(arg);
-            if (flag is "-h" or "--help")
+            var token = tokens[i];
+            if (afterDoubleDash)
             {
-                result = result with { Help = true };
+                appArgs.Add(token.Value);
+                passThrough.Add(token.Value);
                 continue;
             }
-            if (flag == "--dev")
+            if (token.Type == TokenType.DoubleDash)
             {
-                result = result with { Dev = true };
-                appArgs.Add(arg);
+                afterDoubleDash = true;
                 continue;
             }
-            if (flag == "--compression")
+            if (token.Type == TokenType.Option)
             {
-                result = result with { Compression = true };
-                appArgs.Add(arg);
+                var option = FindOption(token.Value);
+                if (option is HelpOption) help = true;
+                else if (option is VersionOption) version = true;
+                else if (option is not null && ByOption.TryGetValue(option, out var flag))
+                {
+                    gatewayArgs.Add(flag.Name);
+                    appArgs.Add(flag.Name);
+                    if (!flag.TakesValue)
+                    {
+                        values[flag] = true;
+                        continue;
+                    }
+                    if (i + 1 >= tokens.Count || tokens[i + 1].Type != TokenType.Argument)
+                        throw new UsageException($"{flag.Name} needs a value.");
+                    var text = tokens[++i].Value;
+                    values[flag] = flag.Convert(flag.Name, text);
+                    gatewayArgs.Add(text);
+                    appArgs.Add(text);
+                }
                 continue;
             }
-            if (flag == "--no-access-log")
+            var value = token.Value;
+            var looksLikeOption = value.Length > 1 && value[0] == '-';
+            if (appPath is null && !looksLikeOption)
             {
-                result = result with { NoAccessLog = true };
-                appArgs.Add(arg);
+                appPath = value;
                 continue;
             }
-            if (flag == "--open-browser")
-            {
-                result = result with { OpenBrowser = true };
-                appArgs.Add(arg);
-                continue;
-            }
-            if (ValueFlags.Contains(flag))
-            {
-                var value = inlineValue ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"{flag} needs a value."));
-                result = Apply(result, flag, value);
-                appArgs.Add(flag);
-                appArgs.Add(value);
-                continue;
-            }
-            if (result.AppPath is null && !arg.StartsWith('-'))
-            {
-                result = result with { AppPath = arg };
-                continue;
-            }
-            if (arg.StartsWith("--", StringComparison.Ordinal) && inlineValue is not null && result.AppPath is null)
-                hostingArgs.Add(arg);
+            if (looksLikeOption && appPath is null) unknownBeforeApp.Add(value);
             else
-                appArgs.Add(arg);
+            {
+                if (looksLikeOption && Suggest(value) is { } meant)
+                    throw new UsageException($"Unknown option {value}: did you mean {meant}? (An argument meant for the app "
+                        + $"goes after --: RobynGateway app.py -- {value}.)");
+                appArgs.Add(value);
+                passThrough.Add(value);
+            }
         }
-        return result with { AppArgs = appArgs, HostingArgs = hostingArgs };
+
+        // With no app path, --key=value arguments are the host's configuration (WebApplicationFactory's).
+        var hosting = appPath is null && !help && !version && unknownBeforeApp.All(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('='));
+        if (!hosting && !help && !version && unknownBeforeApp.Count > 0)
+        {
+            var first = unknownBeforeApp[0];
+            var meant = Suggest(first);
+            throw new UsageException($"Unknown option {first}" + (meant is null ? "" : $": did you mean {meant}?")
+                + " Options for the app go after the app path (see --help).");
+        }
+        return new CommandLine(values)
+        {
+            AppPath = appPath,
+            Help = help,
+            Version = version,
+            AppArgs = appArgs,
+            GatewayArgs = gatewayArgs,
+            PassThrough = passThrough,
+            HostingArgs = hosting ? unknownBeforeApp : [],
+        };
     }
 
-    static (string Flag, string? Value) SplitFlag(string arg)
+    static Option? FindOption(string name)
     {
-        if (!arg.StartsWith("--", StringComparison.Ordinal)) return (arg, null);
-        var eq = arg.IndexOf('=');
-        return eq < 0 ? (arg, null) : (arg[..eq], arg[(eq + 1)..]);
+        foreach (var option in Root.Options)
+            if (option.Name == name || option.Aliases.Contains(name)) return option;
+        return null;
     }
 
-    static CommandLine Apply(CommandLine r, string flag, string value) => flag switch
+    /// <summary>
+    /// The gateway option an unknown <paramref name="given"/> was probably meant to be: one edit away
+    /// (two for names of six letters or more), a swapped pair counting as one, or a prefix of it.
+    /// Robyn's own flags (--fast, --docs, ...) are the app's and never a typo.
+    /// </summary>
+    internal static string? Suggest(string given)
     {
-        "--host" => r with { Host = value },
-        "--port" => r with { Port = ParseInt(flag, value, 0, 65535) },
-        "--processes" => r with { Processes = ParseInt(flag, value, 1, 1024) },
-        "--workers" => r with { Workers = ParseInt(flag, value, 1, 1024) },
-        "--log-level" => r with { LogLevel = LogLevels.Normalise(value) ?? throw new UsageException(
-            $"--log-level {value}: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.") },
-        "--python" => r with { Python = value },
-        "--graceful-timeout" => r with { GracefulTimeout = ParseSeconds(flag, value) },
-        "--ws-ping-interval" => r with { WsPingInterval = ParseSeconds(flag, value) },
-        "--ws-ping-timeout" => r with { WsPingTimeout = ParseSeconds(flag, value) },
-        "--max-requests" => r with { MaxRequests = ParseInt(flag, value, 1, int.MaxValue) },
-        "--worker-socket" => r with { WorkerSocket = value },
-        "--worker-of" => r with { WorkerOf = ParseInt(flag, value, 1, int.MaxValue) },
-        "--ssl-certfile" => r with { SslCertFile = value },
-        "--ssl-keyfile" => r with { SslKeyFile = value },
-        "--forwarded-allow-ips" => r with { ForwardedAllowIps = value },
-        "--health-path" => r with { HealthPath = Web.HealthEndpoints.Normalise(value, flag) },
-        "--client-timeout" => r with { ClientTimeout = ParseTimeout(flag, value) },
-        "--keep-alive-timeout" => r with { KeepAliveTimeout = ParseTimeout(flag, value) },
-        "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
-        "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
-        "--hang-timeout" => r with { HangTimeout = ParseHangTimeout(flag, value) },
-        "--otlp-endpoint" => r with { OtlpEndpoint = Uri.TryCreate(value, UriKind.Absolute, out var otlp) && otlp.Scheme is "http" or "https"
-            ? value : throw new UsageException($"--otlp-endpoint {value}: expected an http:// or https:// address, e.g. http://localhost:4318.") },
-        "--metrics-port" => r with { MetricsPort = ParseInt(flag, value, 1, 65535) },
-        "--log-format" => r with { LogFormat = ParseLogFormat(flag, value) },
-        _ => r,
-    };
+        var name = given.Split('=', 2)[0];
+        if (!name.StartsWith("--", StringComparison.Ordinal) || GatewayFlags.RobynAppFlags.Contains(name)) return null;
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var flag in GatewayFlags.All)
+        {
+            if (flag.Internal) continue;
+            var d = Distance(name[2..], flag.Name[2..]);
+            var allowed = flag.Name.Length - 2 >= 6 ? 2 : 1;
+            var prefix = name.Length - 2 >= 3 && flag.Name.StartsWith(name, StringComparison.Ordinal);
+            if ((d <= allowed || prefix) && d < bestDistance)
+            {
+                best = flag.Name;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Optimal string alignment distance (Levenshtein with adjacent swaps).</summary>
+    static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        for (var j = 1; j <= b.Length; j++)
+        {
+            var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+        }
+        return d[a.Length, b.Length];
+    }
 
     internal static double ParseSeconds(string flag, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0 && s <= 86400
@@ -229,9 +255,12 @@ internal sealed record CommandLine
             ? s
             : throw new UsageException($"{what} {value}: expected a number of seconds above 0 (at most 86400).");
 
-    internal static string ParseLogFormat(string what, string value) => value.Trim().ToLowerInvariant() is "text" or "json"
-        ? value.Trim().ToLowerInvariant()
-        : throw new UsageException($"{what} {value}: use text or json.");
+    internal static bool ParseOnOff(string what, string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "1" or "true" or "yes" or "on" => true,
+        "0" or "false" or "no" or "off" => false,
+        _ => throw new UsageException($"{what}={value}: use true or false."),
+    };
 
     internal static int ParseInt(string what, string value, int min, int max) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max

@@ -37,12 +37,13 @@ internal static partial class DevReloader
         var appPath = Path.GetFullPath(cli.AppPath);
         if (!File.Exists(appPath))
             throw new UsageException($"App file not found: {appPath}. Pass the path of your Robyn app, e.g. examples/hello/app.py.");
-        if (cli.Processes is > 1)
+        var env = RobynEnvFile.Layer(appPath, Environment.GetEnvironmentVariable);
+        if (cli.Setting(GatewayFlags.Processes, env) is > 1)
             throw new UsageException("--dev runs one process: drop --processes (as Robyn, which refuses --dev with several processes).");
 
-        Logging.Configure(cli.LogLevel ?? "INFO");
+        Logging.Configure(cli.Setting(GatewayFlags.LogLevel, env) ?? "INFO");
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway.Dev");
-        var stopWait = TimeSpan.FromSeconds((cli.GracefulTimeout ?? 10) + 5);
+        var stopWait = TimeSpan.FromSeconds((cli.Setting(GatewayFlags.GracefulTimeout, env) ?? 10) + 5);
 
         using var stop = new CancellationTokenSource();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);

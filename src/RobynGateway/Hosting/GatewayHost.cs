@@ -53,6 +53,8 @@ internal static class GatewayHost
             Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
             log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         }
+        // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).
+        if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
         // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
         if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
         if (options.Processes > 1)
@@ -80,7 +82,7 @@ internal static class GatewayHost
             if (File.Exists(socket)) File.Delete(socket);
             builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
         }
-        else builder.WebHost.UseUrls(MetricsSetup.Urls(options, PublicUrl(options)));
+        else builder.WebHost.UseRobynListeners(options, log);
         builder.AddRobynMetrics(options);
         builder.AddRobynTracing(options);
         if ((options.WorkerOf ?? (DevReloader.IsChild ? ParentWatch.CurrentParent() : null)) is { } parent)
@@ -111,6 +113,7 @@ internal static class GatewayHost
         var web = builder.Build();
         // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
         web.UseRobynMetrics(options, app);
+        if (!options.IsWorker) web.AnnounceUnixSocket(options, log);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.

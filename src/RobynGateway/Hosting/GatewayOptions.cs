@@ -20,8 +20,13 @@ internal sealed record GatewayOptions
 
     public required string AppPath { get; init; }
     public IReadOnlyList<string> AppArgs { get; init; } = [];
+    /// <summary>The gateway options as given, and the arguments that are the app's alone (<see cref="CommandLine"/>).</summary>
+    public IReadOnlyList<string> GatewayArgs { get; init; } = [];
+    public IReadOnlyList<string> PassThrough { get; init; } = [];
     public string Host { get; init; } = "127.0.0.1";
     public int Port { get; init; } = 8080;
+    /// <summary>--uds: the Unix socket to listen on instead of Host:Port (full path).</summary>
+    public string? UnixSocket { get; init; }
     public int Processes { get; init; } = 1;
     public int Workers { get; init; } = 1;
     public string LogLevel { get; init; } = "INFO";
@@ -29,6 +34,8 @@ internal sealed record GatewayOptions
     public bool Dev { get; init; }
     public bool Compression { get; init; }
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long the listener keeps serving after SIGTERM, /ready answering 503, before the graceful stop.</summary>
+    public TimeSpan ShutdownDelay { get; init; }
     /// <summary>Kestrel's RequestHeadersTimeout: how long a client may take to send a request's headers.</summary>
     public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(DefaultClientTimeout);
     /// <summary>Kestrel's KeepAliveTimeout: how long an idle keep-alive connection is kept open.</summary>
@@ -83,34 +90,37 @@ internal sealed record GatewayOptions
         var full = Path.GetFullPath(appPath);
         if (!File.Exists(full))
             throw new UsageException($"App file not found: {full}. Pass the path of your Robyn app, e.g. examples/hello/app.py.");
-        var (certFile, keyFile) = TlsSetup.CheckFiles(cli.SslCertFile, cli.SslKeyFile);
+        var (certFile, keyFile) = TlsSetup.CheckFiles(cli.Setting(GatewayFlags.SslCertFile, env), cli.Setting(GatewayFlags.SslKeyFile, env));
 
         return new GatewayOptions
         {
             AppPath = full,
             AppArgs = cli.AppArgs,
-            Host = cli.Host ?? NonEmpty(env("ROBYN_HOST")) ?? "127.0.0.1",
-            Port = cli.Port ?? (NonEmpty(env("ROBYN_PORT")) is { } p ? CommandLine.ParseInt("ROBYN_PORT", p, 0, 65535) : 8080),
-            Processes = cli.Processes ?? 1,
-            Workers = cli.Workers ?? 1,
-            LogLevel = cli.LogLevel ?? "INFO",
-            Python = cli.Python,
+            GatewayArgs = cli.GatewayArgs,
+            PassThrough = cli.PassThrough,
+            Host = cli.Setting(GatewayFlags.Host, env) ?? "127.0.0.1",
+            Port = cli.Setting(GatewayFlags.Port, env) ?? 8080,
+            UnixSocket = cli.Setting(GatewayFlags.UnixSocket, env) is { } uds ? Path.GetFullPath(uds) : null,
+            Processes = cli.Setting(GatewayFlags.Processes, env) ?? 1,
+            Workers = cli.Setting(GatewayFlags.Workers, env) ?? 1,
+            LogLevel = cli.Setting(GatewayFlags.LogLevel, env) ?? "INFO",
+            // ROBYN_PYTHON is PythonLocator's to read: it says which source chose the interpreter.
+            Python = cli.Get(GatewayFlags.Python),
             Dev = IsDev(cli, env),
-            Compression = cli.Compression || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
-            GracefulTimeout = TimeSpan.FromSeconds(cli.GracefulTimeout ?? 10),
-            ClientTimeout = TimeSpan.FromSeconds(cli.ClientTimeout ?? EnvSeconds(env, "ROBYN_CLIENT_TIMEOUT") ?? DefaultClientTimeout),
-            KeepAliveTimeout = TimeSpan.FromSeconds(cli.KeepAliveTimeout ?? EnvSeconds(env, "ROBYN_KEEP_ALIVE_TIMEOUT") ?? DefaultKeepAliveTimeout),
-            // As Robyn: any non-empty ROBYN_BROWSER_OPEN opens it.
-            OpenBrowser = cli.OpenBrowser || NonEmpty(env("ROBYN_BROWSER_OPEN")) is not null,
-            MaxRequests = cli.MaxRequests ?? 0,
-            Timeout = TimeSpan.FromSeconds(cli.Timeout ?? (NonEmpty(env("ROBYN_TIMEOUT")) is { } t
-                ? CommandLine.ParseSeconds("ROBYN_TIMEOUT", t) : DefaultTimeout)),
-            MaxQueueSetting = cli.MaxQueue ?? (NonEmpty(env("ROBYN_MAX_QUEUE")) is { } q
-                ? CommandLine.ParseInt("ROBYN_MAX_QUEUE", q, 0, 1_000_000) : null),
-            WorkerSocket = cli.WorkerSocket,
-            WorkerOf = cli.WorkerOf,
-            WsPingInterval = TimeSpan.FromSeconds(cli.WsPingInterval ?? 20),
-            WsPingTimeout = TimeSpan.FromSeconds(cli.WsPingTimeout ?? 20),
+            Compression = cli.Setting(GatewayFlags.Compression, env)
+                || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
+            GracefulTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.GracefulTimeout, env) ?? 10),
+            ShutdownDelay = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.ShutdownDelay, env) ?? 0),
+            ClientTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.ClientTimeout, env) ?? DefaultClientTimeout),
+            KeepAliveTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.KeepAliveTimeout, env) ?? DefaultKeepAliveTimeout),
+            OpenBrowser = cli.Setting(GatewayFlags.OpenBrowser, env),
+            MaxRequests = cli.Setting(GatewayFlags.MaxRequests, env) ?? 0,
+            Timeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.Timeout, env) ?? DefaultTimeout),
+            MaxQueueSetting = cli.Setting(GatewayFlags.MaxQueue, env),
+            WorkerSocket = cli.Get(GatewayFlags.WorkerSocket),
+            WorkerOf = cli.Get(GatewayFlags.WorkerOf),
+            WsPingInterval = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.WsPingInterval, env) ?? 20),
+            WsPingTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.WsPingTimeout, env) ?? 20),
             MaxPayloadSize = NonEmpty(env("ROBYN_MAX_PAYLOAD_SIZE")) is { } m
                 ? long.TryParse(m, NumberStyles.Integer, CultureInfo.InvariantCulture, out var max) && max > 0 && max <= Array.MaxLength
                     ? max
@@ -118,45 +128,40 @@ internal sealed record GatewayOptions
                 : DefaultMaxPayloadSize,
             SslCertFile = certFile,
             SslKeyFile = keyFile,
-            ForwardedTrust = cli.ForwardedAllowIps is { } allow ? Web.ForwardedTrust.Parse(allow, "--forwarded-allow-ips")
-                : NonEmpty(env("FORWARDED_ALLOW_IPS")) is { } allowEnv ? Web.ForwardedTrust.Parse(allowEnv, "FORWARDED_ALLOW_IPS")
+            ForwardedTrust = cli.Setting(GatewayFlags.ForwardedAllowIps, env) is { } allow
+                ? Web.ForwardedTrust.Parse(allow, cli.Get(GatewayFlags.ForwardedAllowIps) is null ? "FORWARDED_ALLOW_IPS" : "--forwarded-allow-ips")
                 : Web.ForwardedTrust.Default,
-            HealthPath = cli.HealthPath ?? (NonEmpty(env("ROBYN_HEALTH_PATH")) is { } health
-                ? Web.HealthEndpoints.Normalise(health, "ROBYN_HEALTH_PATH") : Web.HealthEndpoints.DefaultPath),
-            HangTimeout = TimeSpan.FromSeconds(cli.HangTimeout ?? (NonEmpty(env("ROBYN_HANG_TIMEOUT")) is { } hang
-                ? CommandLine.ParseHangTimeout("ROBYN_HANG_TIMEOUT", hang) : DefaultHangTimeout)),
-            AccessLog = !cli.NoAccessLog && (NonEmpty(env("ROBYN_ACCESS_LOG")) is not { } accessLog || ParseSwitch("ROBYN_ACCESS_LOG", accessLog)),
-            OtlpEndpoint = cli.OtlpEndpoint,
-            MetricsPort = cli.MetricsPort ?? (NonEmpty(env("ROBYN_METRICS_PORT")) is { } metrics
-                ? CommandLine.ParseInt("ROBYN_METRICS_PORT", metrics, 1, 65535) : null),
-            LogFormat = cli.LogFormat ?? (NonEmpty(env("ROBYN_LOG_FORMAT")) is { } format
-                ? CommandLine.ParseLogFormat("ROBYN_LOG_FORMAT", format) : "text"),
+            HealthPath = cli.Setting(GatewayFlags.HealthPath, env) ?? Web.HealthEndpoints.DefaultPath,
+            HangTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.HangTimeout, env) ?? DefaultHangTimeout),
+            AccessLog = !cli.Setting(GatewayFlags.NoAccessLog, env),
+            OtlpEndpoint = cli.Setting(GatewayFlags.OtlpEndpoint, env),
+            MetricsPort = cli.Setting(GatewayFlags.MetricsPort, env),
+            LogFormat = cli.Setting(GatewayFlags.LogFormat, env) ?? "text",
         };
     }
 
     /// <summary>--dev, or ROBYN_DEV_MODE (also from robyn.env) as Robyn reads it.</summary>
-    public static bool IsDev(CommandLine cli, Func<string, string?> env) =>
-        cli.Dev || env("ROBYN_DEV_MODE")?.Trim().ToLowerInvariant() is "true" or "1";
+    public static bool IsDev(CommandLine cli, Func<string, string?> env) => cli.Setting(GatewayFlags.Dev, env);
 
     /// <summary>Fills what the command line and environment left open from the app's code: its start() call and Config.</summary>
     public GatewayOptions WithAppStart(CommandLine cli, Func<string, string?> env, Python.StartArgs start) => this with
     {
-        Host = cli.Host ?? NonEmpty(env("ROBYN_HOST")) ?? start.Host ?? Host,
-        Port = cli.Port ?? (NonEmpty(env("ROBYN_PORT")) is null ? start.Port ?? Port : Port),
+        Host = cli.Setting(GatewayFlags.Host, env) ?? start.Host ?? Host,
+        Port = cli.Setting(GatewayFlags.Port, env) ?? start.Port ?? Port,
         // A worker is one process of its front, whatever app.start(processes=...) says.
-        Processes = IsWorker ? 1 : cli.Processes ?? Checked("processes", start.Processes) ?? Processes,
-        Workers = cli.Workers ?? Checked("workers", start.Workers) ?? Workers,
-        LogLevel = cli.LogLevel ?? (start.LogLevel is { } level ? LogLevels.Normalise(level) ?? throw new UsageException(
+        Processes = IsWorker ? 1 : cli.Setting(GatewayFlags.Processes, env) ?? Checked("processes", start.Processes) ?? Processes,
+        Workers = cli.Setting(GatewayFlags.Workers, env) ?? Checked("workers", start.Workers) ?? Workers,
+        LogLevel = cli.Setting(GatewayFlags.LogLevel, env) ?? (start.LogLevel is { } level ? LogLevels.Normalise(level) ?? throw new UsageException(
             $"log_level {level} in the app's Config: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.") : LogLevel),
-        ClientTimeout = cli.ClientTimeout is null && EnvSeconds(env, "ROBYN_CLIENT_TIMEOUT") is null && start.ClientTimeout is { } client
+        ClientTimeout = cli.Setting(GatewayFlags.ClientTimeout, env) is null && start.ClientTimeout is { } client
             ? TimeSpan.FromSeconds(CodeSeconds("client_timeout", client)) : ClientTimeout,
-        KeepAliveTimeout = cli.KeepAliveTimeout is null && EnvSeconds(env, "ROBYN_KEEP_ALIVE_TIMEOUT") is null && start.KeepAliveTimeout is { } idle
+        KeepAliveTimeout = cli.Setting(GatewayFlags.KeepAliveTimeout, env) is null && start.KeepAliveTimeout is { } idle
             ? TimeSpan.FromSeconds(CodeSeconds("keep_alive_timeout", idle)) : KeepAliveTimeout,
         OpenBrowser = OpenBrowser || start.OpenBrowser,
         // Beyond Robyn: app.start(timeout=, max_queue=), below the flags and ROBYN_TIMEOUT / ROBYN_MAX_QUEUE.
-        Timeout = cli.Timeout is null && NonEmpty(env("ROBYN_TIMEOUT")) is null && start.Timeout is { } limit
+        Timeout = cli.Setting(GatewayFlags.Timeout, env) is null && start.Timeout is { } limit
             ? (limit == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(CodeSeconds("timeout", limit))) : Timeout,
-        MaxQueueSetting = cli.MaxQueue is null && NonEmpty(env("ROBYN_MAX_QUEUE")) is null && start.MaxQueue is { } queue
+        MaxQueueSetting = cli.Setting(GatewayFlags.MaxQueue, env) is null && start.MaxQueue is { } queue
             ? (queue is >= 0 and <= 1_000_000 ? queue
                 : throw new UsageException($"app.start(max_queue={queue}): expected a whole number from 0 (unbounded) to 1000000."))
             : MaxQueueSetting,
@@ -169,16 +174,6 @@ internal sealed record GatewayOptions
     static double CodeSeconds(string name, double seconds) => seconds > 0 && seconds <= 86400
         ? seconds
         : throw new UsageException($"app.start({name}={seconds.ToString(CultureInfo.InvariantCulture)}): expected a number of seconds above 0 (at most 86400).");
-
-    static double? EnvSeconds(Func<string, string?> env, string name) =>
-        NonEmpty(env(name)) is { } text ? CommandLine.ParseTimeout(name, text) : null;
-
-    static bool ParseSwitch(string name, string value) => value.Trim().ToLowerInvariant() switch
-    {
-        "1" or "true" or "yes" or "on" => true,
-        "0" or "false" or "no" or "off" => false,
-        _ => throw new UsageException($"{name}={value}: use true or false."),
-    };
 
     static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

@@ -33,6 +33,18 @@ internal static class MetricsSetup
             ? [publicUrl, $"http://{GatewayHost.FormatHost(options.Host)}:{port}"]
             : [publicUrl];
 
+    /// <summary>
+    /// Where the public listener is set in code (a Unix socket, systemd's sockets) URLs are ignored:
+    /// the metrics listener is added the same way, on --host (loopback for "localhost").
+    /// </summary>
+    public static void ListenForScrapes(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, GatewayOptions options)
+    {
+        if (options.MetricsPort is not { } port || options.IsWorker) return;
+        if (System.Net.IPAddress.TryParse(options.Host, out var address)) kestrel.Listen(address, port);
+        else if (options.Host is "localhost") kestrel.ListenLocalhost(port);
+        else kestrel.ListenAnyIP(port);
+    }
+
     /// <summary>One process, or a worker: serves its own scrape. Goes first in the pipeline.</summary>
     public static void UseRobynMetrics(this WebApplication web, GatewayOptions options, Python.PythonApp app)
     {

@@ -14,7 +14,7 @@ namespace RobynGateway.Web;
 /// supervisor restarts the process.</item>
 /// <item><c>PATH/ready</c> and <c>PATH</c>: 200 <c>ready</c> once the host has started (the startup
 /// handler finished before the port opened), 503 <c>starting</c> before that and 503
-/// <c>stopping</c> from the moment SIGTERM starts the drain, 503 <c>hung: ...</c> (what was running) while
+/// <c>stopping</c> from the moment SIGTERM starts the drain (or the --shutdown-delay before it), 503 <c>hung: ...</c> (what was running) while
 /// the watchdog sees no progress in Python (<see cref="Python.InterpreterWatch"/>). The front of <c>--processes N</c>
 /// answers these itself, and is ready only while at least one worker is (503 <c>no worker ready</c>).</item>
 /// </list>
@@ -39,7 +39,7 @@ internal static class HealthEndpoints
     public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, Func<bool>? workersReady = null)
     {
         var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady,
-            app.ApplicationServices.GetService<Python.PythonApp>());
+            app.ApplicationServices.GetService<Python.PythonApp>(), app.ApplicationServices.GetService<ShutdownDrain>());
         var root = new PathString(path);
         return app.Use((context, next) =>
             context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)
@@ -83,7 +83,8 @@ internal static class HealthEndpoints
 /// Ready between the host's start and the start of its stop while Python makes progress (and, for a
 /// front, while a worker is).
 /// </summary>
-internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? workersReady = null, Python.PythonApp? python = null)
+internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? workersReady = null, Python.PythonApp? python = null,
+    ShutdownDrain? drain = null)
 {
     public const string Ready = "ready";
 
@@ -91,7 +92,7 @@ internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? w
     public const string HungPrefix = "hung: ";
 
     public string State =>
-        lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
+        lifetime.ApplicationStopping.IsCancellationRequested || drain is { Draining: true } ? "stopping"
         : !lifetime.ApplicationStarted.IsCancellationRequested ? "starting"
         : python?.Watch?.Current is { } hang ? HungPrefix + hang
         : workersReady is not null && !workersReady() ? "no worker ready"

@@ -32,12 +32,12 @@ internal static class FrontHost
         }
         var socketDirectory = folder.Path;
         var pool = new WorkerPool();
-        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python, options.HealthPath);
+        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.GatewayArgs, options.PassThrough, python, options.HealthPath);
 
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
-        builder.WebHost.UseUrls(MetricsSetup.Urls(options, GatewayHost.PublicUrl(options)));
+        builder.WebHost.UseRobynListeners(options, log);
         builder.AddRobynMetrics(options);
         builder.AddRobynTracing(options);
         builder.WebHost.ConfigureKestrel(k =>
@@ -68,6 +68,7 @@ internal static class FrontHost
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);
 
         var web = builder.Build();
+        web.AnnounceUnixSocket(options, log);
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);

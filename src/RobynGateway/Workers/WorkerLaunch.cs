@@ -5,7 +5,8 @@ namespace RobynGateway.Workers;
 /// the same app and app arguments, the interpreter the front chose, and the worker-only flags.
 /// </summary>
 internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix, string appPath,
-    IReadOnlyList<string> appArgs, string python, string healthPath = Web.HealthEndpoints.DefaultPath)
+    IReadOnlyList<string> gatewayArgs, IReadOnlyList<string> passThrough, string python,
+    string healthPath = Web.HealthEndpoints.DefaultPath)
 {
     public string FileName { get; } = fileName;
 
@@ -16,7 +17,7 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
     {
         foreach (var a in prefix) yield return a;
         yield return appPath;
-        foreach (var a in appArgs) yield return a;
+        foreach (var a in gatewayArgs) yield return a;
         yield return "--python";
         yield return python;
         yield return "--worker-socket";
@@ -25,35 +26,33 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
         yield return Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         yield return "--health-path";
         yield return HealthPath;
+        // The app's own arguments after "--", so that the worker never reads one as its own option.
+        if (passThrough.Count == 0) yield break;
+        yield return "--";
+        foreach (var a in passThrough) yield return a;
     }
 
     /// <summary>This process's own command: <c>dotnet x.dll</c> when run through the muxer, else the apphost.</summary>
-    public static WorkerLaunch ForThisProcess(string appPath, IReadOnlyList<string> appArgs, string python,
-        string healthPath = Web.HealthEndpoints.DefaultPath)
+    public static WorkerLaunch ForThisProcess(string appPath, IReadOnlyList<string> gatewayArgs, IReadOnlyList<string> passThrough,
+        string python, string healthPath = Web.HealthEndpoints.DefaultPath)
     {
         var path = Environment.ProcessPath ?? "dotnet";
         var entry = typeof(WorkerLaunch).Assembly.Location;
         var viaMuxer = Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
         // Flags that are the front's alone (processes, TLS, trust of proxies, health: the front
         // answers those), and --python, which the front resolves and passes explicitly.
+        // GatewayArgs holds "--flag value" pairs (CommandLine normalises "--flag=value").
+        var frontOnly = Hosting.GatewayFlags.All.Where(f => f.FrontOnly || f.Internal).ToDictionary(f => f.Name);
         var filtered = new List<string>();
-        for (var i = 0; i < appArgs.Count; i++)
+        for (var i = 0; i < gatewayArgs.Count; i++)
         {
-            var (flag, inline) = Split(appArgs[i]);
-            if (flag is "--processes" or "--python" or "--max-requests" or "--ssl-certfile" or "--ssl-keyfile"
-                or "--forwarded-allow-ips" or "--health-path")
+            if (frontOnly.TryGetValue(gatewayArgs[i], out var flag))
             {
-                if (inline is null) i++;
+                if (flag.TakesValue) i++;
                 continue;
             }
-            filtered.Add(appArgs[i]);
+            filtered.Add(gatewayArgs[i]);
         }
-        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, python, healthPath);
-    }
-
-    static (string, string?) Split(string arg)
-    {
-        var eq = arg.IndexOf('=');
-        return arg.StartsWith("--", StringComparison.Ordinal) && eq > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, passThrough, python, healthPath);
     }
 }

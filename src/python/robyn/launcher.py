@@ -5,8 +5,9 @@ its arguments and raises HandOver, which load() catches: the gateway serves.
 Run as `python app.py`, start() replaces the process with the gateway (exec: same
 pid, same environment, the same arguments), which then loads the same file again.
 
-The gateway, first match wins: ROBYN_GATEWAY_CMD (a command prefix); else
-`dotnet RobynGateway.dll`, the dll found as the TestClient finds it
+The gateway, first match wins: ROBYN_GATEWAY_CMD (a command prefix); the
+self-contained gateway of the robyn-gateway wheel (site-packages/robyn_gateway/bin,
+unless ROBYN_GATEWAY_DLL is set); else `dotnet RobynGateway.dll`, the dll found as the TestClient finds it
 (robyn._embedded.find_gateway_dll: ROBYN_GATEWAY_DLL, beside this package in a
 gateway build, or a checkout's build, brought up to date with `dotnet build`
 first). It embeds the interpreter that ran the file (`--python sys.executable`)
@@ -125,19 +126,37 @@ def gateway_command(
     package_dir: str,
     executable: Optional[str] = None,
 ) -> List[str]:
-    """The command that serves `app_path` through the gateway; raises GatewayError when none is found."""
+    """The command that serves `app_path` through the gateway; raises GatewayError when none is found.
+    --python goes after the user's arguments (the app's sys.argv starts as typed), but before a `--`:
+    after it, the gateway would leave it to the app."""
     python = [] if _gives_python(argv) or environ.get("ROBYN_PYTHON") or not executable else ["--python", executable]
     prefix = environ.get(COMMAND_ENV, "").strip()
     if prefix:
-        return [*shlex.split(prefix), app_path, *argv, *python]
+        return [*shlex.split(prefix), app_path, *_with_python(argv, python)]
+    bundled = bundled_gateway(package_dir)
+    if bundled and not environ.get("ROBYN_GATEWAY_DLL", "").strip():
+        return [bundled, app_path, *_with_python(argv, python)]
     from robyn._embedded import find_gateway_dll  # loads no .NET: it only looks for files
 
     dll = find_gateway_dll(environ, package_dir, with_package=True)
-    return [shutil.which("dotnet") or "dotnet", dll, app_path, *argv, *python]
+    return [shutil.which("dotnet") or "dotnet", dll, app_path, *_with_python(argv, python)]
+
+
+def bundled_gateway(package_dir: str) -> Optional[str]:
+    """The self-contained gateway the robyn-gateway wheel installs beside this package
+    (site-packages/robyn_gateway/bin/RobynGateway), if it is there."""
+    path = os.path.join(os.path.dirname(os.path.abspath(package_dir)), "robyn_gateway", "bin", "RobynGateway")
+    return path if os.access(path, os.X_OK) else None
+
+
+def _with_python(argv: List[str], python: List[str]) -> List[str]:
+    cut = argv.index("--") if "--" in argv else len(argv)
+    return [*argv[:cut], *python, *argv[cut:]]
 
 
 def _gives_python(argv: List[str]) -> bool:
-    return any(arg == "--python" or arg.startswith("--python=") for arg in argv)
+    own = argv[: argv.index("--")] if "--" in argv else argv  # after "--": the app's, not the gateway's
+    return any(arg == "--python" or arg.startswith("--python=") for arg in own)
 
 
 def exec_gateway(app_path: str, argv: List[str]) -> NoReturn:

@@ -10,10 +10,10 @@ public sealed class DeploymentFlagsTests
     {
         var cli = CommandLine.Parse(["app.py", "--ssl-certfile", "c.pem", "--ssl-keyfile=k.pem",
             "--forwarded-allow-ips", "10.0.0.0/8", "--health-path", "/healthz/"]);
-        Assert.Equal("c.pem", cli.SslCertFile);
-        Assert.Equal("k.pem", cli.SslKeyFile);
-        Assert.Equal("10.0.0.0/8", cli.ForwardedAllowIps);
-        Assert.Equal("/healthz", cli.HealthPath);
+        Assert.Equal("c.pem", cli.Get(GatewayFlags.SslCertFile));
+        Assert.Equal("k.pem", cli.Get(GatewayFlags.SslKeyFile));
+        Assert.Equal("10.0.0.0/8", cli.Get(GatewayFlags.ForwardedAllowIps));
+        Assert.Equal("/healthz", cli.Get(GatewayFlags.HealthPath));
         Assert.Equal(["--ssl-certfile", "c.pem", "--ssl-keyfile", "k.pem", "--forwarded-allow-ips", "10.0.0.0/8",
             "--health-path", "/healthz/"], cli.AppArgs);
     }
@@ -21,7 +21,7 @@ public sealed class DeploymentFlagsTests
     [Fact]
     public void Help_lists_the_deployment_flags()
     {
-        foreach (var flag in new[] { "--ssl-certfile PATH", "--ssl-keyfile PATH", "--forwarded-allow-ips L", "--health-path PATH" })
+        foreach (var flag in new[] { "--ssl-certfile <PATH>", "--ssl-keyfile <PATH>", "--forwarded-allow-ips <LIST>", "--health-path <PATH>" })
             Assert.Contains(flag, CommandLine.Usage);
     }
 }

@@ -57,6 +57,25 @@ public sealed class SettingsPrecedenceTests : IDisposable
     }
 
     [Fact]
+    public void Processes_workers_and_log_level_come_from_the_environment_too_and_beat_code()
+    {
+        var o = Resolve([], new() { ["ROBYN_PROCESSES"] = "3", ["ROBYN_WORKERS"] = "5", ["ROBYN_LOG_LEVEL"] = "error",
+            ["ROBYN_GRACEFUL_TIMEOUT"] = "4", ["ROBYN_COMPRESSION"] = "true" }, Code);
+        Assert.Equal((3, 5, "ERROR"), (o.Processes, o.Workers, o.LogLevel));
+        Assert.Equal(TimeSpan.FromSeconds(4), o.GracefulTimeout);
+        Assert.True(o.Compression);
+        var flags = Resolve(["--workers", "2", "--log-level", "debug"], new() { ["ROBYN_WORKERS"] = "5", ["ROBYN_LOG_LEVEL"] = "error" }, Code);
+        Assert.Equal((2, "DEBUG"), (flags.Workers, flags.LogLevel));
+    }
+
+    [Fact]
+    public void A_bad_environment_value_is_a_usage_error_naming_the_variable()
+    {
+        var ex = Assert.Throws<UsageException>(() => Resolve([], new() { ["ROBYN_WORKERS"] = "0" }, Code));
+        Assert.Contains("ROBYN_WORKERS 0", ex.Message);
+    }
+
+    [Fact]
     public void The_command_line_beats_the_environment()
     {
         var o = Resolve(["--host", "127.0.0.2", "--port", "8002", "--processes", "3", "--workers", "5", "--log-level", "ERROR",

@@ -94,7 +94,7 @@ public sealed class ProcessLifecycleTests
     {
         await using var gateway = GatewayProcess.Start("--help", passPort: false);
         Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
-        Assert.Contains("usage: RobynGateway app.py", gateway.Output);
+        Assert.Contains("RobynGateway [<app.py>] [options]", gateway.Output);
         Assert.Contains("--workers", gateway.Output);
     }
 

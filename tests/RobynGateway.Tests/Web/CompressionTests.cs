@@ -85,9 +85,9 @@ public sealed class CompressionFlagTests
     [Fact]
     public void Flag_is_off_unless_given_and_is_passed_on_to_the_app()
     {
-        Assert.False(CommandLine.Parse(["app.py"]).Compression);
+        Assert.False(CommandLine.Parse(["app.py"]).Get(GatewayFlags.Compression));
         var cli = CommandLine.Parse(["app.py", "--compression", "--port", "9000"]);
-        Assert.True(cli.Compression);
+        Assert.True(cli.Get(GatewayFlags.Compression));
         Assert.Equal(["--compression", "--port", "9000"], cli.AppArgs);
     }
 
