@@ -24,6 +24,7 @@ internal sealed record CommandLine
     public double? Timeout { get; init; }
     public int? MaxQueue { get; init; }
     public double? HangTimeout { get; init; }
+    public Broadcast.BroadcastUrl? Broadcast { get; init; }
 
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
     public string? WorkerSocket { get; init; }
@@ -88,6 +89,9 @@ internal sealed record CommandLine
                                    fails, live fails after twice as long; a worker of
                                    --processes is replaced (default 30; 0: off; env
                                    ROBYN_HANG_TIMEOUT)
+          --broadcast URL          share websockets (active_connections, send_to, broadcast,
+                                   close) with every instance using this Redis:
+                                   redis://host:port/db (env ROBYN_BROADCAST)
           -h, --help               show this help
 
         Flags given here win over the environment (ROBYN_*, also read from robyn.env beside
@@ -99,7 +103,7 @@ internal sealed record CommandLine
         ["--host", "--port", "--processes", "--workers", "--log-level", "--python", "--graceful-timeout",
             "--ws-ping-interval", "--ws-ping-timeout", "--max-requests", "--worker-socket", "--worker-of",
             "--ssl-certfile", "--ssl-keyfile", "--forwarded-allow-ips", "--health-path", "--client-timeout",
-            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout"];
+            "--keep-alive-timeout", "--timeout", "--max-queue", "--hang-timeout", "--broadcast"];
 
     /// <summary>Parses the arguments; throws <see cref="UsageException"/> with a message for the user.</summary>
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -186,6 +190,7 @@ internal sealed record CommandLine
         "--timeout" => r with { Timeout = ParseSeconds(flag, value) },
         "--max-queue" => r with { MaxQueue = ParseInt(flag, value, 0, 1_000_000) },
         "--hang-timeout" => r with { HangTimeout = ParseHangTimeout(flag, value) },
+        "--broadcast" => r with { Broadcast = RobynGateway.Broadcast.BroadcastUrl.Parse(value, flag) },
         _ => r,
     };
 

@@ -66,6 +66,11 @@ internal sealed record GatewayOptions
     /// <summary>The interpreter watchdog's bound (<c>--hang-timeout</c>, default 30 s); zero is off, as for the TestClient's host.</summary>
     public TimeSpan HangTimeout { get; init; }
     public const double DefaultHangTimeout = 30;
+    /// <summary>
+    /// <c>--broadcast</c> / ROBYN_BROADCAST: the Redis that links this instance's websockets with other
+    /// instances' (null: off). A worker of <c>--processes</c> gets it too, but only its front connects.
+    /// </summary>
+    public Broadcast.BroadcastUrl? Broadcast { get; init; }
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -117,6 +122,8 @@ internal sealed record GatewayOptions
                 ? Web.HealthEndpoints.Normalise(health, "ROBYN_HEALTH_PATH") : Web.HealthEndpoints.DefaultPath),
             HangTimeout = TimeSpan.FromSeconds(cli.HangTimeout ?? (NonEmpty(env("ROBYN_HANG_TIMEOUT")) is { } hang
                 ? CommandLine.ParseHangTimeout("ROBYN_HANG_TIMEOUT", hang) : DefaultHangTimeout)),
+            Broadcast = cli.Broadcast ?? (NonEmpty(env("ROBYN_BROADCAST")) is { } url
+                ? RobynGateway.Broadcast.BroadcastUrl.Parse(url, "ROBYN_BROADCAST") : null),
         };
     }
 

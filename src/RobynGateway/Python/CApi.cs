@@ -52,6 +52,7 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint, byte**, nint*, int> PyBytes_AsStringAndSize;
     public static delegate* unmanaged<nint, nint*, byte*> PyUnicode_AsUTF8AndSize;
     public static nint PyExc_RuntimeError { get; private set; }
+    public static nint PyExc_ValueError { get; private set; }
 
     // Without the GIL, for the watchdog: writes every Python thread's stack to a file descriptor, as
     // faulthandler's own watchdog thread does (CPython's private _Py_DumpTracebackThreads, which
@@ -110,6 +111,7 @@ internal static unsafe class CApi
         True = F("_Py_TrueStruct");
         False = F("_Py_FalseStruct");
         PyExc_RuntimeError = *(nint*)F("PyExc_RuntimeError");
+        PyExc_ValueError = *(nint*)F("PyExc_ValueError");
         _bound = true;
     }
 
