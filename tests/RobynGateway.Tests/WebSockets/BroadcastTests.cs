@@ -223,6 +223,38 @@ public sealed class BroadcastTests
         await Until(async () => (await onA.Who()).Contains(onB.Id), TimeSpan.FromSeconds(15), "A joining late", a, b);
     }
 
+    [Fact]
+    public async Task Behind_nginx_clients_that_landed_on_different_instances_chat()
+    {
+        await using var redis = await RedisProcess.StartAsync();
+        await using var a = await Instance(redis);
+        await using var b = await Instance(redis);
+        await using var nginx = await NginxProcess.StartAsync(a.Port, b.Port);
+        var clients = new List<(SocketClient Socket, string Id, int Pid)>();
+        try
+        {
+            // nginx spreads the upgrades over both gateways; connect until both have a client.
+            for (var i = 0; i < 20 && clients.Select(c => c.Pid).Distinct().Count() < 2; i++)
+            {
+                var socket = await SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{nginx.Port}/ws"));
+                var hello = JsonDocument.Parse(await socket.ReceiveTextAsync()).RootElement;
+                clients.Add((socket, hello.GetProperty("id").GetString()!, hello.GetProperty("pid").GetInt32()));
+            }
+            var first = clients[0];
+            var other = clients.First(c => c.Pid != first.Pid);
+            var sender = new Client(first.Socket, first.Id, a);
+            await Until(async () => (await sender.Who()).Length == clients.Count, TimeSpan.FromSeconds(10), "every client in the list", a, b);
+            await first.Socket.SendAsync(JsonSerializer.Serialize(new { action = "broadcast", text = "through nginx" }));
+            foreach (var (socket, _, _) in clients)
+                Assert.Equal("through nginx", (await new Client(socket, "", a).Next()).GetProperty("text").GetString());
+            Assert.Contains(other.Id, await sender.Who());
+        }
+        finally
+        {
+            foreach (var c in clients) await c.Socket.DisposeAsync();
+        }
+    }
+
     [Theory]
     [InlineData("--broadcast", "http://127.0.0.1:6379/0", "the scheme must be redis or rediss")]
     [InlineData("ROBYN_BROADCAST", "redis://127.0.0.1:6379/first", "the database must be a whole number")]
