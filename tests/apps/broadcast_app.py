@@ -39,6 +39,10 @@ async def ws_message(ws, message):
         return json.dumps({"delivered": bool(delivered)})
     if action == "kick":
         return json.dumps({"kicked": bool(websocket.close(data["id"], 4000, "kicked"))})
+    if action == "flood":
+        for i in range(data["count"]):
+            await websocket.broadcast(json.dumps({"flood": i, "pad": "x" * data["size"]}))
+        return json.dumps({"flooded": data["count"]})
     if action == "big":
         try:
             websocket.broadcast("x" * data["size"])

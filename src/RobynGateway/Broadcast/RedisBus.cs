@@ -21,9 +21,9 @@ namespace RobynGateway.Broadcast;
 /// <see cref="Detail"/> (/ready). StackExchange.Redis reconnects by itself; the next beat that finds
 /// the channel subscribed again publishes our roster and asks for everyone's.
 ///
-/// Backpressure: Python threads only queue (never wait on Redis). The queue holds at most
-/// <see cref="MaxQueuedBytes"/>; beyond, messages are dropped, counted and logged once per 10 s.
-/// At most <see cref="Window"/> publishes are in flight in the client. Redis bounds what it buffers
+/// Backpressure: Python threads only queue (never wait on Redis). What is queued or in flight to
+/// Redis is at most <see cref="MaxQueuedBytes"/> (16 MiB, the per-reader rule of a websocket's own
+/// queue); beyond, messages are dropped, counted and logged once per 10 s. Redis bounds what it buffers
 /// for a slow subscriber itself (client-output-buffer-limit pubsub), and delivery here only queues
 /// into each connection's own bounded queue.
 /// </summary>
@@ -143,6 +143,11 @@ internal sealed class RedisBus : IAsyncDisposable
         if (!_outbox.Writer.TryWrite(bytes)) Interlocked.Add(ref _queued, -bytes.Length);
     }
 
+    /// <summary>
+    /// The one writer. A message counts against <see cref="MaxQueuedBytes"/> from the moment it is
+    /// queued until Redis has taken it, so a stalled Redis holds at most that much here, whether
+    /// still queued or in the client's pipe.
+    /// </summary>
     async Task WriteAsync()
     {
         var pending = new Queue<Task>(Window);
@@ -150,11 +155,22 @@ internal sealed class RedisBus : IAsyncDisposable
         {
             await foreach (var bytes in _outbox.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
-                Interlocked.Add(ref _queued, -bytes.Length);
-                if (_redis is not { } redis || _state != State.Joined) continue;
+                if (_redis is not { } redis || _state != State.Joined)
+                {
+                    Interlocked.Add(ref _queued, -bytes.Length);
+                    continue;
+                }
                 // One writer, so the client sends them in this order.
-                pending.Enqueue(redis.GetSubscriber().PublishAsync(_channel, bytes));
-                if (pending.Count >= Window) await Settle(pending.Dequeue()).ConfigureAwait(false);
+                var publish = redis.GetSubscriber().PublishAsync(_channel, bytes);
+                var length = bytes.Length;
+                _ = publish.ContinueWith(t =>
+                {
+                    _ = t.Exception; // lost with the connection: the failure event makes us apart
+                    Interlocked.Add(ref _queued, -length);
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                pending.Enqueue(publish);
+                while (pending.Count >= Window || pending.Count > 0 && pending.Peek().IsCompleted)
+                    await Settle(pending.Dequeue()).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -171,7 +187,6 @@ internal sealed class RedisBus : IAsyncDisposable
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
-            // Lost with the connection: the failure event has made us apart already.
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace RobynGateway.Tests.Infrastructure;
 
@@ -10,7 +11,7 @@ namespace RobynGateway.Tests.Infrastructure;
 /// and started again on the same port, as a Redis that goes away and comes back. Only the process it
 /// started is ever killed, by PID.
 /// </summary>
-public sealed class RedisProcess : IAsyncDisposable
+public sealed partial class RedisProcess : IAsyncDisposable
 {
     const string Binary = "/usr/bin/redis-server";
     Process? _process;
@@ -71,5 +72,23 @@ public sealed class RedisProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>SIGSTOP: a Redis that still holds its connections but reads nothing (a stall, not a crash).</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>SIGCONT.</summary>
+    public void Resume() => Signal(18);
+
+    void Signal(int signal)
+    {
+        if (_process is { HasExited: false } process) kill(process.Id, signal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Resume(); // a stopped process ignores nothing but SIGKILL; let it exit cleanly either way
+        await StopAsync();
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int sig);
 }

@@ -224,6 +224,36 @@ public sealed class BroadcastTests
     }
 
     [Fact]
+    public async Task A_stalled_Redis_cannot_make_an_instance_buffer_without_bound()
+    {
+        await using var redis = await RedisProcess.StartAsync();
+        await using var a = await Instance(redis);
+        await using var b = await Instance(redis);
+        await using var a1 = await Connect(a);
+        await using var a2 = await Connect(a);
+        await using var b1 = await Connect(b);
+        await Until(async () => (await a1.Who()).Length == 3, TimeSpan.FromSeconds(10), "three clients on A's list", a, b);
+
+        redis.Pause();
+        // 40 broadcasts of 500 KB: 20 MB, more than the 16 MiB the link may hold while Redis reads nothing.
+        // The clients read as it comes (each has its own 16 MiB queue too).
+        await a1.Socket.SendAsync(JsonSerializer.Serialize(new { action = "flood", count = 40, size = 500_000 }));
+        await Task.WhenAll(new[] { a1, a2 }.Select(async client =>
+        {
+            for (var i = 0; i < 40; i++)
+                Assert.Equal(i, (await client.Next()).GetProperty("flood").GetInt32()); // local delivery: all, in order
+        }));
+        Assert.Equal(40, (await a1.Next()).GetProperty("flooded").GetInt32());
+        await Until(() => Task.FromResult(a.Output.Contains("--broadcast: Redis is behind (16 MiB queued)")), TimeSpan.FromSeconds(10),
+            "the drop being logged", a);
+        Assert.InRange(await a2.Shout("still serving"), 2, 3); // B counts until it expires (no beats through a stalled Redis)
+
+        redis.Resume();
+        await Until(async () => (await a2.Who()).Length == 3 && (await b1.Who()).Length == 3, TimeSpan.FromSeconds(30),
+            "both instances together again", a, b);
+    }
+
+    [Fact]
     public async Task Behind_nginx_clients_that_landed_on_different_instances_chat()
     {
         await using var redis = await RedisProcess.StartAsync();
