@@ -9,6 +9,7 @@ Standard library only."""
 
 import csv
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +50,27 @@ class Row:
     split: str
     redone: int
     flagged: int
+    rps_reps: List[float] = field(default_factory=list)
+    cpus_reps: List[float] = field(default_factory=list)
+
+    def _per_request(self, cpus: List[float]) -> Optional[float]:
+        """Median over the reps of CPUs ÷ req/s, in µs of CPU per request (HTTP rows: one CPU figure per rep)."""
+        if self.kind != "http" or not self.rps_reps or len(cpus) != len(self.rps_reps):
+            return None
+        return median([c / r * 1e6 for c, r in zip(cpus, self.rps_reps) if r > 0])
+
+    def cpu_us(self) -> Optional[float]:
+        """The whole server's CPU per request, every process of it."""
+        return self._per_request(self.cpus_reps)
+
+    def split_us(self) -> Optional[tuple]:
+        """For a server of several processes: (parent's µs per request, all workers' µs per request they served)."""
+        reps = [rep.partition("|") for rep in self.split.split(" · ")] if self.split else []
+        if not reps:
+            return None
+        front = self._per_request([float(root) for root, _, _ in reps])
+        workers = self._per_request([sum(float(k) for k in kids.split(",") if k) for _, _, kids in reps])
+        return None if front is None or workers is None else (front, workers)
 
 
 @dataclass
@@ -70,6 +92,18 @@ def number(text: str) -> Optional[float]:
     return float(text) if text not in ("", None) else None
 
 
+def numbers(text: Optional[str]) -> List[float]:
+    return [float(x) for x in (text or "").split()]
+
+
+def median(values: List[float]) -> Optional[float]:
+    if not values:
+        return None
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
 def load(results: str) -> Run:
     meta, targets = {}, []
     with open(os.path.join(results, "latest.meta"), encoding="utf-8") as f:
@@ -86,7 +120,8 @@ def load(results: str) -> Run:
                 r["kind"], r["workload"], r["path"], r["target"], r["status"], r["reason"],
                 number(r["rps"]), number(r["rps_min"]), number(r["rps_max"]), number(r["p50_ms"]), number(r["p99_ms"]),
                 r["server_cpus"], r["db_cpus"], r["foreign_cpus"], r["rss_mib"], r["errors"], r["split"],
-                int(r["redone"] or 0), int(r["flagged"] or 0)))
+                int(r["redone"] or 0), int(r["flagged"] or 0),
+                numbers(r.get("rps_reps")), numbers(r.get("cpus_reps"))))
     with open(os.path.join(results, "latest.notes"), encoding="utf-8") as f:
         notes = [line for line in f.read().splitlines() if line.strip()]
     run = Run(meta, targets, rows, notes)
@@ -181,8 +216,8 @@ def split_text(row: Row) -> str:
 def details(run: Run) -> List[str]:
     base, peer = run.meta["baseline"], run.meta["peer_baseline"]
     out = ["| workload | target | req/s | spread (min–max) | ÷ " + base + " | ÷ " + peer
-           + " | p50 ms | p99 ms | server CPUs | PostgreSQL CPUs | RSS MiB | errors | remarks |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           + " | p50 ms | p99 ms | server CPUs | CPU µs/request | PostgreSQL CPUs | RSS MiB | errors | remarks |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for w in run.workloads:
         for name, _, _ in run.targets:
             row = run.row(name, w)
@@ -190,12 +225,15 @@ def details(run: Run) -> List[str]:
                 continue
             label = f"{w} (`{row.path}`)"
             if row.status == "na":
-                out.append(f"| {label} | {name} | n/a | | | | | | | | | | {row.reason} |")
+                out.append(f"| {label} | {name} | n/a | | | | | | | | | | | {row.reason} |")
                 continue
             if row.status != "ok":
-                out.append(f"| {label} | {name} | failed | | | | | | | | | | see the notes |")
+                out.append(f"| {label} | {name} | failed | | | | | | | | | | | see the notes |")
                 continue
             remarks = [split_text(row)]
+            if (split := row.split_us()) is not None:
+                remarks.insert(0, f"CPU µs per request: front {split[0]:.1f}, workers {split[1]:.1f}")
+            us = row.cpu_us()
             if row.redone:
                 remarks.append(f"{row.redone} rep(s) redone for foreign load")
             if row.flagged:
@@ -203,8 +241,55 @@ def details(run: Run) -> List[str]:
             db = row.db_cpus if row.kind == "http" and w.startswith("DB") else ""
             out.append(
                 f"| {label} | {name} | {row.rps:,.0f} | {row.rps_min:,.0f}–{row.rps_max:,.0f} | {ratio(run, row, base)} | "
-                f"{ratio(run, row, peer)} | {row.p50:.2f} | {row.p99:.2f} | {row.server_cpus} | {db} | {row.rss} | "
+                f"{ratio(run, row, peer)} | {row.p50:.2f} | {row.p99:.2f} | {row.server_cpus} | {'' if us is None else f'{us:.1f}'} | {db} | {row.rss} | "
                 f"{row.errors} | {'; '.join(r for r in remarks if r)} |")
+    return out
+
+
+def cpu_per_request(run: Run):
+    def value(row: Row, _base) -> str:
+        us = row.cpu_us()
+        return "" if us is None else f"{us:.1f}"
+    return value
+
+
+PROCESSES = re.compile(r"-p(\d+)$")  # gateway-p2: the gateway with --processes 2
+PROJECTED_CORES = (4, 8, 16)
+
+
+def processes_section(run: Run) -> List[str]:
+    """
+    For every multi-process gateway target: the front's and the workers' CPU per request, measured,
+    and what they imply for a machine with more cores. The projection assumes the load generator
+    runs elsewhere, one worker per core, and that the measured per-request costs hold: then
+    req/s = cores ÷ (front µs + worker µs). It is arithmetic on this run's figures, not a measurement.
+    """
+    targets = [name for name, _, _ in run.targets if name.startswith("gateway") and PROCESSES.search(name)]
+    if not targets:
+        return []
+    out = ["## `--processes`: the front's and a worker's CPU per request, and a projection", "",
+           "CPU per request from /proc over the measured reps (median of the reps): the front's (which proxies "
+           "every request) and the workers' (summed, per request they served). **The req/s for more cores are a "
+           "projection**, not a measurement: cores ÷ (front µs + worker µs), as if wrk ran on other cores, one worker "
+           "per core, and the per-request costs stayed as measured here. The one-process gateway's CPU per request "
+           "is beside them for comparison.", "",
+           "| workload | target | req/s measured | ÷ one process | front µs/req | worker µs/req | one process µs/req | "
+           + " | ".join(f"projection, {c} cores" for c in PROJECTED_CORES) + " |",
+           "|---|---|---:|---:|---:|---:|---:|" + "---:|" * len(PROJECTED_CORES)]
+    for name in targets:
+        for w in run.workloads:
+            row = run.row(name, w)
+            if row is None or row.status != "ok" or row.kind != "http":
+                continue
+            split = row.split_us()
+            if split is None:
+                continue
+            front, worker = split
+            one = run.row("gateway", w)
+            one_us = one.cpu_us() if one is not None and one.status == "ok" else None
+            projected = [f"{c * 1e6 / (front + worker):,.0f}" if front + worker > 0 else "" for c in PROJECTED_CORES]
+            out.append(f"| {w} | {name} | {row.rps:,.0f} | {ratio(run, row, 'gateway')} | {front:.1f} | {worker:.1f} | "
+                       f"{'' if one_us is None else f'{one_us:.1f}'} | " + " | ".join(projected) + " |")
     return out
 
 
@@ -217,6 +302,9 @@ def report(run: Run) -> str:
     lines += summary(run, None, f"## Requests per second (median){peer_note(run)}", rps_with_peer(run)) + [""]
     lines += summary(run, m["baseline"], f"## ÷ {m['baseline']} (the ceiling: Kestrel answering the same bytes, no Python)",
                      plain_ratio(run), flag=False) + [""]
+    lines += summary(run, None, "## Server CPU per request, µs (every process of the server; median of the reps; "
+                     "HTTP workloads)", cpu_per_request(run), flag=False) + [""]
+    lines += processes_section(run) + [""]
     lines += ["## Details", "", "WebSocket rows are echoed messages per second (bench/WsLoad), not requests.", ""]
     lines += details(run) + [""]
     lines += ["## Targets", ""] + [f"- `{name}` ({kind}): `{command}`" for name, kind, command in run.targets] + [""]
@@ -232,6 +320,8 @@ def readme_block(run: Run) -> str:
         "", "![req/s per workload and server](docs/bench.png)", ""]
     lines += summary(run, None, f"Requests per second (median{peer_note(run)}):", rps_with_peer(run)) + [""]
     lines += summary(run, m["baseline"], f"÷ {m['baseline']}:", plain_ratio(run), flag=False) + [""]
+    lines += summary(run, None, "Server CPU per request, µs (all its processes):", cpu_per_request(run), flag=False) + [""]
+    lines += [line.replace("## ", "", 1) for line in processes_section(run)] + [""]
     lines += ["p50/p99 latency, server CPU and memory per row, the exact command of every server, and the notes of the "
               "run: `bench/results/latest.md` after a run (see [bench/README.md](bench/README.md)).", "", END]
     return "\n".join(lines)

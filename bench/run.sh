@@ -543,13 +543,15 @@ tsv_row() {  # kind workload path target
         rss=${R_RSS[$key]}
         errors=$(( C_NON2XX[$key] + C_SOCKERR[$key] ))
     fi
+    # Per rep, req/s and server CPUs side by side: report.py divides them into CPU per request
+    # (and, for --processes, the front's and the workers' share with the split).
     printf '%s\t' "$kind" "$w" "$path" "$t" "$status" "$reason" "$rps" "$lo" "$hi" "$p50" "$p99" "$srv" "$db" "$foreign" "$rss" "$errors" \
-        "${C_SPLIT[$key]:-}" "${C_REDONE[$key]:-0}"
-    printf '%s\n' "${C_FLAGGED[$key]:-0}"
+        "${C_SPLIT[$key]:-}" "${C_REDONE[$key]:-0}" "${C_FLAGGED[$key]:-0}" "$( [[ $status != ok ]] || echo ${C_RPS[$key]})"
+    printf '%s\n' "$( [[ $status != ok ]] || echo ${C_SRV[$key]})"
 }
 
 {
-    printf 'kind\tworkload\tpath\ttarget\tstatus\treason\trps\trps_min\trps_max\tp50_ms\tp99_ms\tserver_cpus\tdb_cpus\tforeign_cpus\trss_mib\terrors\tsplit\tredone\tflagged\n'
+    printf 'kind\tworkload\tpath\ttarget\tstatus\treason\trps\trps_min\trps_max\tp50_ms\tp99_ms\tserver_cpus\tdb_cpus\tforeign_cpus\trss_mib\terrors\tsplit\tredone\tflagged\trps_reps\tcpus_reps\n'
     for entry in "${WORKLOADS[@]}"; do
         IFS='|' read -r wname path _ <<<"$entry"
         for t in "${TARGETS[@]}"; do tsv_row http "$wname" "$path" "$t"; done

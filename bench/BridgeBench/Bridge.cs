@@ -51,7 +51,7 @@ internal static class Bridge
     /// function taking any arguments, and a result tuple shaped as the dispatcher's for GET /json
     /// with its header tuple (which the HeaderCache knows by address, as the app's const headers).
     /// </summary>
-    public static (nint Empty, nint Result, nint HeaderTuple) MakeObjects()
+    public static (BorrowedRef Empty, BorrowedRef Result, BorrowedRef HeaderTuple) MakeObjects()
     {
         using (Py.GIL())
         {
@@ -83,12 +83,13 @@ internal readonly unsafe ref struct Gil
 {
     [ThreadStatic] static nint t_state;
 
+    public GilHeld Held { get; private init; }
+
     public static Gil Take()
     {
         if (t_state == 0) t_state = CApi.PyThreadState_New(CApi.PyInterpreterState_Main());
-        CApi.PyEval_RestoreThread(t_state);
-        return default;
+        return new Gil { Held = RobynGateway.Python.Gil.Restore(t_state) };
     }
 
-    public void Dispose() => CApi.PyEval_SaveThread();
+    public void Dispose() => RobynGateway.Python.Gil.Save(Held);
 }

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Http;
 using RobynGateway.Python;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace BridgeBench;
 
@@ -30,8 +30,8 @@ public unsafe class BridgeBenchmarks
     DefaultHttpContext _request = null!;
     DefaultHttpContext _response = null!;
     PythonCall _call = null!;
-    nint _empty;
-    nint _result;
+    BorrowedRef _empty; // kept alive by Bridge
+    BorrowedRef _result;
     HeaderCache _headers = null!;
     readonly Microsoft.Extensions.Logging.ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
@@ -49,10 +49,10 @@ public unsafe class BridgeBenchmarks
         if (!RequestReader.ReadAsync(_request, _call, 1_000_000, _globals).AsTask().GetAwaiter().GetResult())
             throw new InvalidOperationException("the request was refused");
         (_empty, _result, var headerTuple) = Bridge.MakeObjects();
-        _headers = new HeaderCache([headerTuple]);
+        using (var gil = Gil.Take()) _headers = new HeaderCache([headerTuple], gil.Held);
 
         // The answer the response benchmark writes: what the dispatcher gives for GET /json.
-        using (Gil.Take()) _app.ExecuteSync(_call);
+        using (var gil = Gil.Take()) _app.ExecuteSync(_call, gil.Held);
         if (_call.Status != 200) throw new InvalidOperationException($"GET /json answered {_call.Status}: {_call.Aux}");
     }
 
@@ -73,9 +73,8 @@ public unsafe class BridgeBenchmarks
         using var gil = Gil.Take();
         for (var i = 0; i < Batch; i++)
         {
-            var r = CallMarshaller.Invoke(_empty, _call, 0);
-            if (r == 0) throw new InvalidOperationException(CApi.TakeErrorText());
-            CApi.Py_DecRef(r);
+            using var r = CallMarshaller.Invoke(_empty, _call, 0, gil.Held);
+            if (r.IsNull) throw new InvalidOperationException(CApi.TakeErrorText(gil.Held));
         }
     }
 
@@ -86,7 +85,7 @@ public unsafe class BridgeBenchmarks
         for (var i = 0; i < Batch; i++)
         {
             _call.BeginStage(CallStage.Dispatch, onLoop: false);
-            _app.ExecuteSync(_call);
+            _app.ExecuteSync(_call, gil.Held);
         }
         return _call.ResponseLength;
     }
@@ -95,12 +94,12 @@ public unsafe class BridgeBenchmarks
     public int Result()
     {
         var scratch = PythonCall.Rent(_app, _route);
-        using (Gil.Take())
+        using (var gil = Gil.Take())
         {
             for (var i = 0; i < Batch; i++)
             {
                 scratch.BeginStage(CallStage.Dispatch, onLoop: false);
-                if (!CallMarshaller.TryReadResult(_result, scratch, _headers)) throw new InvalidOperationException("not a result tuple");
+                if (!CallMarshaller.TryReadResult(_result, scratch, _headers, gil.Held)) throw new InvalidOperationException("not a result tuple");
             }
         }
         var length = scratch.ResponseLength;

@@ -1,4 +1,4 @@
-"""Cookies (contract §8) and dependency injection (§17) through the gateway."""
+"""Cookies and dependency injection through the gateway."""
 
 from robyn import Response, Robyn, SubRouter
 

@@ -1,4 +1,4 @@
-"""Forms and files (contract §7): multipart parsed by the gateway, urlencoded kept raw and parsed into form_data."""
+"""Forms and files: multipart parsed by the gateway, urlencoded kept raw and parsed into form_data."""
 
 import hashlib
 

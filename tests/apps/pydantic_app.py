@@ -1,4 +1,4 @@
-"""Pydantic 2 models as handler parameters and return values (contract §22)."""
+"""Pydantic 2 models as handler parameters and return values."""
 
 from typing import List
 

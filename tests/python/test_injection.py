@@ -1,4 +1,4 @@
-"""What handler parameters receive (contract §4), exercised through real dispatch."""
+"""What handler parameters receive, exercised through real dispatch."""
 
 import logging
 from typing import List, Optional, TypedDict

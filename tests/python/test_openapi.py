@@ -1,4 +1,4 @@
-"""The generated OpenAPI spec and the docs routes (contract §21)."""
+"""The generated OpenAPI spec and the docs routes."""
 
 import json
 import logging

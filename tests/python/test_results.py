@@ -1,4 +1,4 @@
-"""Handler return conventions (contract §6) -> bridge result tuples."""
+"""Handler return conventions -> bridge result tuples."""
 
 import dataclasses
 import datetime

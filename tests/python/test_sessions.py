@@ -1,4 +1,4 @@
-"""Signed-cookie sessions (contract §18): the cookie format, what a bad cookie gives, and the two
+"""Signed-cookie sessions: the cookie format, what a bad cookie gives, and the two
 global hooks configure_sessions registers, run through the gateway's hook stages."""
 
 import base64

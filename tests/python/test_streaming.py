@@ -1,4 +1,4 @@
-"""StreamingResponse, SSEResponse, SSEMessage and the bridge's stream pullers (contract §19)."""
+"""StreamingResponse, SSEResponse, SSEMessage and the bridge's stream pullers."""
 
 import pytest
 

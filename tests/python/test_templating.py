@@ -1,4 +1,4 @@
-"""Templates (contract §20): JinjaTemplate and render, and what happens without Jinja2."""
+"""Templates: JinjaTemplate and render, and what happens without Jinja2."""
 
 import os
 import subprocess

@@ -1,5 +1,6 @@
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Hooks;
 

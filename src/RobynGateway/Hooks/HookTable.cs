@@ -33,7 +33,7 @@ internal sealed class HookTable
     public ulong AfterAsync { get; }
     public bool IsEmpty => _before.Length + _after.Length == 0;
 
-    /// <summary>For requests that match no route (they get hooks too: contract §10).</summary>
+    /// <summary>For requests that match no route (global hooks and hooks whose pattern matches apply to them too).</summary>
     public HookPlan Unrouted { get; }
 
     public HookTable(IReadOnlyList<HookDeclaration> hooks)

@@ -33,7 +33,7 @@ internal sealed class BrowserOpener(IServer server, IHostApplicationLifetime lif
             .Replace("://+:", "://localhost:").Replace("://*:", "://localhost:");
         try
         {
-            using (Py.GIL())
+            using (RobynGateway.Python.Gil.Acquire())
             {
                 using var webbrowser = Py.Import("webbrowser");
                 using var opened = webbrowser.InvokeMethod("open", new PyString(url));

@@ -5,6 +5,7 @@ using RobynGateway.Web;
 using RobynGateway.WebSockets;
 using RobynGateway.Workers;
 using Serilog;
+using RobynGateway.Http;
 
 namespace RobynGateway.Hosting;
 

@@ -32,8 +32,7 @@ internal sealed record AppDeclarations(
     IReadOnlySet<string> ExcludedPaths,
     IReadOnlyList<HookDeclaration> Hooks)
 {
-    /// <summary>Holding the GIL.</summary>
-    public static AppDeclarations Read(PyObject loaded)
+    public static AppDeclarations Read(PyObject loaded, GilHeld gil)
     {
         using var mounts = loaded.GetAttr("directories");
         using var cors = loaded.GetAttr("cors");

@@ -24,17 +24,16 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
 
     public int EventFd { get; }
 
-    /// <summary>The loop's reader callback (a new reference, owned by this bridge).</summary>
-    public nint DrainFunction { get; }
+    /// <summary>The loop's reader callback (owned by this bridge, which lives as long as the process may call it).</summary>
+    public NewRef DrainFunction { get; }
 
-    /// <summary>Created under the GIL.</summary>
-    public AsyncLoopBridge(PythonApp app)
+    public AsyncLoopBridge(PythonApp app, GilHeld gil)
     {
         _app = app;
         EventFd = eventfd(0, EfdNonBlock | EfdCloExec);
         if (EventFd < 0) throw new InvalidOperationException($"eventfd failed (errno {Marshal.GetLastPInvokeError()}).");
         _self = GCHandle.Alloc(this);
-        DrainFunction = NativeCallbacks.NewDrain(_self);
+        DrainFunction = NativeCallbacks.NewDrain(_self, gil);
     }
 
     public void Enqueue(PythonCall call)
@@ -66,18 +65,18 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     /// <summary>How many drains have started: it stands still while the loop does not turn.</summary>
     public long Drains => Volatile.Read(ref _drains);
 
-    /// <summary>On the loop thread, holding the GIL.</summary>
-    public void Drain()
+    /// <summary>On the loop thread, from the drain() builtin.</summary>
+    public void Drain(GilHeld gil)
     {
         ulong count;
         read(EventFd, &count, sizeof(ulong));
         // Re-arm before draining: a producer that enqueues after this point signals again.
         Interlocked.Exchange(ref _scheduled, 0);
         Volatile.Write(ref _drains, _drains + 1);
-        while (_queue.TryDequeue(out var call)) _app.DispatchAsync(call);
+        while (_queue.TryDequeue(out var call)) _app.DispatchAsync(call, gil);
         // After the dispatches: a call queued and timed out in this same wake-up was skipped there.
-        while (_cancels.TryDequeue(out var call)) _app.CancelTask(call);
-        _app.ReleaseFinished();
+        while (_cancels.TryDequeue(out var call)) _app.CancelTask(call, gil);
+        _app.ReleaseFinished(gil);
     }
 
     /// <summary>Answers calls that can no longer reach the loop (it stopped or died).</summary>

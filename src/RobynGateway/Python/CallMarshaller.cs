@@ -1,30 +1,30 @@
 using System.Buffers;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Python;
 
 /// <summary>
 /// Turns a <see cref="PythonCall"/> into the dispatcher's positional arguments and the result
-/// tuple back into the call (docs/bridge-protocol.md). Every method runs on a thread holding the
-/// GIL and does only what must happen there: wrap bytes in objects, one vectorcall, copy bytes out.
+/// tuple back into the call (docs/bridge-protocol.md). Every method takes the GIL's proof and does
+/// only what must happen under it: wrap bytes in objects, one vectorcall, copy bytes out.
 /// </summary>
 internal static unsafe class CallMarshaller
 {
     // Lets the callee borrow args[-1] (CPython's PY_VECTORCALL_ARGUMENTS_OFFSET) and skip a copy.
     static readonly nuint ArgumentsOffset = (nuint)1 << (8 * sizeof(nuint) - 1);
-    const int MaxArgs = 12;
+    const int MaxArgs = WireFields.RequestCount + 2; // the fields, the index, a loop token
 
     /// <summary>
     /// Calls <paramref name="dispatcher"/> with the request fields, prefixed by <paramref name="token"/>
-    /// when it is not zero. Returns a new reference, or 0 with the Python error pending.
+    /// when it is not zero. Null with the Python error pending when it raised.
     /// </summary>
-    public static nint Invoke(nint dispatcher, PythonCall call, long token)
+    public static NewRef Invoke(BorrowedRef dispatcher, PythonCall call, long token, GilHeld gil)
     {
-        var slots = stackalloc nint[MaxArgs + 1];
+        var slots = stackalloc NewRef[MaxArgs + 1];
         var args = slots + 1;
         var n = 0;
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
-        args[n++] = Borrow(call.Route!.IndexObject);
+        args[n++] = call.Route!.IndexObject.NewReference();
         AddFields(args, ref n, call);
         return CallAndRelease(dispatcher, args, n);
     }
@@ -32,46 +32,46 @@ internal static unsafe class CallMarshaller
     /// <summary>
     /// Calls a hook-stage function: <c>([token,] exchange, mask, index[, fields...])</c>. The first
     /// stage of a request creates its Exchange and passes the request fields; later stages find
-    /// the request in the exchange. Returns a new reference, or 0 with the Python error pending.
+    /// the request in the exchange. Null with the Python error pending when it raised.
     /// </summary>
-    public static nint InvokeStage(nint function, PythonCall call, long token, nint exchangeType)
+    public static NewRef InvokeStage(BorrowedRef function, PythonCall call, long token, BorrowedRef exchangeType, GilHeld gil)
     {
-        var first = call.Exchange == 0;
-        if (first && (call.Exchange = CApi.PyObject_CallNoArgs(exchangeType)) == 0) return 0;
-        var slots = stackalloc nint[MaxArgs + 4];
+        var first = call.Exchange.IsNull;
+        if (first && (call.Exchange = CApi.PyObject_CallNoArgs(exchangeType)).IsNull) return default;
+        var slots = stackalloc NewRef[MaxArgs + 4];
         var args = slots + 1;
         var n = 0;
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
-        args[n++] = Borrow(call.Exchange);
+        args[n++] = call.Exchange.Borrow().NewReference();
         args[n++] = CApi.PyLong_FromLongLong((long)(call.Stage == CallStage.After ? call.AfterMask : call.BeforeMask));
-        args[n++] = Borrow(call.Route?.IndexObject ?? PyConstants.MinusOne);
+        args[n++] = (call.Route?.IndexObject ?? PyConstants.MinusOne).NewReference();
         if (first) AddFields(args, ref n, call);
         return CallAndRelease(function, args, n);
     }
 
-    /// <summary>Calls a stream puller: <c>([token,] iterator)</c>. New reference, or 0 with the error pending.</summary>
-    public static nint InvokeStream(nint function, PythonCall call, long token)
+    /// <summary>Calls a stream puller: <c>([token,] iterator)</c>. Null with the error pending when it raised.</summary>
+    public static NewRef InvokeStream(BorrowedRef function, PythonCall call, long token, GilHeld gil)
     {
-        var slots = stackalloc nint[3];
+        var slots = stackalloc NewRef[3];
         var args = slots + 1;
         var n = 0;
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
-        args[n++] = Borrow(call.Stream);
+        args[n++] = call.Stream.Borrow().NewReference();
         return CallAndRelease(function, args, n);
     }
 
     /// <summary>
     /// Completes a StreamNext stage from what the puller returned: bytes (the next item), None (the
-    /// end), or a str (the traceback of a generator that raised). 0 means the puller itself raised.
+    /// end), or a str (the traceback of a generator that raised). Null means the puller itself raised.
     /// </summary>
-    public static void ReadChunkAndComplete(nint item, PythonCall call, bool owned)
+    public static void ReadChunkAndComplete(BorrowedRef item, PythonCall call, GilHeld gil)
     {
-        if (item == 0)
+        if (item.IsNull)
         {
             call.Kind = ResultKind.Error;
-            call.Aux = $"stream_next raised: {CApi.TakeErrorText()}";
+            call.Aux = $"stream_next raised: {CApi.TakeErrorText(gil)}";
         }
-        else if (item == CApi.None) call.Kind = ResultKind.StreamEnd;
+        else if (item.Is(CApi.None)) call.Kind = ResultKind.StreamEnd;
         else
         {
             byte* data;
@@ -89,22 +89,21 @@ internal static unsafe class CallMarshaller
                 call.Aux = CApi.ToManagedString(item) ?? "the stream answered something that is not bytes, None or a traceback";
             }
         }
-        if (owned && item != 0) CApi.Py_DecRef(item);
         call.Complete();
     }
 
     /// <summary>
     /// Calls a websocket event function: <c>([token,] session, event, payload)</c>; the payload is
     /// an OPEN's <c>(endpoint, id, query, headers, client_ip)</c>, a message (str, or bytes for a
-    /// binary one), or a CLOSE's code. New reference, or 0 with the error pending.
+    /// binary one), or a CLOSE's code. Null with the error pending when it raised.
     /// </summary>
-    public static nint InvokeSocket(nint function, PythonCall call, long token)
+    public static NewRef InvokeSocket(BorrowedRef function, PythonCall call, long token, GilHeld gil)
     {
-        var slots = stackalloc nint[5];
+        var slots = stackalloc NewRef[5];
         var args = slots + 1;
         var n = 0;
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
-        args[n++] = Borrow(call.Exchange != 0 ? call.Exchange : CApi.None);
+        args[n++] = (call.Exchange.IsNull ? CApi.None : call.Exchange.Borrow()).NewReference();
         args[n++] = CApi.PyLong_FromLongLong((long)call.Event);
         args[n++] = call.Event switch
         {
@@ -116,10 +115,10 @@ internal static unsafe class CallMarshaller
         return CallAndRelease(function, args, n);
     }
 
-    static nint OpenPayload(PythonCall call)
+    static NewRef OpenPayload(PythonCall call)
     {
         var tuple = CApi.PyTuple_New(5);
-        if (tuple == 0) return 0;
+        if (tuple.IsNull) return tuple;
         if (!Put(tuple, 0, CApi.PyLong_FromLongLong(call.SocketEndpoint!.Index))
             || !Put(tuple, 1, Text(call, PythonCall.PathField))
             || !Put(tuple, 2, Text(call, PythonCall.QueryField))
@@ -131,127 +130,118 @@ internal static unsafe class CallMarshaller
 
     /// <summary>
     /// Completes a websocket event: an OPEN's answer is the session, kept in the call's Exchange for
-    /// the connection's life; the other events answer None. 0 means the event function raised.
+    /// the connection's life; the other events answer None. Null means the event function raised.
     /// </summary>
-    public static void ReadSessionAndComplete(nint result, PythonCall call, bool owned)
+    public static void ReadSessionAndComplete(BorrowedRef result, PythonCall call, GilHeld gil)
     {
-        if (result == 0)
+        if (result.IsNull)
         {
             call.Kind = ResultKind.Error;
-            call.Aux = CApi.TakeErrorText();
+            call.Aux = CApi.TakeErrorText(gil);
         }
-        else if (call.Event == WebSockets.SocketEvent.Open && call.Exchange == 0 && result != CApi.None)
-        {
-            if (!owned) CApi.Py_IncRef(result);
-            call.Exchange = result;
-            owned = false;
-        }
-        if (owned && result != 0) CApi.Py_DecRef(result);
+        else if (call.Event == WebSockets.SocketEvent.Open && call.Exchange.IsNull && !result.Is(CApi.None))
+            call.Exchange = result.NewReference();
         call.Complete();
     }
 
-    static void AddFields(nint* args, ref int n, PythonCall call)
+    /// <summary>The request fields (WireFields.cs), each at its declared position after <paramref name="n"/>.</summary>
+    static void AddFields(NewRef* args, ref int n, PythonCall call)
     {
-        args[n++] = Borrow(PyConstants.MethodObjects[call.MethodIndex]);
-        args[n++] = Text(call, PythonCall.PathField);
-        args[n++] = Text(call, PythonCall.QueryField);
-        args[n++] = Text(call, PythonCall.HeadersField);
-        args[n++] = Bytes(call.Body, call.BodyLength);
-        args[n++] = Params(call);
-        args[n++] = Text(call, PythonCall.ClientIpField);
-        args[n++] = Text(call, PythonCall.HostField);
-        args[n++] = Borrow(call.Https ? PyConstants.Https : PyConstants.Http);
-        args[n++] = call.Form is null ? Borrow(CApi.None) : Parts(call.Form);
+        var fields = args + n;
+        fields[(int)RequestField.Method] = PyConstants.MethodObjects[call.MethodIndex].NewReference();
+        fields[(int)RequestField.Path] = Text(call, PythonCall.PathField);
+        fields[(int)RequestField.Query] = Text(call, PythonCall.QueryField);
+        fields[(int)RequestField.Headers] = Text(call, PythonCall.HeadersField);
+        fields[(int)RequestField.Body] = Bytes(call.Body, call.BodyLength);
+        fields[(int)RequestField.Params] = Params(call);
+        fields[(int)RequestField.ClientIp] = Text(call, PythonCall.ClientIpField);
+        fields[(int)RequestField.Host] = Text(call, PythonCall.HostField);
+        fields[(int)RequestField.Scheme] = (call.Https ? PyConstants.Https : PyConstants.Http).NewReference();
+        fields[(int)RequestField.Parts] = call.Form is null ? CApi.None.NewReference() : Parts(call.Form);
+        n += WireFields.RequestCount;
     }
 
     /// <summary>A parsed multipart form as <c>((name, value, ...), (filename, bytes, ...))</c>.</summary>
-    static nint Parts(MultipartForm form)
+    static NewRef Parts(MultipartForm form)
     {
         var fields = CApi.PyTuple_New(2 * form.Fields.Count);
         var files = CApi.PyTuple_New(2 * form.Files.Count);
         var parts = CApi.PyTuple_New(2);
-        if (fields == 0 || files == 0 || parts == 0) return Fail(fields, files, parts);
-        CApi.PyTuple_SetItem(parts, 0, fields); // steals
-        CApi.PyTuple_SetItem(parts, 1, files);
+        if (fields.IsNull || files.IsNull || parts.IsNull) return Fail(fields, files, parts);
+        var fieldsTuple = fields.Borrow();
+        var filesTuple = files.Borrow();
+        Put(parts, 0, fields); // the tuple keeps them alive; we still fill them below
+        Put(parts, 1, files);
         var i = 0;
         foreach (var (name, value) in form.Fields)
         {
-            if (!Put(fields, i++, Text(name)) || !Put(fields, i++, Text(value))) return Fail(parts);
+            if (!Put(fieldsTuple, i++, Text(name)) || !Put(fieldsTuple, i++, Text(value))) return Fail(parts);
         }
         i = 0;
         foreach (var (fileName, content) in form.Files)
         {
-            if (!Put(files, i++, Text(fileName)) || !Put(files, i++, Bytes(content, content.Length))) return Fail(parts);
+            if (!Put(filesTuple, i++, Text(fileName)) || !Put(filesTuple, i++, Bytes(content, content.Length))) return Fail(parts);
         }
         return parts;
     }
 
-    static bool Put(nint tuple, int index, nint item) => item != 0 && CApi.PyTuple_SetItem(tuple, index, item) == 0;
+    /// <summary>Puts <paramref name="item"/> in a slot of a new tuple, which takes it over; false for a null item.</summary>
+    static bool Put(NewRef tuple, int index, NewRef item) => Put(tuple.Borrow(), index, item);
 
-    static nint Fail(params nint[] objects)
+    static bool Put(BorrowedRef tuple, int index, NewRef item) => !item.IsNull && CApi.PyTuple_SetItem(tuple, index, item.Steal()) == 0;
+
+    static NewRef Fail(NewRef a, NewRef b = default, NewRef c = default)
     {
-        foreach (var o in objects)
-            if (o != 0) CApi.Py_DecRef(o);
-        return 0;
+        a.Dispose();
+        b.Dispose();
+        c.Dispose();
+        return default;
     }
 
-    static nint Text(string text)
+    static NewRef Text(string text)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);
         fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);
     }
 
-    static nint CallAndRelease(nint function, nint* args, int n)
+    /// <summary>One vectorcall; the arguments are ours, and released after it whatever happened.</summary>
+    static NewRef CallAndRelease(BorrowedRef function, NewRef* args, int n)
     {
         var ok = true;
-        for (var i = 0; i < n; i++) ok &= args[i] != 0;
-        var r = ok ? CApi.PyObject_Vectorcall(function, args, (nuint)n | ArgumentsOffset, 0) : 0;
-        for (var i = 0; i < n; i++)
-            if (args[i] != 0) CApi.Py_DecRef(args[i]);
+        for (var i = 0; i < n; i++) ok &= !args[i].IsNull;
+        // The callee borrows the arguments: NewRef has a bare pointer's layout.
+        var r = ok ? CApi.PyObject_Vectorcall(function, (nint*)args, (nuint)n | ArgumentsOffset, 0) : default;
+        for (var i = 0; i < n; i++) args[i].Dispose();
         return r;
     }
 
-    static nint Borrow(nint o)
-    {
-        CApi.Py_IncRef(o);
-        return o;
-    }
-
-    static nint Text(PythonCall call, int field)
+    static NewRef Text(PythonCall call, int field)
     {
         var bytes = call.Field(field);
-        if (bytes.IsEmpty) return Borrow(PyConstants.EmptyString);
+        if (bytes.IsEmpty) return PyConstants.EmptyString.NewReference();
         fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);
     }
 
-    static nint Utf8(byte[] buffer, int length)
+    static NewRef Utf8(byte[] buffer, int length)
     {
-        if (length == 0) return Borrow(PyConstants.EmptyString);
+        if (length == 0) return PyConstants.EmptyString.NewReference();
         fixed (byte* p = buffer) return CApi.PyUnicode_DecodeUTF8(p, length, null);
     }
 
-    static nint Bytes(byte[] buffer, int length)
+    static NewRef Bytes(byte[] buffer, int length)
     {
-        if (length == 0) return Borrow(PyConstants.EmptyBytes);
+        if (length == 0) return PyConstants.EmptyBytes.NewReference();
         fixed (byte* p = buffer) return CApi.PyBytes_FromStringAndSize(p, length);
     }
 
-    static nint Params(PythonCall call)
+    static NewRef Params(PythonCall call)
     {
         var count = call.Route?.ParamNames.Length ?? 0;
-        if (count == 0) return Borrow(PyConstants.EmptyTuple);
+        if (count == 0) return PyConstants.EmptyTuple.NewReference();
         var tuple = CApi.PyTuple_New(count);
-        if (tuple == 0) return 0;
+        if (tuple.IsNull) return tuple;
         for (var i = 0; i < count; i++)
-        {
-            var item = Text(call, PythonCall.FirstParam + i);
-            if (item == 0)
-            {
-                CApi.Py_DecRef(tuple);
-                return 0;
-            }
-            CApi.PyTuple_SetItem(tuple, i, item); // steals item
-        }
+            if (!Put(tuple, i, Text(call, PythonCall.FirstParam + i))) return Fail(tuple);
         return tuple;
     }
 
@@ -259,7 +249,7 @@ internal static unsafe class CallMarshaller
     /// Copies a result tuple into the call. Returns false (nothing written) when the object is not
     /// a result tuple; the Python error, if any, is cleared.
     /// </summary>
-    public static bool TryReadResult(nint result, PythonCall call, HeaderCache cache)
+    public static bool TryReadResult(BorrowedRef result, PythonCall call, HeaderCache cache, GilHeld gil)
     {
         var size = CApi.PyTuple_Size(result);
         if (size is not (3 or 5))
@@ -267,43 +257,39 @@ internal static unsafe class CallMarshaller
             CApi.PyErr_Clear();
             return false;
         }
-        var status = CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 0));
+        var status = CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, (int)ResultField.Status));
         if (status is < 100 or > 999)
         {
             CApi.PyErr_Clear();
             return false;
         }
-        var headersObject = CApi.PyTuple_GetItem(result, 1);
-        var headers = headersObject == CApi.None ? null : cache.Get(headersObject);
-        if (headersObject != CApi.None && headers is null) return false;
+        var headersObject = CApi.PyTuple_GetItem(result, (int)ResultField.Headers);
+        var headers = headersObject.Is(CApi.None) ? null : cache.Get(headersObject, gil);
+        if (!headersObject.Is(CApi.None) && headers is null) return false;
 
         byte* data;
         nint length;
-        if (CApi.PyBytes_AsStringAndSize(CApi.PyTuple_GetItem(result, 2), &data, &length) != 0)
+        if (CApi.PyBytes_AsStringAndSize(CApi.PyTuple_GetItem(result, (int)ResultField.Body), &data, &length) != 0)
         {
             CApi.PyErr_Clear();
             return false;
         }
         var kind = ResultKind.Plain;
         string? aux = null;
-        nint stream = 0;
+        BorrowedRef stream = default;
         if (size == 5)
         {
-            kind = (ResultKind)CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, 3));
+            kind = (ResultKind)CApi.PyLong_AsLongLong(CApi.PyTuple_GetItem(result, (int)ResultField.Kind));
             if (kind is ResultKind.Stream or ResultKind.AsyncStream)
-                stream = CApi.PyTuple_GetItem(result, 4); // the iterator, kept below
+                stream = CApi.PyTuple_GetItem(result, (int)ResultField.Aux); // the iterator, kept below
             else if (kind is not (ResultKind.Plain or ResultKind.Error or ResultKind.File)
-                || (aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, 4))) is null)
+                || (aux = CApi.ToManagedString(CApi.PyTuple_GetItem(result, (int)ResultField.Aux))) is null)
             {
                 CApi.PyErr_Clear();
                 return false;
             }
         }
-        if (stream != 0)
-        {
-            CApi.Py_IncRef(stream);
-            call.Stream = stream;
-        }
+        if (!stream.IsNull) call.Stream = stream.NewReference();
 
         call.Status = (int)status;
         call.FromPython = true;
@@ -320,20 +306,18 @@ internal static unsafe class CallMarshaller
     }
 
     /// <summary>
-    /// Completes the call from a dispatcher's result, whatever Python did: 0 means the dispatcher
-    /// raised (the error is pending). <paramref name="owned"/> says whether to release the result.
+    /// Completes the call from a dispatcher's result, whatever Python did: null means the dispatcher
+    /// raised (the error is pending). The result stays the caller's.
     /// </summary>
-    public static void ReadAndComplete(nint result, PythonCall call, HeaderCache cache, string where, bool owned)
+    public static void ReadAndComplete(BorrowedRef result, PythonCall call, HeaderCache cache, string where, GilHeld gil)
     {
-        if (result == 0)
+        if (result.IsNull)
         {
-            var error = CApi.TakeErrorText();
+            var error = CApi.TakeErrorText(gil);
             call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{where} raised: {error}");
             return;
         }
-        var ok = TryReadResult(result, call, cache);
-        if (owned) CApi.Py_DecRef(result);
-        if (ok) call.Complete();
+        if (TryReadResult(result, call, cache, gil)) call.Complete();
         else call.CompleteWith(500, "Internal server error", ResultKind.Error,
             $"{where} returned an answer that cannot be sent: a status outside 100-999, a header that is not " +
             "a string or contains CR, LF or NUL, or a body that is not bytes (docs/bridge-protocol.md).");

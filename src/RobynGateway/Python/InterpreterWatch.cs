@@ -82,12 +82,12 @@ internal sealed unsafe partial class InterpreterWatch : IDisposable
         while (!_stop.IsSet)
         {
             Volatile.Write(ref _gilWaitSince, Stopwatch.GetTimestamp());
-            CApi.PyEval_RestoreThread(state);
+            var held = Gil.Restore(state);
             Volatile.Write(ref _gilWaitSince, 0);
-            CApi.PyEval_SaveThread();
+            Gil.Save(held);
             _stop.Wait(_tick);
         }
-        CApi.PyEval_RestoreThread(state);
+        Gil.Restore(state);
         CApi.PyThreadState_Clear(state);
         CApi.PyThreadState_DeleteCurrent();
     }

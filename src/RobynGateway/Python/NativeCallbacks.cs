@@ -10,6 +10,8 @@ namespace RobynGateway.Python;
 /// loop that the loop calls when its eventfd is readable. They are plain CPython builtins
 /// (PyCFunction, METH_FASTCALL) over [UnmanagedCallersOnly] methods, so a call costs about what a
 /// call to any C builtin costs. An exception must never unwind into Python: each entry catches all.
+/// At the C boundary the entries see bare pointers: the arguments are borrowed from Python, and the
+/// result is a new reference Python takes over (NewRef.Steal()), or 0 with an exception set.
 /// </summary>
 internal static unsafe class NativeCallbacks
 {
@@ -28,32 +30,30 @@ internal static unsafe class NativeCallbacks
     static nint _drainDef; // PyMethodDef*
 
     /// <summary>Borrowed-forever references to the shared builtins (created by <see cref="EnsureCreated"/>).</summary>
-    public static nint Complete { get; private set; }
-    public static nint Log { get; private set; }
+    public static BorrowedRef Complete { get; private set; }
+    public static BorrowedRef Log { get; private set; }
 
-    /// <summary>Creates the shared builtins once; the caller holds the GIL.</summary>
-    public static void EnsureCreated()
+    /// <summary>Creates the shared builtins once.</summary>
+    public static void EnsureCreated(GilHeld gil)
     {
         lock (Gate)
         {
-            if (Complete != 0) return;
-            Complete = CApi.PyCFunction_NewEx(Define("complete", &CompleteEntry), 0, 0);
-            Log = CApi.PyCFunction_NewEx(Define("log", &LogEntry), 0, 0);
+            if (!Complete.IsNull) return;
+            Complete = new(CApi.PyCFunction_NewEx(Define("complete", &CompleteEntry), default, 0).Steal()); // kept for ever
+            Log = new(CApi.PyCFunction_NewEx(Define("log", &LogEntry), default, 0).Steal());
             _drainDef = Define("drain", &DrainEntry);
         }
     }
 
     /// <summary>A new <c>drain()</c> builtin bound to one bridge (the bridge's GCHandle is its `self`).</summary>
-    public static nint NewDrain(GCHandle bridge)
+    public static NewRef NewDrain(GCHandle bridge, GilHeld gil)
     {
-        var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(bridge));
-        var fn = CApi.PyCFunction_NewEx(_drainDef, self, 0);
-        CApi.Py_DecRef(self);
-        return fn;
+        using var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(bridge));
+        return CApi.PyCFunction_NewEx(_drainDef, self.Borrow(), 0);
     }
 
     /// <summary>A METH_FASTCALL method definition (a PyMethodDef*) for <c>PyCFunction_NewEx</c>.</summary>
-    internal static nint Define(string name, delegate* unmanaged<nint, nint*, nint, nint> entry)
+    internal static nint Define(string name, delegate* unmanaged<nint, BorrowedRef*, nint, nint> entry)
     {
         // Lives for the life of the process: CPython keeps pointers to the definition.
         var def = (PyMethodDef*)NativeMemory.AllocZeroed((nuint)sizeof(PyMethodDef));
@@ -64,29 +64,31 @@ internal static unsafe class NativeCallbacks
     }
 
     [UnmanagedCallersOnly]
-    static nint CompleteEntry(nint self, nint* args, nint nargs)
+    static nint CompleteEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            var gil = GilHeld.InCallback();
             if (nargs != 2) return RaiseRuntimeError("complete(token, result) takes two arguments");
             var token = CApi.PyLong_AsLongLong(args[0]);
             var handle = GCHandle.FromIntPtr((nint)token);
             var call = (PythonCall)handle.Target!;
             handle.Free();
-            call.App.CompleteAsync(args[1], call);
+            call.App.CompleteAsync(args[1], call, gil);
         }
         catch (Exception ex)
         {
             Serilog.Log.Error(ex, "Completing an async call failed");
         }
-        return CApi.NewNone();
+        return CApi.NewNone().Steal();
     }
 
     [UnmanagedCallersOnly]
-    static nint LogEntry(nint self, nint* args, nint nargs)
+    static nint LogEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 3) return RaiseRuntimeError("log(levelno, name, message) takes three arguments");
             var level = LogLevels.FromPython(CApi.PyLong_AsLongLong(args[0]));
             var logger = Serilog.Log.Logger;
@@ -102,32 +104,33 @@ internal static unsafe class NativeCallbacks
         {
             Serilog.Log.Error(ex, "Forwarding a Python log record failed");
         }
-        return CApi.NewNone();
+        return CApi.NewNone().Steal();
     }
 
     [UnmanagedCallersOnly]
-    static nint DrainEntry(nint self, nint* args, nint nargs)
+    static nint DrainEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            var gil = GilHeld.InCallback();
             // The bridge outlives its loop (PythonApp.Stop), so a missing one is a bug: say so once
             // per wake-up rather than fail inside Drain.
-            if (GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target is not AsyncLoopBridge bridge)
+            if (GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(new BorrowedRef(self))).Target is not AsyncLoopBridge bridge)
                 return RaiseRuntimeError("drain() called after its bridge was disposed");
-            bridge.Drain();
+            bridge.Drain(gil);
         }
         catch (Exception ex)
         {
             Serilog.Log.Error(ex, "Draining async calls failed");
         }
-        return CApi.NewNone();
+        return CApi.NewNone().Steal();
     }
 
     internal static nint RaiseRuntimeError(string message) => Raise(CApi.PyExc_RuntimeError, message);
 
     internal static nint RaiseValueError(string message) => Raise(CApi.PyExc_ValueError, message);
 
-    static nint Raise(nint type, string message)
+    static nint Raise(BorrowedRef type, string message)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(message + "\0");
         fixed (byte* p = bytes) CApi.PyErr_SetString(type, p);

@@ -4,22 +4,23 @@ namespace RobynGateway.Python;
 
 /// <summary>
 /// Python objects every request would otherwise create: the method names, the schemes, empty
-/// str/bytes/tuple. Made once (under the GIL) and kept for the life of the process.
+/// str/bytes/tuple. Made once and kept for the life of the process.
 /// </summary>
 internal static unsafe class PyConstants
 {
     /// <summary>The methods Robyn routes; anything else is answered 405 before routing.</summary>
     public static readonly string[] Methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
 
-    public static nint[] MethodObjects { get; private set; } = [];
-    public static nint Http { get; private set; }
-    public static nint Https { get; private set; }
-    public static nint EmptyString { get; private set; }
-    public static nint EmptyBytes { get; private set; }
-    public static nint EmptyTuple { get; private set; }
+    // Borrowed by everyone: this class owns them, and never releases them.
+    public static BorrowedRef[] MethodObjects { get; private set; } = [];
+    public static BorrowedRef Http { get; private set; }
+    public static BorrowedRef Https { get; private set; }
+    public static BorrowedRef EmptyString { get; private set; }
+    public static BorrowedRef EmptyBytes { get; private set; }
+    public static BorrowedRef EmptyTuple { get; private set; }
 
     /// <summary>The route index of a request no route matches.</summary>
-    public static nint MinusOne { get; private set; }
+    public static BorrowedRef MinusOne { get; private set; }
 
     static readonly object Gate = new();
 
@@ -33,23 +34,25 @@ internal static unsafe class PyConstants
         return -1;
     }
 
-    /// <summary>Creates the constants; the caller holds the GIL.</summary>
-    public static void EnsureCreated()
+    /// <summary>Creates the constants once.</summary>
+    public static void EnsureCreated(GilHeld gil)
     {
         lock (Gate)
         {
-            if (MinusOne != 0) return;
-            MethodObjects = Methods.Select(Str).ToArray();
-            Http = Str("http");
-            Https = Str("https");
-            EmptyString = Str("");
-            EmptyBytes = CApi.PyBytes_FromStringAndSize(null, 0);
-            EmptyTuple = CApi.PyTuple_New(0);
-            MinusOne = CApi.PyLong_FromLongLong(-1);
+            if (!MinusOne.IsNull) return;
+            MethodObjects = Methods.Select(m => Forever(Str(m))).ToArray();
+            Http = Forever(Str("http"));
+            Https = Forever(Str("https"));
+            EmptyString = Forever(Str(""));
+            EmptyBytes = Forever(CApi.PyBytes_FromStringAndSize(null, 0));
+            EmptyTuple = Forever(CApi.PyTuple_New(0));
+            MinusOne = Forever(CApi.PyLong_FromLongLong(-1));
         }
     }
 
-    public static nint Str(string s)
+    static BorrowedRef Forever(NewRef owned) => new(owned.Steal());
+
+    public static NewRef Str(string s)
     {
         var bytes = Encoding.UTF8.GetBytes(s);
         fixed (byte* p = bytes) return CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null);

@@ -11,15 +11,20 @@ internal static unsafe class PyInterop
 {
     /// <summary>The object's address; valid while the PyObject (or another owner) keeps it alive.</summary>
 #pragma warning disable CS0612 // Handle is obsolete in favour of internal reference types we cannot use.
-    public static nint Address(PyObject obj) => obj.Handle;
+    public static BorrowedRef Address(PyObject obj) => new(obj.Handle);
 #pragma warning restore CS0612
 
     /// <summary>A pythonnet handle on a borrowed raw object (takes its own reference).</summary>
-    public static PyObject Wrap(nint borrowed)
+    public static PyObject Wrap(BorrowedRef borrowed)
     {
         using var holder = new PyList([PyObject.None]);
-        CApi.Py_IncRef(borrowed);
-        CApi.PyList_SetItem(Address(holder), 0, borrowed); // steals the reference just taken
+        CApi.PyList_SetItem(Address(holder), 0, borrowed.NewReference().Steal());
         return holder[0];
+    }
+
+    /// <summary>A pythonnet handle that takes over <paramref name="owned"/>.</summary>
+    public static PyObject Take(NewRef owned)
+    {
+        using (owned) return Wrap(owned.Borrow());
     }
 }

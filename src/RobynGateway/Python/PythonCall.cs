@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Tasks.Sources;
-using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.Python;
 
@@ -52,8 +52,8 @@ internal sealed class PythonCall : IValueTaskSource
     public CallStage Stage;
     public bool StageOnLoop;
     public ulong BeforeMask, AfterMask;
-    public nint Exchange;
-    public nint Stream; // a streaming answer's iterator (strong reference), pulled one item per StreamNext stage
+    public NewRef Exchange;
+    public NewRef Stream; // a streaming answer's iterator, pulled one item per StreamNext stage
 
     // A websocket's events (CallStage.Socket): the connection's session object lives in Exchange;
     // a message is in Body (text unless Binary); an OPEN's fields are in the text slots.
@@ -106,10 +106,13 @@ internal sealed class PythonCall : IValueTaskSource
     void Reset()
     {
         // No GIL here: a Python thread drops them. Dropping a stream's iterator closes its generator.
-        if (Exchange != 0) App.ReleaseLater(Exchange);
-        if (Stream != 0) App.ReleaseSoon(Stream);
-        Exchange = Stream = 0;
+        if (!Exchange.IsNull) App.ReleaseLater(Exchange);
+        if (!Stream.IsNull) App.ReleaseSoon(Stream);
+        Exchange = Stream = default;
         BeforeMask = AfterMask = 0;
+        MethodIndex = 0;
+        Https = false;
+        Event = default;
         if (Body.Length > 0) ArrayPool<byte>.Shared.Return(Body);
         Body = [];
         BodyLength = 0;
@@ -117,7 +120,7 @@ internal sealed class PythonCall : IValueTaskSource
         SocketEndpoint = null;
         Binary = false;
         CloseCode = 0;
-        _textLength = 0;
+        _textLength = _fieldStart = 0;
         LoopToken = 0;
         Route = null!;
         App = null!;

@@ -8,9 +8,9 @@ namespace RobynGateway.Python;
 /// lock, and never shuts it down: Python clean-up (shutdown handlers, the event loop) is driven
 /// from the host's stop instead, because pythonnet does not run Py_Finalize.
 ///
-/// After start-up no thread holds the GIL: threads that run Python take it with their own
-/// permanent thread state (sync workers), with Py.GIL() (cold paths), or are Python's own (the
-/// event loop).
+/// After start-up no thread holds the GIL: threads that run Python take it through Gil.cs, with
+/// their own permanent thread state (sync workers) or pythonnet's (cold paths), or are Python's
+/// own (the event loop), which call in holding it.
 /// </summary>
 internal static class PythonRuntime
 {
@@ -36,7 +36,7 @@ internal static class PythonRuntime
             PythonEngine.ProgramName = install.Executable;
             // initSigs: false leaves SIGINT and SIGTERM to .NET, which drains requests first.
             PythonEngine.Initialize(Array.Empty<string>(), setSysArgv: true, initSigs: false);
-            using (Py.GIL())
+            using (Gil.Acquire())
             {
                 using var sys = Py.Import("sys");
                 using var path = sys.GetAttr("path");
@@ -67,7 +67,7 @@ internal static class PythonRuntime
             Runtime.PythonDLL = null; // null: resolve from the process, whatever PYTHONNET_PYDLL says
             PythonEngine.Initialize(setSysArgv: false, initSigs: false);
             CApi.BindProcess();
-            using (Py.GIL())
+            using (Gil.Acquire())
             {
                 using var sys = Py.Import("sys");
                 using var info = sys.GetAttr("version_info");

@@ -109,9 +109,9 @@ internal sealed class StreamPullPool : IDisposable
             }
             if (_app.HasReleases)
             {
-                CApi.PyEval_RestoreThread(state);
-                _app.ReleaseFinished();
-                CApi.PyEval_SaveThread();
+                var idle = Gil.Restore(state);
+                _app.ReleaseFinished(idle);
+                Gil.Save(idle);
                 continue;
             }
             if (_stopping) break;
@@ -134,7 +134,7 @@ internal sealed class StreamPullPool : IDisposable
             if (_queue.IsEmpty) break;
             Interlocked.Increment(ref _threads);
         }
-        CApi.PyEval_RestoreThread(state);
+        Gil.Restore(state);
         CApi.PyThreadState_Clear(state);
         CApi.PyThreadState_DeleteCurrent();
         t_pool = null;
@@ -143,16 +143,16 @@ internal sealed class StreamPullPool : IDisposable
     /// <summary>Pulls one item, then runs the stream's continuation here; returns the pull it asked for next, if any.</summary>
     unsafe PythonCall? Pull(PythonCall call, nint state, List<PythonCall> completed)
     {
-        CApi.PyEval_RestoreThread(state);
+        var gil = Gil.Restore(state);
         PythonCall.BeginDeferring(completed);
         try
         {
-            _app.ExecuteSync(call);
-            _app.ReleaseFinished();
+            _app.ExecuteSync(call, gil);
+            _app.ReleaseFinished(gil);
         }
         finally
         {
-            CApi.PyEval_SaveThread();
+            Gil.Save(gil);
             t_inline = true;
             try
             {

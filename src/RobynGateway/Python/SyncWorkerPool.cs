@@ -62,9 +62,9 @@ internal sealed class SyncWorkerPool : IDisposable
             {
                 if (_app.HasReleases)
                 {
-                    CApi.PyEval_RestoreThread(state);
-                    _app.ReleaseFinished();
-                    CApi.PyEval_SaveThread();
+                    var idle = Gil.Restore(state);
+                    _app.ReleaseFinished(idle);
+                    Gil.Save(idle);
                     continue;
                 }
                 Interlocked.Increment(ref _sleepers);
@@ -73,29 +73,29 @@ internal sealed class SyncWorkerPool : IDisposable
                 if (_stopping && _queue.IsEmpty) break;
                 continue;
             }
-            CApi.PyEval_RestoreThread(state);
+            var gil = Gil.Restore(state);
             PythonCall.BeginDeferring(completed);
             try
             {
                 while (true)
                 {
                     trip.Begin(call);
-                    _app.ExecuteSync(call);
+                    _app.ExecuteSync(call, gil);
                     if (!TryTake(out call)) break;
                     // The next handler may be slow: the answers made so far must not wait for it.
                     // They go to the thread pool now; only the batch's last is written here, inline.
                     PythonCall.CompleteDeferred(completed);
                 }
-                _app.ReleaseFinished();
+                _app.ReleaseFinished(gil);
             }
             finally
             {
                 trip.End();
-                CApi.PyEval_SaveThread();
+                Gil.Save(gil);
                 PythonCall.EndDeferring(completed);
             }
         }
-        CApi.PyEval_RestoreThread(state);
+        Gil.Restore(state);
         CApi.PyThreadState_Clear(state);
         CApi.PyThreadState_DeleteCurrent();
     }

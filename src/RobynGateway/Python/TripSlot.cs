@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using RobynGateway.Routing;
 
 namespace RobynGateway.Python;
 

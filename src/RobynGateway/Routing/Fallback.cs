@@ -1,4 +1,5 @@
 using RobynGateway.Python;
+using RobynGateway.Http;
 
 namespace RobynGateway.Routing;
 
@@ -11,7 +12,7 @@ internal static class Fallback
 {
     public static IApplicationBuilder UseRobynMethodFilter(this IApplicationBuilder app) =>
         app.Use(static (context, next) => PyConstants.MethodIndex(context.Request.Method) < 0
-            ? WriteTextAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed")
+            ? PlainText.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed")
             : next(context));
 
     /// <summary>
@@ -24,13 +25,6 @@ internal static class Fallback
             if (context.GetEndpoint()?.Metadata.GetMetadata<RouteEntry>() is not null) return next(context);
             if (hooked && context.Features.Get<PythonCall>() is not null) return Task.CompletedTask;
             globals.ApplyTo(context);
-            return WriteTextAsync(context, StatusCodes.Status404NotFound, "Not found");
+            return PlainText.WriteAsync(context, StatusCodes.Status404NotFound, "Not found");
         });
-
-    public static Task WriteTextAsync(HttpContext context, int status, string text)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync(text);
-    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Timeouts;
+using RobynGateway.Python;
 
 namespace RobynGateway.Routing;
 

@@ -1,4 +1,5 @@
 using RobynGateway.Python;
+using RobynGateway.Http;
 
 namespace RobynGateway.Routing;
 

@@ -1,5 +1,6 @@
 using RobynGateway.Hosting;
 using RobynGateway.Routing;
+using RobynGateway.Python;
 
 namespace RobynGateway.Web;
 

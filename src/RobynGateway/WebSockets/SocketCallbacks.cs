@@ -17,8 +17,8 @@ internal static unsafe class SocketCallbacks
     static readonly object Gate = new();
     static nint _send, _close, _broadcast, _ids; // PyMethodDef*, made once
 
-    /// <summary>Holding the GIL: new references to the four builtins, bound to <paramref name="hub"/>.</summary>
-    public static nint[] Create(GCHandle hub)
+    /// <summary>New references to the four builtins, bound to <paramref name="hub"/>.</summary>
+    public static NewRef[] Create(GCHandle hub, GilHeld gil)
     {
         lock (Gate)
         {
@@ -30,25 +30,27 @@ internal static unsafe class SocketCallbacks
                 _ids = NativeCallbacks.Define("ids", &IdsEntry);
             }
         }
-        var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(hub));
-        var functions = new[] { _send, _close, _broadcast, _ids }.Select(def => CApi.PyCFunction_NewEx(def, self, 0)).ToArray();
-        CApi.Py_DecRef(self);
+        using var self = CApi.PyLong_FromLongLong((long)GCHandle.ToIntPtr(hub));
+        var functions = new NewRef[4];
+        var defs = new[] { _send, _close, _broadcast, _ids };
+        for (var i = 0; i < defs.Length; i++) functions[i] = CApi.PyCFunction_NewEx(defs[i], self.Borrow(), 0);
         return functions;
     }
 
-    static WebSocketHub? Hub(nint self) => GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(self)).Target as WebSocketHub;
+    static WebSocketHub? Hub(nint self) => GCHandle.FromIntPtr((nint)CApi.PyLong_AsLongLong(new BorrowedRef(self))).Target as WebSocketHub;
 
     [UnmanagedCallersOnly]
-    static nint SendEntry(nint self, nint* args, nint nargs)
+    static nint SendEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("send(id, message) takes two arguments");
             if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
             Span<char> id = stackalloc char[64];
             var hub = Hub(self);
             return CApi.NewBool(hub is not null && TryId(args[0], id, out var n)
-                && hub.SendTo(id[..n], new ReadOnlySpan<byte>(data, (int)length), binary));
+                && hub.SendTo(id[..n], new ReadOnlySpan<byte>(data, (int)length), binary)).Steal();
         }
         catch (MessageTooLargeException ex)
         {
@@ -61,10 +63,11 @@ internal static unsafe class SocketCallbacks
     }
 
     [UnmanagedCallersOnly]
-    static nint CloseEntry(nint self, nint* args, nint nargs)
+    static nint CloseEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 3) return NativeCallbacks.RaiseRuntimeError("close(id, code, reason) takes three arguments");
             Span<char> id = stackalloc char[64];
             var hub = Hub(self);
@@ -76,7 +79,7 @@ internal static unsafe class SocketCallbacks
                 return NativeCallbacks.RaiseRuntimeError($"close code {code}: expected 1000-4999");
             }
             var reason = CApi.ToManagedString(args[2]) ?? "";
-            return CApi.NewBool(hub is not null && known && hub.Close(id[..n], (System.Net.WebSockets.WebSocketCloseStatus)code, reason));
+            return CApi.NewBool(hub is not null && known && hub.Close(id[..n], (System.Net.WebSockets.WebSocketCloseStatus)code, reason)).Steal();
         }
         catch (Exception ex)
         {
@@ -85,16 +88,17 @@ internal static unsafe class SocketCallbacks
     }
 
     [UnmanagedCallersOnly]
-    static nint BroadcastEntry(nint self, nint* args, nint nargs)
+    static nint BroadcastEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 2) return NativeCallbacks.RaiseRuntimeError("broadcast(endpoint, message) takes two arguments");
             var hub = Hub(self);
             var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
             if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
             var sent = hub?.Broadcast(endpoint, new ReadOnlySpan<byte>(data, (int)length), binary) ?? 0;
-            return CApi.PyLong_FromLongLong(sent);
+            return CApi.PyLong_FromLongLong(sent).Steal();
         }
         catch (MessageTooLargeException ex)
         {
@@ -107,21 +111,19 @@ internal static unsafe class SocketCallbacks
     }
 
     [UnmanagedCallersOnly]
-    static nint IdsEntry(nint self, nint* args, nint nargs)
+    static nint IdsEntry(nint self, BorrowedRef* args, nint nargs)
     {
         try
         {
+            GilHeld.InCallback();
             if (nargs != 1) return NativeCallbacks.RaiseRuntimeError("ids(endpoint) takes one argument");
             var hub = Hub(self);
             var endpoint = (int)CApi.PyLong_AsLongLong(args[0]);
             var ids = hub?.Ids(endpoint) ?? [];
             var tuple = CApi.PyTuple_New(ids.Count);
             for (var i = 0; i < ids.Count; i++)
-            {
-                var bytes = Encoding.UTF8.GetBytes(ids[i]);
-                fixed (byte* p = bytes) CApi.PyTuple_SetItem(tuple, i, CApi.PyUnicode_DecodeUTF8(p, bytes.Length, null));
-            }
-            return tuple;
+                CApi.PyTuple_SetItem(tuple.Borrow(), i, PyConstants.Str(ids[i]).Steal());
+            return tuple.Steal();
         }
         catch (Exception ex)
         {
@@ -130,7 +132,7 @@ internal static unsafe class SocketCallbacks
     }
 
     /// <summary>A Python id (a str of at most 64 bytes) as chars; false for anything else.</summary>
-    static bool TryId(nint id, Span<char> chars, out int length)
+    static bool TryId(BorrowedRef id, Span<char> chars, out int length)
     {
         nint size;
         var utf8 = CApi.PyUnicode_AsUTF8AndSize(id, &size);
@@ -145,7 +147,7 @@ internal static unsafe class SocketCallbacks
     }
 
     /// <summary>A str's UTF-8 (a text frame) or a bytes object's content (a binary frame); else raises TypeError.</summary>
-    static bool TryPayload(nint message, out byte* data, out nint length, out bool binary)
+    static bool TryPayload(BorrowedRef message, out byte* data, out nint length, out bool binary)
     {
         nint size;
         var utf8 = CApi.PyUnicode_AsUTF8AndSize(message, &size);

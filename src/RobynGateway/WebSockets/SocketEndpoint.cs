@@ -19,8 +19,8 @@ internal sealed class SocketEndpoint(int index, string path, bool openOnLoop, bo
     /// <summary>By connection id: what broadcasts and <c>active_connections</c> walk.</summary>
     public ConcurrentDictionary<string, SocketConnection> Connections { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Holding the GIL: reads <c>LoadedApp.websockets</c>.</summary>
-    public static IReadOnlyList<SocketEndpoint> Read(PyObject loaded)
+    /// <summary>Reads <c>LoadedApp.websockets</c>.</summary>
+    public static IReadOnlyList<SocketEndpoint> Read(PyObject loaded, Python.GilHeld gil)
     {
         using var declared = loaded.GetAttr("websockets");
         return new PyIterable(declared).Select((e, i) => new SocketEndpoint(

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.WebSockets;
 
@@ -65,7 +66,7 @@ internal sealed class SocketSession(PythonApp app, WebSocketHub hub, SocketOptio
         RequestReader.WriteHeaders(request.Headers, call, globals);
         RequestReader.WriteClientIp(context.Connection.RemoteIpAddress, call);
         await ReportAsync(call, connection, SocketEvent.Open, connection.Endpoint.OpenOnLoop);
-        if (call.Exchange != 0) return true;
+        if (!call.Exchange.IsNull) return true;
         log.LogError("{Endpoint}: opening connection {Id} failed; closing it with 1011", connection.Endpoint, connection.Id);
         connection.RequestClose(WebSocketCloseStatus.InternalServerError, "Internal error");
         return false;

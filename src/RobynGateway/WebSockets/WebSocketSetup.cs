@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using RobynGateway.Hosting;
 using RobynGateway.Python;
 using RobynGateway.Routing;
+using RobynGateway.Http;
 
 namespace RobynGateway.WebSockets;
 

@@ -1,16 +1,14 @@
 using RobynGateway.Hosting;
 using RobynGateway.Web;
 using Serilog;
-using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Transforms;
 
 namespace RobynGateway.Workers;
 
 /// <summary>
 /// The front process of <c>--processes N</c> (N &gt; 1): it owns the public listener (Kestrel:
-/// HTTP/1.1, HTTP/2, WebSockets) and proxies every request with YARP to N worker processes, each a
-/// whole gateway with its own interpreter and GIL. It runs no Python itself: it read the app file
+/// HTTP/1.1, HTTP/2, WebSockets) and forwards every request with YARP's forwarder to N worker processes,
+/// each a whole gateway with its own interpreter and GIL. It runs no Python itself: it read the app file
 /// only to learn what <c>app.start(...)</c> asked for, as Robyn's parent process does.
 /// </summary>
 internal static class FrontHost
@@ -32,7 +30,7 @@ internal static class FrontHost
             throw new Python.AppLoadException($"--processes needs a folder for its worker sockets: {ex.Message}");
         }
         var socketDirectory = folder.Path;
-        var config = WorkerDestinations.CreateProvider();
+        var pool = new WorkerPool();
         var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.AppArgs, python, options.HealthPath);
 
         builder.Host.UseSerilog();
@@ -47,14 +45,14 @@ internal static class FrontHost
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(config);
-        builder.Services.AddSingleton<IProxyConfigProvider>(config);
+        builder.Services.AddSingleton(pool);
         // The host disposes it (deletes the folder) however the process ends, a failed start included.
         builder.Services.AddSingleton(_ => folder);
-        builder.Services.AddReverseProxy()
-            // Every forwarded request carries the front's key, replacing any a client sent.
-            .AddTransforms(t => t.AddRequestHeader(FrontKey.Header, key.Value, append: false));
-        builder.Services.AddSingleton<IForwarderHttpClientFactory>(new UnixSocketForwarderFactory(socketDirectory));
+        // The forwarder alone (direct forwarding): no proxy config, routes, clusters, session affinity
+        // (and its data protection) or transform pipeline, which one kind of destination does not need.
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton(new FrontTransformer(key));
+        builder.Services.AddSingleton(UnixSocketForwarding.CreateClient(socketDirectory));
         // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
         // With --broadcast the relay speaks for every worker on Redis: one link, one presence per instance.
         builder.Services.AddSingleton(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
@@ -62,7 +60,7 @@ internal static class FrontHost
                 ? new Broadcast.RedisBus(url, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.Broadcast"))
                 : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SocketRelay>());
-        builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, config, options.Processes, options.MaxRequests,
+        builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, pool, options.Processes, options.MaxRequests,
             options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
             options.HangTimeout));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
@@ -72,19 +70,15 @@ internal static class FrontHost
         var web = builder.Build();
         web.UseRobynInFlightRequests();
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
-        // The client's address and scheme by --forwarded-allow-ips, before YARP passes them to the workers.
+        // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
         var bus = web.Services.GetRequiredService<SocketRelay>().Bus;
         web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0, bus is null ? null : () => bus.Detail);
-        // ROBYN_MAX_PAYLOAD_SIZE before YARP, so an oversized upload never ties up a worker.
+        // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
-        web.MapReverseProxy(proxy =>
-        {
-            proxy.Use((context, next) => WorkerRetry.InvokeAsync(context, next, supervisor));
-            proxy.UseLoadBalancing();
-        });
-        log.Information("Front process: {Processes} worker processes x {Workers} sync worker thread(s), proxied by YARP",
+        web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);
+        log.Information("Front process: {Processes} worker processes x {Workers} sync worker thread(s), forwarded by YARP",
             options.Processes, options.Workers);
         return web;
     }

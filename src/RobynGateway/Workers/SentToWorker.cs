@@ -8,7 +8,7 @@ namespace RobynGateway.Workers;
 ///
 /// The forwarder's error cannot tell: when a worker dies while running a request that went out
 /// on a pooled connection, SocketsHttpHandler retries it on a new connection to the same socket,
-/// and the error that surfaces is that retry's "connection refused". So WorkerRetry sets a
+/// and the error that surfaces is that retry's "connection refused". So ForwardToWorker sets a
 /// <see cref="SentToWorker"/> for the request (an AsyncLocal flows into the handler's writes,
 /// which run in the request's async flow), and every worker connection's stream
 /// (<see cref="TrackingStream"/>) marks it once a write has completed.

@@ -16,6 +16,7 @@ internal sealed partial class WorkerProcess
     readonly Process _process;
     readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     long _requests;
+    int _inFlight;
 
     WorkerProcess(int slot, int generation, string socketPath, Process process)
     {
@@ -37,8 +38,11 @@ internal sealed partial class WorkerProcess
     public void MarkReady() => ReadyAt ??= DateTime.UtcNow;
     public int Pid => _process.Id;
 
-    /// <summary>The YARP destination id and the host name the forwarder connects to.</summary>
-    public string Name => $"w{Slot}-{Generation}";
+    /// <summary>The host name the forwarder connects to (its socket's name), and its name in log lines.</summary>
+    public string Name { get; private init; } = "";
+
+    /// <summary>What the forwarder's requests to it start with (http://NAME/): built once, not per request.</summary>
+    public string Prefix { get; private init; } = "";
 
     /// <summary>Completes with the exit code when the process ends.</summary>
     public Task<int> Exited => _exited.Task;
@@ -48,6 +52,12 @@ internal sealed partial class WorkerProcess
     /// <summary>Requests forwarded to it so far (for <c>--max-requests</c>).</summary>
     public long CountRequest() => Interlocked.Increment(ref _requests);
 
+    /// <summary>Requests being forwarded to it now (the load balancer's measure).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void Enter() => Interlocked.Increment(ref _inFlight);
+    public void Leave() => Interlocked.Decrement(ref _inFlight);
+
     public static WorkerProcess Start(WorkerLaunch launch, int slot, int generation, string socketDirectory)
     {
         var socket = Path.Combine(socketDirectory, $"w{slot}-{generation}.sock");
@@ -55,7 +65,8 @@ internal sealed partial class WorkerProcess
         foreach (var arg in launch.Arguments(socket, slot)) info.ArgumentList.Add(arg);
         info.Environment["ROBYN_WORKER_SLOT"] = slot.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var worker = new WorkerProcess(slot, generation, socket, process);
+        var name = $"w{slot}-{generation}";
+        var worker = new WorkerProcess(slot, generation, socket, process) { Name = name, Prefix = $"http://{name}/" };
         process.Exited += (_, _) => worker._exited.TrySetResult(SafeExitCode(process));
         process.Start();
         return worker;

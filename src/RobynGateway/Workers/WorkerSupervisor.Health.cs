@@ -5,8 +5,8 @@ namespace RobynGateway.Workers;
 /// <see cref="ProbeInterval"/> it asks each ready worker's readiness endpoint over its socket:
 /// <list type="bullet">
 /// <item>503 <c>hung: ...</c> (its Python made no progress for <c>--hang-timeout</c>): the worker
-///   leaves YARP, is killed and replaced; the log line carries what the worker said it was running.</item>
-/// <item>No answer within <see cref="ProbeTimeout"/> (SIGSTOP, a frozen process): it leaves YARP at
+///   leaves the pool, is killed and replaced; the log line carries what the worker said it was running.</item>
+/// <item>No answer within <see cref="ProbeTimeout"/> (SIGSTOP, a frozen process): it leaves the pool at
 ///   once, unless it is the last worker that could take requests (a machine too busy to answer in
 ///   time must not turn every request away); it comes back when it answers again, and is killed and
 ///   replaced once it has not answered for <c>--hang-timeout</c>.</item>
@@ -68,7 +68,7 @@ internal sealed partial class WorkerSupervisor
         }
     }
 
-    /// <summary>Takes a ready worker out of YARP; false if it was out already, or is the last one in and must stay.</summary>
+    /// <summary>Takes a ready worker out of the pool; false if it was out already, or is the last one in and must stay.</summary>
     bool RouteAround(WorkerProcess worker, bool evenTheLast)
     {
         lock (_gate)
@@ -81,7 +81,7 @@ internal sealed partial class WorkerSupervisor
         return true;
     }
 
-    /// <summary>Puts a worker that answers again back into YARP; false if it was not out.</summary>
+    /// <summary>Puts a worker that answers again back into the pool; false if it was not out.</summary>
     bool RouteTo(WorkerProcess worker)
     {
         lock (_gate)

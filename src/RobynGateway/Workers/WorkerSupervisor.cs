@@ -1,5 +1,3 @@
-using Yarp.ReverseProxy.Configuration;
-
 namespace RobynGateway.Workers;
 
 /// <summary>
@@ -8,14 +6,14 @@ namespace RobynGateway.Workers;
 ///
 /// Start: all N workers are started at once; the front opens its port when every one is ready
 /// (its startup handler done), and fails the start if one exits first. Running: a worker that
-/// exits is taken out of YARP at once, logged, and started again: at once if it had been serving
+/// exits is taken out of the pool at once, logged, and started again: at once if it had been serving
 /// for a second (the app starts fine; a request or the app's own code ended it, and a poison
 /// request sent every few seconds must not keep the service down), else after a backoff (0.5 s
 /// doubling to 10 s, for an app that crashes while starting; back to 0.5 s once a worker of the
 /// slot has served). A request that was running in a worker that died is not replayed, and a
-/// request that finds no worker waits for one (WorkerRetry). With <c>--max-requests K</c> a worker
+/// request that finds no worker waits for one (ForwardToWorker). With <c>--max-requests K</c> a worker
 /// that has served K requests is replaced: the replacement starts, becomes ready and takes the
-/// traffic, then the old one is stopped and drains. Stop: the workers leave YARP, get SIGTERM
+/// traffic, then the old one is stopped and drains. Stop: the workers leave the pool, get SIGTERM
 /// (each drains, closes its websockets with 1001 and runs its shutdown handler), and are waited
 /// for, bounded by the graceful timeout; the front's own Kestrel stops after that. A worker whose
 /// Python hangs, or that stops answering, is routed around and replaced (WorkerSupervisor.Health.cs).
@@ -29,7 +27,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
     static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     readonly WorkerLaunch _launch;
-    readonly InMemoryConfigProvider _config;
+    readonly WorkerPool _pool;
     readonly int _count;
     readonly long _maxRequests;
     readonly TimeSpan _graceful;
@@ -38,7 +36,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
     readonly WorkerProcess?[] _slots;
     readonly WorkerProcess?[] _previous; // each slot's last replaced worker, to name it in late log lines
     readonly HashSet<WorkerProcess> _ready = [];
-    readonly HashSet<WorkerProcess> _silent = []; // ready, but not answering its health checks: out of YARP
+    readonly HashSet<WorkerProcess> _silent = []; // ready, but not answering its health checks: out of the pool
     readonly HashSet<int> _recycling = [];
     readonly TimeSpan[] _backoff;
     readonly CancellationTokenSource _stopping = new();
@@ -47,13 +45,13 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
     TaskCompletionSource _anyReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     int _generation;
 
-    public WorkerSupervisor(WorkerLaunch launch, InMemoryConfigProvider config, int count, long maxRequests,
+    public WorkerSupervisor(WorkerLaunch launch, WorkerPool pool, int count, long maxRequests,
         TimeSpan graceful, SocketFolder folder, ILogger<WorkerSupervisor> log, TimeSpan hangTimeout = default)
     {
         _hangTimeout = hangTimeout;
         _probe = new WorkerHealthProbe(folder.Path, launch.HealthPath);
         _launch = launch;
-        _config = config;
+        _pool = pool;
         _count = count;
         _maxRequests = maxRequests;
         _graceful = graceful;
@@ -165,7 +163,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
         await BringUpAsync(worker.Slot);
     }
 
-    /// <summary>Starts a worker in the slot and adds it to YARP when it is ready; retries (via WatchAsync) if it dies first.</summary>
+    /// <summary>Starts a worker in the slot and adds it to the pool when it is ready; retries (via WatchAsync) if it dies first.</summary>
     async Task BringUpAsync(int slot, WorkerProcess? retiring = null)
     {
         var worker = Spawn(slot);
@@ -204,16 +202,13 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
         lock (_gate) _recycling.Remove(slot);
     }
 
-    /// <summary>Called by the proxy pipeline after each forwarded request.</summary>
-    public void Forwarded(string destination)
+    /// <summary>Called by the front after each forwarded request.</summary>
+    public void Forwarded(WorkerProcess worker)
     {
-        if (_maxRequests <= 0) return;
-        WorkerProcess? worker;
-        lock (_gate) worker = _ready.FirstOrDefault(w => w.Name == destination);
-        if (worker is null || worker.CountRequest() != _maxRequests) return;
+        if (_maxRequests <= 0 || worker.CountRequest() != _maxRequests) return;
         lock (_gate)
         {
-            if (_stopping.IsCancellationRequested || !_recycling.Add(worker.Slot)) return;
+            if (_stopping.IsCancellationRequested || !_ready.Contains(worker) || !_recycling.Add(worker.Slot)) return;
         }
         Log.LogInformation("{Worker} served {Count} requests (--max-requests); replacing it", worker, _maxRequests);
         _ = BringUpAsync(worker.Slot, retiring: worker);
@@ -221,16 +216,12 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
 
     /// <summary>
     /// A request reached its worker and the connection closed with no answer: the worker most
-    /// likely died running it (WorkerRetry does not replay it). Named here so the route can be found.
+    /// likely died running it (ForwardToWorker does not replay it). Named here so the route can be found.
     /// </summary>
-    public void LostWhileRunning(HttpContext context, string destination)
-    {
-        WorkerProcess? worker;
-        lock (_gate) worker = _slots.Concat(_previous).Concat(_ready).FirstOrDefault(w => w?.Name == destination);
+    public void LostWhileRunning(HttpContext context, WorkerProcess worker) =>
         Log.LogError("{Method} {Path}: {Worker} closed the connection without answering ({State}); not sent to another worker, answered 502",
-            context.Request.Method, context.Request.Path, (object?)worker ?? destination,
-            worker is { HasExited: true } ? "it died running the request" : "it died or dropped the request");
-    }
+            context.Request.Method, context.Request.Path, worker,
+            worker.HasExited ? "it died running the request" : "it died or dropped the request");
 
     void Publish()
     {
@@ -241,7 +232,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
             if (ready.Count > 0 || _stopping.IsCancellationRequested) _anyReady.TrySetResult();
             else if (_anyReady.Task.IsCompleted) _anyReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        WorkerDestinations.Publish(_config, ready);
+        _pool.Publish(ready);
     }
 
     /// <summary>

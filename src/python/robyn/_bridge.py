@@ -85,7 +85,7 @@ def _hooks(middlewares: List[Any], bound: List[Hook] = ()) -> HookChains:
 
 
 def _auth_hooks(app: Any) -> List[Hook]:
-    """One before hook per auth_required route, bound to it (contract §16)."""
+    """One before hook per auth_required route, bound to it."""
     hooks = []
     for index, route in enumerate(app.routes):
         if not route.auth_required:
@@ -350,7 +350,7 @@ class LoadedApp:
         self._run_event(Events.STARTUP)
 
     def run_consts(self) -> List[Tuple[int, Result]]:
-        """Runs each const route's handler once (contract §3.3), with an empty GET request, and
+        """Runs each const route's handler once at start, with an empty GET request, and
         returns `(index, result)` for each: the gateway answers them from C# from now on. The
         route's endpoint becomes the cached answer, for requests that hooks apply to (they still
         reach Python, but the handler does not run again). A handler that fails raises here."""

@@ -1,7 +1,7 @@
 """The gateway's .NET runtime, hosted inside this Python process for the TestClient.
 
 RobynGateway.dll is loaded once per process through hostfxr (the .NET hosting library) with
-ctypes. Its entry points (src/RobynGateway/Embedding/TestClientExports.cs) attach to this very
+ctypes. Its entry points (src/RobynGateway.TestClient.TestClientExports.cs) attach to this very
 interpreter and serve an app object with the gateway's own pipeline on an in-memory server.
 Every call into C# goes through a CFUNCTYPE pointer, so ctypes releases the GIL for its
 duration: the gateway's sync workers and the app's event loop need it to run the handler while
@@ -26,7 +26,7 @@ import threading
 from typing import Any, List, Optional, Sequence, Tuple
 
 DLL_ENV = "ROBYN_GATEWAY_DLL"
-EXPORTS_TYPE = b"RobynGateway.Embedding.TestClientExports, RobynGateway"
+EXPORTS_TYPE = b"RobynGateway.TestClient.TestClientExports, RobynGateway"
 LOAD_ASSEMBLY_AND_GET_FUNCTION_POINTER = 5  # hostfxr_delegate_type
 UNMANAGED_CALLERS_ONLY = ctypes.c_void_p((1 << (8 * ctypes.sizeof(ctypes.c_void_p))) - 1)  # (char*)-1
 FAILED, TIMED_OUT = 1, 2

@@ -46,8 +46,8 @@ class Plan(NamedTuple):
 
 
 def plan_handler(endpoint: SocketEndpoint, event: str, handler: Callable[..., Any]) -> Plan:
-    """Decides once what each parameter of a websocket handler receives, by name first (contract
-    §13): the connection (`ws`, `websocket`, or a WebSocketConnector annotation), the message
+    """Decides once what each parameter of a websocket handler receives, by name first:
+    the connection (`ws`, `websocket`, or a WebSocketConnector annotation), the message
     (`msg`, `message`; legacy message handlers only), `global_dependencies`,
     `router_dependencies`, `query_params`; then by position (the connection, then the message);
     any other name is a query parameter, converted to its annotation."""

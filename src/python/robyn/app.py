@@ -117,7 +117,7 @@ class Robyn(BaseRouter):
         http_only: bool = True,
         same_site: Optional[str] = "Lax",
     ) -> SessionManager:
-        """Signed-cookie sessions as `request.session` (contract §18): a global before hook loads
+        """Signed-cookie sessions as `request.session`: a global before hook loads
         it, a global after hook writes the cookie back when it changed. Once per app."""
         if self.session_manager is not None:
             raise RuntimeError("configure_sessions() was already called for this app")

@@ -1,4 +1,4 @@
-"""Authentication (contract §16): a handler that turns a request into an Identity, and the
+"""Authentication: a handler that turns a request into an Identity, and the
 token getters it reads credentials with. `auth_required=True` routes get it as a before hook
 bound to that route (see hooks.py and robyn._bridge): None answers the handler's
 `unauthorized_response`, an Identity goes on as `request.identity`."""

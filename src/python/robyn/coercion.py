@@ -1,5 +1,5 @@
 """Parameters read by name from the path or the query string, converted to
-their annotated type (contract §4, "easy access").
+their annotated type (Robyn's "easy access" parameters).
 
 `named_resolver` / `coercion_for` run once per parameter at registration; the
 resolver they build runs per request and raises BadRequest (a ready 400)."""

@@ -1,5 +1,5 @@
 """Dependencies handed to handlers that declare `global_dependencies` /
-`router_dependencies` parameters (contract §17)."""
+`router_dependencies` parameters."""
 
 import weakref
 from typing import Any, Dict

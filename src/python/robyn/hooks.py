@@ -1,4 +1,5 @@
-"""before_request / after_request hooks, run as the gateway's pipeline stages (contract §10).
+"""before_request / after_request hooks, run as the gateway's pipeline stages
+(docs/bridge-protocol.md, "Hook stages").
 
 The gateway matches hook patterns against the request path in C#, so Python is entered for hooks
 only when one applies, and then once per stage: the applying hooks arrive as a bit mask over the
@@ -94,8 +95,8 @@ def _param_slots(pattern: Optional[str]) -> Tuple[Tuple[str, int, bool], ...]:
 
 class HookChains:
     """The app's hooks in the order the gateway numbers them: global ones first, then the
-    route-bound authentication checks, then scoped ones, each in registration order (contract
-    §10). Chains are cached per mask."""
+    route-bound authentication checks, then scoped ones, each in registration order.
+    Chains are cached per mask."""
 
     def __init__(self, hooks: List[Hook]) -> None:
         self.hooks = sorted(hooks, key=lambda h: h.order)  # stable
@@ -219,7 +220,7 @@ def _closing_result(exchange: Exchange, response: Response) -> Result:
 
 
 def _after_failed(response: Response, trace: str) -> Result:
-    """500, keeping the headers the response had when the hook failed (contract §10)."""
+    """500, keeping the headers the response had when the hook failed."""
     status, _, body, kind, _ = internal_error(trace)
     try:
         flat = response.headers._flat()

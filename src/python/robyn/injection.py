@@ -1,4 +1,4 @@
-"""Deciding, once per handler, what each parameter receives (contract §4).
+"""Deciding, once per handler, what each parameter receives.
 
 `plan_injection` inspects the signature at registration and returns an invoker
 `invoke(request)` that only executes: each parameter has a resolver

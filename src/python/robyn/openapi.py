@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 for the app's routes, and the /docs page (contract §21), with Robyn 0.88's API.
+"""OpenAPI 3.1 for the app's routes, and the /docs page, with Robyn 0.88's API.
 
 The spec is `OpenAPI.openapi_spec`, a dict filled the way Robyn fills it: the skeleton when the
 object is made, then one operation per route (`add_openapi_path_obj`, which

@@ -35,7 +35,7 @@ class Response:
 
     @status_code.setter
     def status_code(self, value: int) -> None:
-        # After hooks change the status this way (contract §10).
+        # After hooks change the status this way (docs/bridge-protocol.md, "Hook stages").
         self._status_code = int(value)
 
     @property

@@ -1,4 +1,5 @@
-"""Turning what a handler returned into the bridge's result tuple (contract §6).
+"""Turning what a handler returned into the bridge's result tuple
+(docs/bridge-protocol.md, "Result tuple").
 
 A result is `(status, headers, body)` or `(status, headers, body, kind, aux)`;
 headers are flat `(name, value, ...)` with lower-case names. The common content
@@ -7,16 +8,17 @@ identity (`LoadedApp.const_headers`)."""
 
 from typing import Any, Tuple
 
+from robyn._wire import RESULT_KINDS
 from robyn.headers import Headers
 from robyn.jsonify import dumps
 from robyn.response import Response
 from robyn.responses import FileResponse
 from robyn.streaming import StreamingResponse
 
-KIND_ERROR = 1
-KIND_FILE = 2
-KIND_STREAM = 4  # aux: an iterator the gateway pulls with stream_next
-KIND_ASYNC_STREAM = 5  # aux: an async iterator, pulled on the loop with stream_next_async
+KIND_ERROR = RESULT_KINDS["ERROR"]
+KIND_FILE = RESULT_KINDS["FILE"]
+KIND_STREAM = RESULT_KINDS["STREAM"]  # aux: an iterator the gateway pulls with stream_next
+KIND_ASYNC_STREAM = RESULT_KINDS["ASYNC_STREAM"]  # aux: an async iterator, pulled on the loop with stream_next_async
 
 TEXT_PLAIN = ("content-type", "text/plain")
 APPLICATION_JSON = ("content-type", "application/json")

@@ -147,7 +147,7 @@ class BaseRouter:
     def trace(self, endpoint: str, **options: Any) -> Callable[[Handler], Handler]:
         return self._decorator("TRACE", endpoint, **options)
 
-    # WebSockets (contract §13) --------------------------------------------------
+    # WebSockets (docs/bridge-protocol.md, "WebSockets") ---------------------
 
     def websocket(self, endpoint: str) -> Callable[[Handler], Handler]:
         """`@app.websocket("/path")` (Robyn 0.88); see robyn.ws."""
@@ -200,7 +200,8 @@ class BaseRouter:
         return register
 
     def exception(self, handler: Callable[[Exception], Any]) -> None:
-        """Covers the routes registered after this call (contract §11)."""
+        """Covers the routes registered after this call: each route keeps the handler in force
+        when it was registered."""
         self.exception_handler = handler
 
     def startup_handler(self, handler: Handler) -> None:
@@ -211,7 +212,7 @@ class BaseRouter:
 
     def configure_authentication(self, handler: Any) -> None:
         """The handler that auth_required routes of this router (and of sub-routers it includes
-        that have none of their own) authenticate with (contract §16)."""
+        that have none of their own) authenticate with."""
         self.authentication_handler = handler
         for router in self.included_routers:
             if router.authentication_handler is None:
@@ -244,7 +245,7 @@ class Router:
 
 def _hook_pattern(endpoint: str) -> str:
     """A hook's pattern: route syntax, plus a bare `*` as the last segment for "this path and
-    everything under it" (contract §10)."""
+    everything under it"."""
     path = normalize_endpoint(endpoint)
     segments = path.split("/")
     for position, segment in enumerate(segments[:-1]):

@@ -1,4 +1,4 @@
-"""Route patterns (contract §3.2) and the record of a registered route."""
+"""Route patterns (`/users/:id`, `*rest`) and the record of a registered route."""
 
 import functools
 from dataclasses import dataclass, field, replace
@@ -69,8 +69,9 @@ class Route:
     include_in_schema: bool = True
     # Seconds until the gateway answers 504 (beyond Robyn): None follows --timeout, 0 means none.
     timeout: Optional[float] = None
-    router: Any = None  # the router that registered it: its authentication handler applies (§16)
-    # Captured at registration (contract §11, §17); kept to recompile under a prefix.
+    router: Any = None  # the router that registered it: its authentication handler applies
+    # Captured at registration (the exception handler and dependencies in force then); kept to
+    # recompile under a prefix.
     on_error: Optional[ExceptionHandler] = None
     dependencies: Dict[str, Dict[str, Any]] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""Signed-cookie sessions (contract §18): `app.configure_sessions(secret_key)` makes every request
+"""Signed-cookie sessions: `app.configure_sessions(secret_key)` makes every request
 carry a dict-like `request.session`, kept in the client's cookie between requests.
 
 The cookie holds the data itself: base64url of the JSON `{"d": data, "exp": unix_time}`, a `.`,

@@ -1,4 +1,4 @@
-"""Streaming responses and server-sent events (contract §19).
+"""Streaming responses and server-sent events.
 
 A handler returns `StreamingResponse(generator)`; the gateway sends the status and headers at
 once, then pulls the generator one item per trip into Python (sync generators on a sync

@@ -1,4 +1,4 @@
-"""Jinja2 templates (contract §20): `JinjaTemplate(directory).render_template(name, **context)`
+"""Jinja2 templates: `JinjaTemplate(directory).render_template(name, **context)`
 and `render(name, **context)` answer 200 `text/html; charset=utf-8`.
 
 Jinja2 is optional: `import robyn` never needs it, and importing this module without it fails at

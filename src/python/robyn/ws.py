@@ -1,4 +1,4 @@
-"""WebSockets: Robyn's two APIs (contract §13), served by the gateway.
+"""WebSockets: Robyn's two APIs (docs/bridge-protocol.md, "WebSockets"), served by the gateway.
 
 - `@app.websocket("/path")` (Robyn 0.88): one `async def handler(websocket, ...)` runs per
   connection and pulls messages with `await websocket.receive_text()`; the decorated function

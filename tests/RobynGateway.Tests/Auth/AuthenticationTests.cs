@@ -5,7 +5,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Auth;
 
-/// <summary>auth_required routes (contract §16): a before hook bound to the route and its method.</summary>
+/// <summary>auth_required routes: a before hook bound to the route and its method.</summary>
 public sealed class AuthenticationTests(AuthAppFactory factory) : IClassFixture<AuthAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

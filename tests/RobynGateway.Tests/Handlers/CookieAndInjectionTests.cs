@@ -5,7 +5,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Handlers;
 
-/// <summary>Response cookies (contract §8) and injected dependencies (§17) through the gateway.</summary>
+/// <summary>Response cookies and injected dependencies through the gateway.</summary>
 public sealed class CookieAndInjectionTests(CookiesDiAppFactory factory) : IClassFixture<CookiesDiAppFactory>
 {
     // No cookie container: it would parse (and reject) the Set-Cookie headers under test.

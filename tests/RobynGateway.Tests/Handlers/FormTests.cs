@@ -7,7 +7,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Handlers;
 
-/// <summary>Multipart forms parsed by the gateway (contract §7), and what is not multipart.</summary>
+/// <summary>Multipart forms parsed by the gateway, and what is not multipart.</summary>
 public sealed class FormTests(FormsAppFactory factory) : IClassFixture<FormsAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

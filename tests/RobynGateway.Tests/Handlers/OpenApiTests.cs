@@ -5,7 +5,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Handlers;
 
-/// <summary>/openapi.json and /docs (contract §21), served as const routes by the gateway.</summary>
+/// <summary>/openapi.json and /docs, served as const routes by the gateway.</summary>
 public sealed class OpenApiTests(PydanticAppFactory factory) : IClassFixture<PydanticAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

@@ -7,7 +7,7 @@ using RobynGateway.Tests.Infrastructure;
 namespace RobynGateway.Tests.Handlers;
 
 /// <summary>
-/// Pydantic models through the gateway (contract §22), with the interpreter on PATH, which has
+/// Pydantic models through the gateway, with the interpreter on PATH, which has
 /// pydantic 2 on this machine.
 /// </summary>
 public sealed class PydanticTests(PydanticAppFactory factory) : IClassFixture<PydanticAppFactory>

@@ -5,7 +5,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Handlers;
 
-/// <summary>What a handler can read from the request, and the 400s for bad input (robyn-api.md §4, §7).</summary>
+/// <summary>What a handler can read from the request, and the 400s for bad input.</summary>
 public sealed class RequestInputTests(HandlersAppFactory factory) : IClassFixture<HandlersAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

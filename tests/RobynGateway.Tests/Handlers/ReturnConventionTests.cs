@@ -4,7 +4,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Handlers;
 
-/// <summary>How each kind of handler return value is answered (robyn-api.md §6).</summary>
+/// <summary>How each kind of handler return value is answered.</summary>
 public sealed class ReturnConventionTests(HandlersAppFactory factory) : IClassFixture<HandlersAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

@@ -5,7 +5,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Handlers;
 
-/// <summary>StreamingResponse and SSE (contract §19), through the real pipeline.</summary>
+/// <summary>StreamingResponse and SSE, through the real pipeline.</summary>
 public sealed class StreamingTests(StreamingAppFactory factory) : IClassFixture<StreamingAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

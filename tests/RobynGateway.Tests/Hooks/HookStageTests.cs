@@ -6,7 +6,7 @@ using RobynGateway.Tests.Infrastructure;
 namespace RobynGateway.Tests.Hooks;
 
 /// <summary>
-/// Scoped before/after hooks as pipeline stages (contract §10): order, what their return values do,
+/// Scoped before/after hooks as pipeline stages: order, what their return values do,
 /// failures, and that a request no hook applies to never runs one.
 /// </summary>
 public sealed class HookStageTests(HooksAppFactory factory) : IClassFixture<HooksAppFactory>

@@ -5,7 +5,7 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Routing;
 
-/// <summary>const=True routes (contract §3.3): one run at start, then the cached answer.</summary>
+/// <summary>const=True routes: one run at start, then the cached answer.</summary>
 public sealed class ConstRouteTests(ConstAppFactory factory) : IClassFixture<ConstAppFactory>
 {
     readonly HttpClient _client = factory.CreateClient();

@@ -1,4 +1,6 @@
 using RobynGateway.Routing;
+using RobynGateway.Http;
+using RobynGateway.Python;
 
 namespace RobynGateway.Tests.Routing;
 

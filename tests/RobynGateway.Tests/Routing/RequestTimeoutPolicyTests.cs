@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using RobynGateway.Routing;
+using RobynGateway.Http;
+using RobynGateway.Python;
 
 namespace RobynGateway.Tests.Routing;
 
 /// <summary>Which timeout each route's endpoint carries, and the front's proxy timeout above them all.</summary>
 public sealed class RequestTimeoutPolicyTests
 {
-    static RouteEntry Route(string pattern, double? timeout) => new(0, "GET", pattern, false, [], 0, timeout);
+    static RouteEntry Route(string pattern, double? timeout) => new(0, "GET", pattern, false, [], default, timeout);
 
     [Fact]
     public void A_route_follows_the_server_unless_it_has_its_own_and_zero_means_none()

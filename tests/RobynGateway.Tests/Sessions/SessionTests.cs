@@ -6,7 +6,7 @@ using RobynGateway.Tests.Infrastructure;
 namespace RobynGateway.Tests.Sessions;
 
 /// <summary>
-/// Signed-cookie sessions (contract §18) through the gateway's hook stages: the client carries the
+/// Signed-cookie sessions through the gateway's hook stages: the client carries the
 /// session in its cookie and sends it back by hand (the client keeps no cookies itself).
 /// </summary>
 public sealed class SessionTests(SessionsAppFactory factory) : IClassFixture<SessionsAppFactory>

@@ -4,7 +4,7 @@ using RobynGateway.Tests.Infrastructure;
 namespace RobynGateway.Tests.Templates;
 
 /// <summary>
-/// Jinja2 templates (contract §20) from a real gateway process. It embeds Debian's
+/// Jinja2 templates from a real gateway process. It embeds Debian's
 /// /usr/bin/python3, for which the suite installs python3-jinja2 (scripts/install-test-deps.sh).
 /// </summary>
 public sealed class TemplateProcessTests

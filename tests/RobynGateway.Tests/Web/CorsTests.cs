@@ -34,7 +34,7 @@ static class Cors
     }
 }
 
-/// <summary><c>ALLOW_CORS</c> with a list of origins and an extra header (robyn-api.md §15; tests/apps/cors_app.py).</summary>
+/// <summary><c>ALLOW_CORS</c> with a list of origins and an extra header (tests/apps/cors_app.py).</summary>
 public sealed class CorsTests(CorsAppFactory factory) : IClassFixture<CorsAppFactory>
 {
     const string Allowed = "https://allowed.example";

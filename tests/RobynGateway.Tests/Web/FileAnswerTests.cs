@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 
 namespace RobynGateway.Tests.Web;
 
-/// <summary><c>serve_file</c>, <c>serve_html</c> and <c>html</c> results, the file streamed from C# (robyn-api.md §20).</summary>
+/// <summary><c>serve_file</c>, <c>serve_html</c> and <c>html</c> results, the file streamed from C#.</summary>
 public sealed class FileAnswerTests(StaticAppFactory factory) : IClassFixture<StaticAppFactory>
 {
     const string Notes = "Notes for download.\nSecond line.\n";

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace RobynGateway.Tests.Web;
 
-/// <summary><c>serve_directory</c> served by ASP.NET Core's static files before routing (robyn-api.md §14; tests/apps/static_app.py).</summary>
+/// <summary><c>serve_directory</c> served by ASP.NET Core's static files before routing (tests/apps/static_app.py).</summary>
 public sealed class StaticFileTests(StaticAppFactory factory) : IClassFixture<StaticAppFactory>
 {
     const string Hello = "Hello, static world!\n";

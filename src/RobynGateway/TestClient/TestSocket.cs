@@ -2,7 +2,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.TestHost;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>One message a <see cref="TestSocket"/> received: a text or binary frame, or the close.</summary>
 internal readonly record struct TestSocketMessage(TestSocketMessageKind Kind, byte[] Payload, int CloseCode);

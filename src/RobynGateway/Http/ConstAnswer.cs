@@ -1,9 +1,9 @@
 using RobynGateway.Python;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
-/// What a <c>const=True</c> route answered when it ran once at start (contract §3.3). A request no
+/// What a <c>const=True</c> route answered when it ran once at start. A request no
 /// hook applies to gets it straight from C#; with hooks, the handler stage hands Python the same
 /// cached answer, and the handler is not run again.
 /// </summary>

@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// A multipart/form-data body read with ASP.NET's <see cref="MultipartReader"/> on the Kestrel
-/// thread (contract §7): text parts become <c>request.form_data</c> (name → value), parts with a
+/// thread: text parts become <c>request.form_data</c> (name → value), parts with a
 /// filename become <c>request.files</c> (filename → bytes), and the body Python sees is the
 /// concatenation of all part payloads, as in Robyn. Other bodies (urlencoded included) stay raw.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using RobynGateway.Python;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>
 /// The C entry points robyn.testing calls through ctypes, after loading this assembly into the
@@ -10,7 +10,7 @@ namespace RobynGateway.Embedding;
 ///
 /// Design notes:
 /// * Python calls every entry with the GIL released (ctypes does that around a foreign call), so
-///   C# may take the GIL on this thread (Py.GIL() finds the thread's own Python state) and may
+///   C# may take the GIL on this thread (Gil.Acquire() finds the thread's own Python state) and may
 ///   block this thread while other threads need the GIL: the sync workers, the app's loop. An
 ///   entry called with the GIL held would deadlock on the first handler; none is.
 /// * Nothing unwinds into native code: an entry returns 0, or an error code with a UTF-8 message
@@ -27,7 +27,7 @@ internal static unsafe partial class TestClientExports
     {
         try
         {
-            var host = TestHost.Start(app, Math.Max(1, workers));
+            var host = TestHost.Start(new Python.BorrowedRef(app), Math.Max(1, workers)); // the caller keeps app alive
             *client = GCHandle.ToIntPtr(GCHandle.Alloc(host));
             return 0;
         }

@@ -1,6 +1,6 @@
 using RobynGateway.Python;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>Writes an answer (a completed <see cref="PythonCall"/>, or a const route's cached one) to the response.</summary>
 internal static class ResponseWriter
@@ -18,7 +18,7 @@ internal static class ResponseWriter
     }
 
     /// <summary>
-    /// A streaming answer (contract §19): the status and headers go out at once, then each item the
+    /// A streaming answer (docs/bridge-protocol.md, "Result tuple"): the status and headers go out at once, then each item the
     /// generator yields is pulled in its own trip into Python and flushed as it comes. A client
     /// that goes away stops the pulling; the call's end then drops the generator, which closes it.
     /// A generator that raises mid-stream can't change the status any more: the connection is

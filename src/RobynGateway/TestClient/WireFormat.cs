@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>
 /// The bytes robyn._embedded and <see cref="TestClientExports"/> exchange.

@@ -1,6 +1,6 @@
 using Microsoft.Net.Http.Headers;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// Streams a file named by a handler's <c>serve_file</c> / <c>serve_html</c> result from C#. The
@@ -17,7 +17,7 @@ internal static class FileAnswer
         if (!file.Exists)
         {
             context.Response.Headers.ContentDisposition = default;
-            return Fallback.WriteTextAsync(context, StatusCodes.Status404NotFound, "Not found");
+            return PlainText.WriteAsync(context, StatusCodes.Status404NotFound, "Not found");
         }
         var response = context.Response;
         if (response.StatusCode != StatusCodes.Status200OK)

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Primitives;
 using RobynGateway.Python;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// The app's global headers (<c>add_/set_response_header</c>, <c>add_/set_request_header</c>,

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
-using RobynGateway.Embedding;
+using RobynGateway.TestClient;
 
-namespace RobynGateway.Tests.Embedding;
+namespace RobynGateway.Tests.TestClient;
 
 /// <summary>The bytes the TestClient (robyn/_embedded.py) and the gateway exchange; no Python involved.</summary>
 public sealed unsafe class WireFormatTests
@@ -80,9 +80,9 @@ public sealed unsafe class WireFormatTests
     [Fact]
     public void The_entry_points_are_where_robyn_embedded_looks_for_them()
     {
-        // robyn/_embedded.py: EXPORTS_TYPE = "RobynGateway.Embedding.TestClientExports, RobynGateway".
+        // robyn/_embedded.py: EXPORTS_TYPE = "RobynGateway.TestClient.TestClientExports, RobynGateway".
         var type = typeof(TestClientExports);
-        Assert.Equal("RobynGateway.Embedding.TestClientExports", type.FullName);
+        Assert.Equal("RobynGateway.TestClient.TestClientExports", type.FullName);
         Assert.Equal("RobynGateway", type.Assembly.GetName().Name);
         foreach (var name in new[] { "Open", "Send", "Close", "Free" })
         {

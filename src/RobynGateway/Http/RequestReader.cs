@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using RobynGateway.Python;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// Copies what Python needs from the request into a <see cref="PythonCall"/>, UTF-8 encoded, on the
@@ -43,7 +43,7 @@ internal static class RequestReader
                 var status = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
                 globals.ApplyTo(context);
                 context.Response.Headers.Connection = "close"; // the framing is lost: no next request on it
-                await Fallback.WriteTextAsync(context, status, $"Malformed request body: {ex.Message}");
+                await PlainText.WriteAsync(context, status, $"Malformed request body: {ex.Message}");
                 return false;
             }
             if (!withinLimit)
@@ -135,7 +135,7 @@ internal static class RequestReader
         catch (InvalidDataException ex)
         {
             globals.ApplyTo(context);
-            await Fallback.WriteTextAsync(context, StatusCodes.Status400BadRequest, $"Malformed multipart/form-data body: {ex.Message}");
+            await PlainText.WriteAsync(context, StatusCodes.Status400BadRequest, $"Malformed multipart/form-data body: {ex.Message}");
             return false;
         }
     }

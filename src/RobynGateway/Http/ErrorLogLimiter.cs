@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace RobynGateway.Routing;
+namespace RobynGateway.Http;
 
 /// <summary>
 /// Keeps a route that fails on every request from filling the disk with tracebacks: the first

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.TestHost;
 using RobynGateway.Hosting;
 using RobynGateway.Python;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>A request the app did not answer in time; the message says which and how long.</summary>
 internal sealed class TestRequestTimeoutException(string message) : Exception(message);
@@ -34,7 +34,7 @@ internal sealed class TestHost
         _server = web.GetTestServer();
     }
 
-    public static TestHost Start(nint borrowedApp, int workers)
+    public static TestHost Start(BorrowedRef borrowedApp, int workers)
     {
         var log = EnsureRuntime();
         var app = PythonApp.Attach(borrowedApp);

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace RobynGateway.Embedding;
+namespace RobynGateway.TestClient;
 
 /// <summary>
 /// The TestClient's websocket entry points (<c>client.websocket_connect(path)</c>), with the same
