@@ -24,6 +24,8 @@ sys.exit(not os.path.exists(os.path.join(v("LIBDIR"), v("INSTSONAME"))))' 2>/dev
 /usr/bin/python3 -c 'import websocket' 2>/dev/null || missing+=(python3-websocket)
 # The wheel's test installs it into a fresh `python3 -m venv` (Debian keeps ensurepip in python3-venv).
 dpkg -s python3-venv >/dev/null 2>&1 || missing+=(python3-venv)
+# The --broadcast tests start their own redis-server (never the system's service) on a loopback port.
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 # The example's tests run against a throwaway cluster that scripts/postgres.sh starts.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
@@ -43,7 +45,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # Installing nginx must not start the system's nginx service: while apt runs, a policy-rc.d
+    # Installing nginx or redis-server must not start the system's service: while apt runs, a policy-rc.d
     # (Debian's switch for package scripts) refuses every service start, unless one is there.
     policy=/usr/sbin/policy-rc.d
     if [ ! -e "$policy" ]; then

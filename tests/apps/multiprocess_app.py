@@ -50,6 +50,8 @@ def said(ws, msg):
     if msg.startswith("to:"):
         _, target, text = msg.split(":", 2)
         return f"delivered: {room.send_to(target, text).value}"
+    if msg.startswith("kick:"):
+        return f"kicked: {room.close(msg[5:], 4000, 'kicked').value}"
     room.broadcast(f"{os.getpid()}: {msg}")
     return None
 

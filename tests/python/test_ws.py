@@ -7,7 +7,7 @@ import pytest
 
 from robyn import Robyn, SubRouter, WebSocket, WebSocketDisconnect
 from robyn._sockets import CLOSE, MESSAGE, OPEN, Inbox, SocketRuntime
-from robyn.ws import DECORATOR, LEGACY, Done
+from robyn.ws import DECORATOR, LEGACY, Done, WebSocketConnector
 
 
 class FakeLink:
@@ -221,3 +221,27 @@ def test_the_seed_endpoint_helpers_reach_the_link():
     assert ws.broadcast("all").value == 2
     with pytest.raises(TypeError):
         ws.send_to("a", 42)
+
+
+def test_close_by_id_and_active_connections_reach_the_link_from_both_apis():
+    app = Robyn(__file__)
+    ws = WebSocket(app, "/room")
+
+    @app.websocket("/chat")
+    async def chat(websocket):
+        pass
+
+    runtime, link, _ = runtime_for(app)
+    assert ws.close("a", 4000, "kicked").value is True
+    assert ws.close("b").value is True
+    connector = WebSocketConnector(app.websockets[1], "c9", "", {}, "")
+    assert connector.active_connections == ["a", "b"]
+    assert bool(connector.close_connection("a", 4001)) is True
+    assert link.closed == [("a", 4000, "kicked"), ("b", 1000, ""), ("a", 4001, "")]
+
+
+def test_unattached_endpoints_close_nobody():
+    app = Robyn(__file__)
+    ws = WebSocket(app, "/room")
+    assert ws.close("a").value is False
+    assert ws.active_connections == []

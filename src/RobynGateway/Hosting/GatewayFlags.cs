@@ -87,6 +87,11 @@ internal static class GatewayFlags
         (w, v) => v.Trim().ToLowerInvariant() is "text" or "json" ? v.Trim().ToLowerInvariant()
             : throw new UsageException($"{w} {v}: use text or json."));
 
+    public static readonly TextFlag Broadcast = new("--broadcast", "ROBYN_BROADCAST", "URL",
+        "Share websockets (active_connections, send_to, broadcast, close) with every instance on this Redis: "
+        + "redis://[user:password@]host[:port][/db] or rediss://.",
+        (w, v) => { RobynGateway.Broadcast.BroadcastUrl.Parse(v, w); return v; });
+
     /// <summary>Worker mode (started by a front process, never by users): the Unix socket to serve on.</summary>
     public static readonly TextFlag WorkerSocket = new("--worker-socket", null, "PATH",
         "(internal) A worker's socket.") { Internal = true };
@@ -98,7 +103,7 @@ internal static class GatewayFlags
     [
         Host, Port, UnixSocket, Processes, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
         WsPingInterval, WsPingTimeout, Dev, Compression, ClientTimeout, KeepAliveTimeout, OpenBrowser,
-        SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, MetricsPort, OtlpEndpoint, NoAccessLog, LogFormat,
+        SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, MetricsPort, OtlpEndpoint, NoAccessLog, LogFormat, Broadcast,
         WorkerSocket, WorkerOf,
     ];
 

@@ -139,6 +139,8 @@ internal static class GatewayHost
         web.UseRobynNotFound(web.Services.GetRequiredService<GlobalHeaders>(), hooked: !web.Services.GetRequiredService<HookTable>().IsEmpty);
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<RobynEndpointDataSource>());
         HealthEndpoints.WarnShadowed(app.Routes, options.HealthPath, log);
+        if (options.Broadcast is { } broadcast && app.Sockets.IsEmpty && !options.IsWorker)
+            log.Warning("--broadcast {Url}: the app has no websocket endpoint, so there is nothing to share; not connecting", broadcast);
         log.Information("Loaded {App}: {Count} routes, {Sockets} websocket endpoint(s), {Workers} sync worker(s), " +
             "request timeout {Timeout}, queue bound {MaxQueue}",
             options.AppPath, app.Routes.Count, app.Sockets.Endpoints.Count, options.Workers,

@@ -81,6 +81,11 @@ internal sealed record GatewayOptions
     public string? OtlpEndpoint { get; init; }
     /// <summary>"text" or "json" (<c>--log-format</c>, <c>ROBYN_LOG_FORMAT</c>).</summary>
     public string LogFormat { get; init; } = "text";
+    /// <summary>
+    /// <c>--broadcast</c> / ROBYN_BROADCAST: the Redis that links this instance's websockets with other
+    /// instances' (null: off). A worker of <c>--processes</c> gets it too, but only its front connects.
+    /// </summary>
+    public Broadcast.BroadcastUrl? Broadcast { get; init; }
 
     /// <summary>What is known before the app file runs: the command line and the environment.</summary>
     public static GatewayOptions FromCommandLine(CommandLine cli, IConfiguration config, Func<string, string?> env)
@@ -137,6 +142,9 @@ internal sealed record GatewayOptions
             OtlpEndpoint = cli.Setting(GatewayFlags.OtlpEndpoint, env),
             MetricsPort = cli.Setting(GatewayFlags.MetricsPort, env),
             LogFormat = cli.Setting(GatewayFlags.LogFormat, env) ?? "text",
+            Broadcast = cli.Setting(GatewayFlags.Broadcast, env) is { } url
+                ? RobynGateway.Broadcast.BroadcastUrl.Parse(url, cli.Get(GatewayFlags.Broadcast) is null ? "ROBYN_BROADCAST" : "--broadcast")
+                : null,
         };
     }
 

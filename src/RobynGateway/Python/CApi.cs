@@ -56,6 +56,7 @@ internal static unsafe class CApi
     public static delegate* unmanaged<BorrowedRef, byte**, nint*, int> PyBytes_AsStringAndSize;
     public static delegate* unmanaged<BorrowedRef, nint*, byte*> PyUnicode_AsUTF8AndSize;
     public static BorrowedRef PyExc_RuntimeError { get; private set; }
+    public static BorrowedRef PyExc_ValueError { get; private set; }
 
     // Without the GIL, for the watchdog: writes every Python thread's stack to a file descriptor, as
     // faulthandler's own watchdog thread does (CPython's private _Py_DumpTracebackThreads, which
@@ -115,6 +116,7 @@ internal static unsafe class CApi
         True = new(F("_Py_TrueStruct"));
         False = new(F("_Py_FalseStruct"));
         PyExc_RuntimeError = new(*(nint*)F("PyExc_RuntimeError"));
+        PyExc_ValueError = new(*(nint*)F("PyExc_ValueError"));
         _bound = true;
     }
 

@@ -128,10 +128,14 @@ internal static unsafe class NativeCallbacks
         return CApi.NewNone().Steal();
     }
 
-    internal static nint RaiseRuntimeError(string message)
+    internal static nint RaiseRuntimeError(string message) => Raise(CApi.PyExc_RuntimeError, message);
+
+    internal static nint RaiseValueError(string message) => Raise(CApi.PyExc_ValueError, message);
+
+    static nint Raise(BorrowedRef type, string message)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(message + "\0");
-        fixed (byte* p = bytes) CApi.PyErr_SetString(CApi.PyExc_RuntimeError, p);
+        fixed (byte* p = bytes) CApi.PyErr_SetString(type, p);
         return 0;
     }
 }

@@ -36,10 +36,14 @@ internal static class HealthEndpoints
         return trimmed;
     }
 
-    public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, Func<bool>? workersReady = null)
+    /// <param name="detail">A line added to a ready answer without making it unready (the --broadcast link's state).</param>
+    public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, Func<bool>? workersReady = null,
+        Func<string?>? detail = null)
     {
+        var python = app.ApplicationServices.GetService<Python.PythonApp>();
+        detail ??= python is null ? null : () => python.Sockets.Bus?.Detail;
         var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady,
-            app.ApplicationServices.GetService<Python.PythonApp>(), app.ApplicationServices.GetService<ShutdownDrain>());
+            python, app.ApplicationServices.GetService<ShutdownDrain>(), detail);
         var root = new PathString(path);
         return app.Use((context, next) =>
             context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)
@@ -52,7 +56,8 @@ internal static class HealthEndpoints
         var state = readiness.State;
         var (status, text) = rest?.ToLowerInvariant() switch
         {
-            null or "" or "/" or "/ready" => (state == Readiness.Ready ? 200 : 503, state),
+            null or "" or "/" or "/ready" => (state == Readiness.Ready ? 200 : 503,
+                state == Readiness.Ready && readiness.Detail?.Invoke() is { } more ? $"{state}\n{more}" : state),
             "/live" => readiness.Live is { } dead ? (503, dead) : (200, "live"),
             _ => (404, "Not found"),
         };
@@ -84,8 +89,11 @@ internal static class HealthEndpoints
 /// front, while a worker is).
 /// </summary>
 internal sealed class Readiness(IHostApplicationLifetime lifetime, Func<bool>? workersReady = null, Python.PythonApp? python = null,
-    ShutdownDrain? drain = null)
+    ShutdownDrain? drain = null, Func<string?>? detail = null)
 {
+    /// <summary>Said after "ready" on its own line; never changes the status.</summary>
+    public Func<string?>? Detail => detail;
+
     public const string Ready = "ready";
 
     /// <summary>What a hung answer starts with; the front looks for it in its workers' answers.</summary>

@@ -26,6 +26,8 @@ internal sealed class RelayClient(string socketPath, ILogger log) : IAsyncDispos
         _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await _socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancel);
         var stream = new NetworkStream(_socket, ownsSocket: false);
+        Send(new RelayFrame(RelayMessage.Endpoints, 0, "", false,
+            System.Text.Encoding.UTF8.GetBytes(string.Join('\n', hub.Endpoints.Select(e => e.Path)))));
         _writer = WriteAsync(stream);
         _reader = ReadAsync(stream, hub);
     }
@@ -64,6 +66,10 @@ internal sealed class RelayClient(string socketPath, ILogger log) : IAsyncDispos
                         break;
                     case RelayMessage.SendTo:
                         hub.Find(frame.Id)?.SendShared(frame.Payload, frame.Binary);
+                        break;
+                    case RelayMessage.Close:
+                        hub.Find(frame.Id)?.RequestClose((System.Net.WebSockets.WebSocketCloseStatus)frame.Endpoint,
+                            System.Text.Encoding.UTF8.GetString(frame.Payload));
                         break;
                 }
             }

@@ -21,6 +21,12 @@ internal enum RelayMessage : byte
 
     /// <summary>A message for one connection: id, binary, payload.</summary>
     SendTo = 4,
+
+    /// <summary>Close one connection: the code in the endpoint field, id, the reason (UTF-8) as payload.</summary>
+    Close = 5,
+
+    /// <summary>A worker's websocket paths, by index ('\n'-separated payload): what the front's --broadcast names them by.</summary>
+    Endpoints = 6,
 }
 
 internal readonly record struct RelayFrame(RelayMessage Type, int Endpoint, string Id, bool Binary, byte[] Payload)

@@ -52,6 +52,10 @@ internal static unsafe class SocketCallbacks
             return CApi.NewBool(hub is not null && TryId(args[0], id, out var n)
                 && hub.SendTo(id[..n], new ReadOnlySpan<byte>(data, (int)length), binary)).Steal();
         }
+        catch (MessageTooLargeException ex)
+        {
+            return NativeCallbacks.RaiseValueError(ex.Message);
+        }
         catch (Exception ex)
         {
             return NativeCallbacks.RaiseRuntimeError($"send failed: {ex.Message}");
@@ -65,7 +69,9 @@ internal static unsafe class SocketCallbacks
         {
             GilHeld.InCallback();
             if (nargs != 3) return NativeCallbacks.RaiseRuntimeError("close(id, code, reason) takes three arguments");
-            var connection = Find(self, args[0]);
+            Span<char> id = stackalloc char[64];
+            var hub = Hub(self);
+            var known = TryId(args[0], id, out var n);
             var code = CApi.PyLong_AsLongLong(args[1]);
             if (code is < 1000 or > 4999)
             {
@@ -73,7 +79,7 @@ internal static unsafe class SocketCallbacks
                 return NativeCallbacks.RaiseRuntimeError($"close code {code}: expected 1000-4999");
             }
             var reason = CApi.ToManagedString(args[2]) ?? "";
-            return CApi.NewBool(connection is not null && connection.RequestClose((System.Net.WebSockets.WebSocketCloseStatus)code, reason)).Steal();
+            return CApi.NewBool(hub is not null && known && hub.Close(id[..n], (System.Net.WebSockets.WebSocketCloseStatus)code, reason)).Steal();
         }
         catch (Exception ex)
         {
@@ -93,6 +99,10 @@ internal static unsafe class SocketCallbacks
             if (!TryPayload(args[1], out var data, out var length, out var binary)) return 0;
             var sent = hub?.Broadcast(endpoint, new ReadOnlySpan<byte>(data, (int)length), binary) ?? 0;
             return CApi.PyLong_FromLongLong(sent).Steal();
+        }
+        catch (MessageTooLargeException ex)
+        {
+            return NativeCallbacks.RaiseValueError(ex.Message);
         }
         catch (Exception ex)
         {
@@ -119,13 +129,6 @@ internal static unsafe class SocketCallbacks
         {
             return NativeCallbacks.RaiseRuntimeError($"ids failed: {ex.Message}");
         }
-    }
-
-    /// <summary>The connection a Python id (a str) names here, or null.</summary>
-    static SocketConnection? Find(nint self, BorrowedRef id)
-    {
-        Span<char> chars = stackalloc char[64];
-        return TryId(id, chars, out var n) ? Hub(self)?.Find(chars[..n]) : null;
     }
 
     /// <summary>A Python id (a str of at most 64 bytes) as chars; false for anything else.</summary>

@@ -50,7 +50,8 @@ internal static class WebSocketSetup
 
 /// <summary>
 /// In a worker of <c>--processes N</c>, at start: links the hub to the front's relay, so sends and
-/// broadcasts reach the other workers' clients. On shutdown, before Kestrel stops: every open
+/// broadcasts reach the other workers' clients. With <c>--broadcast</c> in a single process: links
+/// it to Redis (under <c>--processes</c> the front does, for all its workers). On shutdown, before Kestrel stops: every open
 /// websocket gets a close frame (1001, going away) and its close handler runs, while the app's
 /// Python side is still up (its shutdown handler runs later, in PythonLifecycle.StoppedAsync).
 /// </summary>
@@ -58,6 +59,16 @@ internal sealed class WebSocketLifecycle(WebSocketHub hub, GatewayOptions option
 {
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        if (options.Broadcast is { } url)
+        {
+            hub.MaxOutgoing = options.MaxPayloadSize;
+            if (!options.IsWorker)
+            {
+                var bus = new Broadcast.RedisBus(url, log);
+                await bus.StartAsync(hub);
+                hub.Bus = bus;
+            }
+        }
         if (options.WorkerSocket is not { } socket) return;
         var relay = new RelayClient(Path.Combine(Path.GetDirectoryName(socket)!, "relay.sock"), log);
         try
@@ -79,6 +90,11 @@ internal sealed class WebSocketLifecycle(WebSocketHub hub, GatewayOptions option
         {
             hub.Relay = null;
             await relay.DisposeAsync();
+        }
+        if (hub.Bus is { } bus)
+        {
+            hub.Bus = null;
+            await bus.DisposeAsync();
         }
     }
 

@@ -58,8 +58,12 @@ internal static class FrontHost
         builder.Services.AddSingleton(UnixSocketForwarding.CreateClient(socketDirectory,
             Observability.TracingSetup.IsOn(options, Environment.GetEnvironmentVariable)));
         // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
-        builder.Services.AddHostedService(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
-            sp.GetRequiredService<ILogger<SocketRelay>>()));
+        // With --broadcast the relay speaks for every worker on Redis: one link, one presence per instance.
+        builder.Services.AddSingleton(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
+            sp.GetRequiredService<ILogger<SocketRelay>>(), options.Broadcast is { } url
+                ? new Broadcast.RedisBus(url, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.Broadcast"))
+                : null));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SocketRelay>());
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, pool, options.Processes, options.MaxRequests,
             options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
             options.HangTimeout));
@@ -79,7 +83,8 @@ internal static class FrontHost
         // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
-        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0);
+        var bus = web.Services.GetRequiredService<SocketRelay>().Bus;
+        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0, bus is null ? null : () => bus.Detail);
         // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);

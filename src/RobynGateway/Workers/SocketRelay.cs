@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Text;
 using System.Threading.Channels;
+using RobynGateway.Broadcast;
 using RobynGateway.WebSockets;
 
 namespace RobynGateway.Workers;
@@ -12,11 +14,18 @@ namespace RobynGateway.Workers;
 /// connections; the relay keeps who owns which id, forwards a broadcast to the other workers and a
 /// message to the worker that owns its id, and tells every worker about the others' connections
 /// (a new worker gets the whole list first). A worker that goes away takes its ids with it.
+/// With <c>--broadcast</c> the relay also speaks for all its workers on Redis (<see cref="RedisBus"/>):
+/// the workers' connections, broadcasts, sends and closes for ids of other instances go out there,
+/// and what other instances send comes in and is relayed as if from another worker.
 /// </summary>
-internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log) : IHostedLifecycleService
+internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log, RedisBus? bus = null) : IHostedLifecycleService, IBusMembers
 {
     readonly ConcurrentDictionary<Link, byte> _links = new();
     readonly ConcurrentDictionary<string, (Link Owner, int Endpoint)> _owners = new(StringComparer.Ordinal);
+    /// <summary>The workers' websocket paths by index (they all serve the same app): how --broadcast names endpoints.</summary>
+    volatile string[] _paths = [];
+
+    public RedisBus? Bus => bus;
     readonly CancellationTokenSource _stop = new();
     Socket? _listener;
     Task _accepting = Task.CompletedTask;
@@ -31,6 +40,9 @@ internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log) :
         _accepting = AcceptAsync(_listener);
         return Task.CompletedTask;
     }
+
+    /// <summary>Joins Redis once the workers can report their connections (they start in StartAsync).</summary>
+    public Task StartedAsync(CancellationToken cancellationToken) => bus?.StartAsync(this) ?? Task.CompletedTask;
 
     async Task AcceptAsync(Socket listener)
     {
@@ -48,6 +60,9 @@ internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log) :
             var link = new Link(socket);
             // The newcomer learns every connection open elsewhere before anything else.
             foreach (var (id, (_, endpoint)) in _owners) link.Send(new RelayFrame(RelayMessage.Joined, endpoint, id, false, []).Encode());
+            if (bus is not null)
+                foreach (var (id, remote) in bus.Remote)
+                    if (Index(remote.Path) is { } endpoint) link.Send(new RelayFrame(RelayMessage.Joined, endpoint, id, false, []).Encode());
             _links[link] = 0;
             _ = ServeAsync(link);
         }
@@ -64,15 +79,27 @@ internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log) :
                     case RelayMessage.Joined:
                         _owners[frame.Id] = (link, frame.Endpoint);
                         Others(link, frame);
+                        if (Path(frame.Endpoint) is { } joined) bus?.Joined(joined, frame.Id);
                         break;
                     case RelayMessage.Left:
-                        if (_owners.TryRemove(frame.Id, out _)) Others(link, frame);
+                        if (!_owners.TryRemove(frame.Id, out _)) break;
+                        Others(link, frame);
+                        if (Path(frame.Endpoint) is { } left) bus?.Left(left, frame.Id);
                         break;
                     case RelayMessage.Broadcast:
                         Others(link, frame);
+                        if (Path(frame.Endpoint) is { } path) bus?.Broadcast(path, frame.Payload, frame.Binary);
                         break;
                     case RelayMessage.SendTo:
                         if (_owners.TryGetValue(frame.Id, out var owner)) owner.Owner.Send(frame.Encode());
+                        else bus?.SendTo(frame.Id, frame.Payload, frame.Binary);
+                        break;
+                    case RelayMessage.Close:
+                        if (_owners.TryGetValue(frame.Id, out var target)) target.Owner.Send(frame.Encode());
+                        else bus?.Close(frame.Id, frame.Endpoint, Encoding.UTF8.GetString(frame.Payload));
+                        break;
+                    case RelayMessage.Endpoints:
+                        _paths = Encoding.UTF8.GetString(frame.Payload).Split('\n', StringSplitOptions.RemoveEmptyEntries);
                         break;
                 }
             }
@@ -86,6 +113,7 @@ internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log) :
         {
             if (entry.Owner != link || !_owners.TryRemove(id, out _)) continue;
             Others(link, new RelayFrame(RelayMessage.Left, entry.Endpoint, id, false, []));
+            if (Path(entry.Endpoint) is { } path) bus?.Left(path, id);
         }
         link.Dispose();
     }
@@ -97,17 +125,61 @@ internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log) :
             if (link != from) link.Send(bytes);
     }
 
+    string? Path(int endpoint) => _paths is var paths && (uint)endpoint < (uint)paths.Length ? paths[endpoint] : null;
+
+    int? Index(string path) => Array.IndexOf(_paths, path) is var i and >= 0 ? i : null;
+
+    void All(RelayFrame frame)
+    {
+        var bytes = frame.Encode();
+        foreach (var link in _links.Keys) link.Send(bytes);
+    }
+
+    // ---- IBusMembers: what other instances ask of this one's workers ------------------------------
+
+    IEnumerable<(string Path, string Id)> IBusMembers.LocalConnections()
+    {
+        foreach (var (id, (_, endpoint)) in _owners)
+            if (Path(endpoint) is { } path) yield return (path, id);
+    }
+
+    void IBusMembers.DeliverBroadcast(string path, byte[] payload, bool binary)
+    {
+        if (Index(path) is { } endpoint) All(new RelayFrame(RelayMessage.Broadcast, endpoint, "", binary, payload));
+    }
+
+    void IBusMembers.DeliverTo(string id, byte[] payload, bool binary)
+    {
+        if (_owners.TryGetValue(id, out var owner)) owner.Owner.Send(new RelayFrame(RelayMessage.SendTo, 0, id, binary, payload).Encode());
+    }
+
+    void IBusMembers.DeliverClose(string id, int code, string reason)
+    {
+        if (_owners.TryGetValue(id, out var owner))
+            owner.Owner.Send(new RelayFrame(RelayMessage.Close, code is >= 1000 and <= 4999 ? code : 1000, id, false, Encoding.UTF8.GetBytes(reason)).Encode());
+    }
+
+    void IBusMembers.RemoteJoined(string path, string id)
+    {
+        if (Index(path) is { } endpoint) All(new RelayFrame(RelayMessage.Joined, endpoint, id, false, []));
+    }
+
+    void IBusMembers.RemoteLeft(string path, string id)
+    {
+        if (Index(path) is { } endpoint) All(new RelayFrame(RelayMessage.Left, endpoint, id, false, []));
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stop.Cancel();
         _listener?.Dispose();
         await _accepting.ConfigureAwait(false);
         foreach (var link in _links.Keys) link.Dispose();
+        if (bus is not null) await bus.DisposeAsync();
         log.LogDebug("Websocket relay stopped");
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

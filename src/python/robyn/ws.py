@@ -146,6 +146,16 @@ class WebSocketConnector:
         """To every connection of this endpoint, this one included."""
         return self._broadcast(payload)
 
+    # Beyond Robyn: the endpoint's other connections (with --broadcast, on every instance)
+    @property
+    def active_connections(self) -> List[str]:
+        """The ids of this endpoint's connections now open."""
+        return list(self._endpoint.link.ids(self._endpoint.index))
+
+    def close_connection(self, conn_id: str, code: int = 1000, reason: str = "") -> Done:
+        """Close another connection by id; the value says whether it was open."""
+        return Done(self._endpoint.link.close(conn_id, code, reason))
+
     def close(self, code: int = 1000, reason: str = "") -> Done:
         """Robyn sends the text `Connection closed`, then closes."""
         if self.closed:
@@ -250,6 +260,11 @@ class WebSocket:
     def broadcast(self, message: Payload) -> Done:
         """Send to every client of this endpoint; the value is how many."""
         return Done(self.endpoint.link.broadcast(self.endpoint.index, _checked(message)))
+
+    def close(self, client_id: str, code: int = 1000, reason: str = "") -> Done:
+        """Beyond Robyn: close one client by id (on any instance with --broadcast); the value says
+        whether it was open."""
+        return Done(self.endpoint.link.close(client_id, code, reason))
 
 
 def decorator_endpoint(router: Any, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -201,4 +201,29 @@ public sealed class CommandLineTests
         Assert.Equal("/tmp/w.sock", worker.Get(GatewayFlags.WorkerSocket));
         Assert.Equal(["--my-flag", "--prot", "1"], worker.PassThrough);
     }
+
+    [Theory]
+    [InlineData("redis://127.0.0.1:6390/2", "127.0.0.1", 6390, 2, false)]
+    [InlineData("redis://cache", "cache", 6379, 0, false)]
+    [InlineData("rediss://:secret@cache:7000/", "cache", 7000, 0, true)]
+    public void Broadcast_takes_a_redis_url(string url, string host, int port, int database, bool tls)
+    {
+        var cli = CommandLine.Parse(["app.py", "--broadcast", url]);
+        var broadcast = RobynGateway.Broadcast.BroadcastUrl.Parse(cli.Get(GatewayFlags.Broadcast)!, "--broadcast");
+        Assert.Equal((host, port, database, tls), (broadcast.Host, broadcast.Port, broadcast.Database, broadcast.Tls));
+        Assert.DoesNotContain("secret", broadcast.ToString());
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:6379/0", "the scheme must be redis or rediss")]
+    [InlineData("127.0.0.1:6379", "not a URL")]
+    [InlineData("redis://127.0.0.1:6379/zero", "the database must be a whole number")]
+    [InlineData("redis://127.0.0.1:6379/0?timeout=1", "a query or fragment is not read")]
+    [InlineData("not a url", "not a URL")]
+    public void A_bad_broadcast_url_is_a_usage_error_that_says_what_to_give(string url, string why)
+    {
+        var ex = Assert.Throws<UsageException>(() => CommandLine.Parse(["app.py", "--broadcast", url]));
+        Assert.Contains(why, ex.Message);
+        Assert.Contains("expected redis://host:port/db", ex.Message);
+    }
 }

@@ -235,8 +235,13 @@ public sealed class CrossWorkerSocketTests
             Assert.Equal("delivered: True", await a.Client.AskAsync($"to:{b.Id}:psst"));
             Assert.Equal("psst", await b.Client.ReceiveTextAsync());
 
-            // A closed client leaves every worker's list.
-            await b.Client.CloseAsync();
+            // close(id) reaches a client of the other worker (the relay carries it); an unknown id is False.
+            Assert.Equal("kicked: False", await a.Client.AskAsync("kick:no-such-client"));
+            Assert.Equal("kicked: True", await a.Client.AskAsync($"kick:{b.Id}"));
+            var closed = await b.Client.ReceiveCloseAsync();
+            Assert.Equal(((System.Net.WebSockets.WebSocketCloseStatus)4000, "kicked"), (closed.CloseStatus, closed.CloseReason));
+
+            // The closed client leaves every worker's list.
             for (var i = 0; i < 50; i++)
             {
                 if (!(await a.Client.AskAsync("who")).Contains(b.Id)) return;
