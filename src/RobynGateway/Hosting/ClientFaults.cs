@@ -48,7 +48,7 @@ internal sealed class ClientFaults(ILogEventSink inner, LogEventLevel minimum) :
                 case Kind.Client:
                     if (minimum <= LogEventLevel.Debug) inner.Emit(OneLine(e, LogEventLevel.Debug));
                     break;
-                case Kind.Worker:
+                case Kind.Worker or Kind.AccessLine:
                     inner.Emit(OneLine(e, e.Level));
                     break;
                 default:
@@ -57,12 +57,15 @@ internal sealed class ClientFaults(ILogEventSink inner, LogEventLevel minimum) :
             }
     }
 
-    enum Kind { Other, Client, Worker }
+    enum Kind { Other, Client, Worker, AccessLine }
 
     static Kind Classify(LogEvent e)
     {
         var source = (e.Properties.GetValueOrDefault("SourceContext") as ScalarValue)?.Value as string;
         if (source is null) return Kind.Other;
+        // A request that ended in an exception (a client gone, a cut at the graceful timeout) still
+        // gets its one access line, with the reason; the trace belongs to the error's own record.
+        if (source == Observability.AccessLog.LoggerName) return Kind.AccessLine;
         if (source == Forwarder && e.Properties.GetValueOrDefault("error") is ScalarValue { Value: { } error })
             return ClientErrors.Contains(error.ToString()!) ? Kind.Client : Kind.Worker;
         if (!source.StartsWith(Kestrel, StringComparison.Ordinal)) return Kind.Other;
