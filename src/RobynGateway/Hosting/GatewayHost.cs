@@ -120,7 +120,7 @@ internal static class GatewayHost
         web.UseRobynRequestIds();
         web.UseRequestIdInLogs();
         web.UseRobynTraceContext();
-        if (options.AccessLog) web.UseRobynAccessLog();
+        if (AccessLog.Wanted(options, web.Configuration)) web.UseRobynAccessLog();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);

@@ -23,6 +23,15 @@ internal static class AccessLog
         "{ClientAddress} \"{RequestMethod} {RequestPath}\" {StatusCode} {ResponseBytes} B in {Elapsed:0.000} ms "
         + "(Python {PythonMs:0.000} ms, wait {WaitMs:0.000} ms) route {Route} id {RequestId}";
 
+    /// <summary>
+    /// Whether the line can show: on, and INFO passes the level (or a Serilog section in
+    /// appsettings.json may lower it for this logger). Above INFO the middleware is not installed
+    /// at all: it would collect every request's properties for a line nobody sees.
+    /// </summary>
+    public static bool Wanted(Hosting.GatewayOptions options, IConfiguration settings) =>
+        options.AccessLog && (Hosting.LogLevels.ToSerilog(options.LogLevel) <= LogEventLevel.Information
+            || settings.GetSection("Serilog").Exists());
+
     /// <summary>Goes first (after the request id), so the time covers the whole request.</summary>
     public static IApplicationBuilder UseRobynAccessLog(this IApplicationBuilder app, bool front = false)
     {

@@ -77,7 +77,7 @@ internal static class FrontHost
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);
         web.UseRequestIdInLogs();
-        if (options.AccessLog) web.UseRobynAccessLog(front: true);
+        if (Observability.AccessLog.Wanted(options, web.Configuration)) web.UseRobynAccessLog(front: true);
         var supervisor = web.Services.GetRequiredService<WorkerSupervisor>();
         web.UseRobynFrontMetrics(options, supervisor);
         // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
