@@ -90,9 +90,16 @@ public sealed class WorkerHardeningTests(ITestOutputHelper log)
     [Fact]
     public async Task The_folder_of_a_SIGKILLed_front_is_removed_by_the_next_start_and_other_users_folders_are_not()
     {
+        // A TMPDIR of its own: any front that starts sweeps dead fronts' folders, and the other
+        // tests' fronts start in parallel; here only this test's second start may do it.
+        var tmp = Directory.CreateTempSubdirectory("robyn-sweep-").FullName;
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(tmp, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit); // nobody plants a folder too
+        var env = new Dictionary<string, string> { ["TMPDIR"] = tmp };
+        Task<GatewayProcess> StartHere() => GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"], env: env)
+            .WaitReadyAsync(TimeSpan.FromSeconds(120));
         string folder;
         int killedPid;
-        await using (var killed = await StartAsync())
+        await using (var killed = await StartHere())
         {
             killedPid = killed.Pid;
             folder = SocketFolderOf(killed.Pid);
@@ -104,19 +111,19 @@ public sealed class WorkerHardeningTests(ITestOutputHelper log)
         Assert.True(Directory.Exists(folder), "a SIGKILLed front cannot clean up; this test needs its folder left behind");
 
         // nobody's folder under a name of the same dead front: not ours, so never removed.
-        var foreign = Path.Combine(Path.GetTempPath(), $"robyn-gateway-{killedPid}-nobody");
+        var foreign = Path.Combine(tmp, $"robyn-gateway-{killedPid}-nobody");
         var (code, output) = await RunAsNobody("/usr/bin/python3", "-c", "import os, sys; os.mkdir(sys.argv[1], 0o700)", foreign);
         Assert.True(code == 0, output);
         try
         {
-            await using var next = await StartAsync();
-            // Removed by this start (or by another test's front starting meanwhile: any start sweeps).
+            await using var next = await StartHere();
+            // Removed by this start.
             Assert.False(Directory.Exists(folder), $"{folder} of the SIGKILLed front is still there\n{next.Output}");
             Assert.True(Directory.Exists(foreign), "another user's folder was removed");
         }
         finally
         {
-            Directory.Delete(foreign);
+            Directory.Delete(tmp, recursive: true);
         }
     }
 
