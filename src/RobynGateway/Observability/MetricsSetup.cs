@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using OpenTelemetry.Metrics;
 using RobynGateway.Hosting;
 
@@ -134,19 +133,6 @@ internal static class MetricsSetup
     {
         UseProxy = false,
         ConnectCallback = async (context, cancel) =>
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(
-                    Path.Combine(socketDirectory, context.DnsEndPoint.Host + ".sock")), cancel).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
+            await Workers.WorkerSocketConnect.ConnectAsync(socketDirectory, context.DnsEndPoint.Host, cancel).ConfigureAwait(false),
     }) { Timeout = Timeout.InfiniteTimeSpan };
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace RobynGateway.Workers;
@@ -31,21 +30,8 @@ internal static class UnixSocketForwarding
             // header like "X-Name: Zoë" reaches the app as on one process instead of failing with 502.
             RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
             ResponseHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
-            ConnectCallback = async (connection, cancel) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    var path = Path.Combine(socketDirectory, connection.DnsEndPoint.Host + ".sock");
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancel).ConfigureAwait(false);
-                    return new TrackingStream(new NetworkStream(socket, ownsSocket: true));
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+            ConnectCallback = async (connection, cancel) => new TrackingStream(
+                await WorkerSocketConnect.ConnectAsync(socketDirectory, connection.DnsEndPoint.Host, cancel).ConfigureAwait(false)),
         };
         return new HttpMessageInvoker(handler, disposeHandler: true);
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using RobynGateway.Web;
 
 namespace RobynGateway.Workers;
@@ -40,20 +39,7 @@ internal sealed class WorkerHealthProbe : IDisposable
             AllowAutoRedirect = false,
             UseCookies = false,
             ConnectCallback = async (context, cancel) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(
-                        Path.Combine(socketDirectory, context.DnsEndPoint.Host + ".sock")), cancel).ConfigureAwait(false);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
+                await WorkerSocketConnect.ConnectAsync(socketDirectory, context.DnsEndPoint.Host, cancel).ConfigureAwait(false),
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
