@@ -61,7 +61,7 @@ internal static class GatewayHost
         {
             // The workers enforce --timeout; the front's proxy must outwait them.
             RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
-            return Workers.FrontHost.Build(builder, options, install.Executable, log);
+            return Workers.FrontHost.Build(builder, options, install.Executable, app.HealthChecks, log);
         }
         return Compose(builder, options, app, log);
     }
@@ -108,6 +108,7 @@ internal static class GatewayHost
         builder.Services.AddHostedService<PythonLifecycle>();
         builder.Services.AddRobynWeb(app.Declarations, options, log);
         builder.Services.AddRobynWebSockets(app, options);
+        builder.Services.AddRobynHealth(app);
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
 
         var web = builder.Build();
@@ -124,7 +125,7 @@ internal static class GatewayHost
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
-        web.UseRobynHealth(options.HealthPath);
+        web.UseRobynHealth(options.HealthPath, worker: options.IsWorker);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();

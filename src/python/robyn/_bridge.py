@@ -26,6 +26,7 @@ from robyn.dispatch import internal_error
 from robyn.authentication import AuthenticationNotConfiguredError, identify
 from robyn.events import Events
 from robyn.function_info import is_coroutine_function
+from robyn.health import HealthRunner
 from robyn.hooks import (CONTINUE, Exchange, Hook, HookChains, run_after, run_after_async, run_before,
                          run_before_async)
 from robyn.launcher import GATEWAY_ENV, HandOver, start_args
@@ -203,6 +204,10 @@ class LoadedApp:
         self.socket_event_sync = self._sockets.event_sync
         self.socket_event_async = self._sockets.event_async
         self.attach_sockets = self._sockets.attach
+
+        # @app.health_check: (name, timeout) each, for the gateway's HealthChecks registrations.
+        self._health = HealthRunner(getattr(app, "health_checks", ()), lambda: self._loop.loop)
+        self.health_checks = tuple((c.name, c.timeout) for c in self._health.checks)
 
         excluded = set(self.excluded_paths)
         globals_ = None if app.response_headers.is_empty() else app.response_headers
@@ -427,6 +432,10 @@ class LoadedApp:
             self._endpoints[index] = ConstEndpoint(result)
             answers.append((index, result))
         return answers
+
+    def run_health_checks(self) -> List[Tuple[str, bool, str]]:
+        """On the gateway's health thread: every check's (name, healthy, text), each within its timeout."""
+        return self._health.run()
 
     def run_shutdown(self) -> None:
         self._run_event(Events.SHUTDOWN)
