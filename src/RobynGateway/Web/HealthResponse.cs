@@ -24,7 +24,10 @@ internal static class HealthResponse
                 continue;
             }
             if (name.StartsWith(HealthChecksSetup.OwnPrefix, StringComparison.Ordinal))
-                text.Append('\n').Append(entry.Description); // a front's lines from its workers, each named already
+            {
+                // A front's lines from its workers, each named already (none while no worker is ready).
+                if (!string.IsNullOrEmpty(entry.Description)) text.Append('\n').Append(entry.Description);
+            }
             else
                 text.Append('\n').Append(name).Append(": ")
                     .Append(entry.Status == HealthStatus.Unhealthy ? "unhealthy: " + entry.Description : entry.Description);
