@@ -44,7 +44,7 @@ internal static class FrontHost
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit enforces ROBYN_MAX_PAYLOAD_SIZE, with Robyn's 413
-            k.UseRobynTimeouts(options);
+            k.UseRobynLimits(options);
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
