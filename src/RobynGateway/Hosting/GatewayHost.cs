@@ -114,6 +114,7 @@ internal static class GatewayHost
         // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
         web.UseRobynMetrics(options, app);
         if (!options.IsWorker) web.AnnounceUnixSocket(options, log);
+        web.AnnounceStart(options, log);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
