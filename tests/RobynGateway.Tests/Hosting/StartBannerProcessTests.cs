@@ -12,7 +12,7 @@ public sealed class StartBannerProcessTests
         var metrics = GatewayProcess.FreePort();
         await using var gateway = await GatewayProcess.Start("mounted_app.py",
             ["--workers", "2", "--metrics-port", metrics.ToString(), "--root-path", "/api"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
-        var banner = await gateway.WaitForOutputAsync(@"\[\d\d:\d\d:\d\d INF\] RobynGateway: RobynGateway \d+\.\d+\.\d+ on Python 3\.\d+\.\d+: "
+        var banner = await gateway.WaitForOutputMatchAsync(@"\[\d\d:\d\d:\d\d INF\] RobynGateway: RobynGateway \d+\.\d+\.\d+ on Python 3\.\d+\.\d+: "
             + $@"serving mounted_app\.py at http://127\.0\.0\.1:{gateway.Port} \(1 process × 2 sync workers; "
             + $@"metrics at http://127\.0\.0\.1:{metrics}/metrics; root path /api\)", TimeSpan.FromSeconds(60));
         Assert.True(banner.Success);
@@ -33,7 +33,7 @@ public sealed class StartBannerProcessTests
     public async Task Under_processes_only_the_front_announces_the_start_once_workers_are_ready()
     {
         await using var gateway = await GatewayProcess.Start("mounted_app.py", ["--processes", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
-        await gateway.WaitForOutputAsync($@"serving mounted_app\.py at http://127\.0\.0\.1:{gateway.Port} \(2 processes × 1 sync worker\)",
+        await gateway.WaitForOutputMatchAsync($@"serving mounted_app\.py at http://127\.0\.0\.1:{gateway.Port} \(2 processes × 1 sync worker\)",
             TimeSpan.FromSeconds(60));
         Assert.Single(Regex.Matches(gateway.Output, "serving mounted_app.py"));
         Assert.DoesNotContain("Now listening on", gateway.Output); // the workers' unix sockets neither

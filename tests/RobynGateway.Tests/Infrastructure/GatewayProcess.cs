@@ -103,7 +103,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the output matches <paramref name="pattern"/>; fails with the output if it never does.</summary>
-    public async Task<System.Text.RegularExpressions.Match> WaitForOutputAsync(string pattern, TimeSpan timeout)
+    public async Task<System.Text.RegularExpressions.Match> WaitForOutputMatchAsync(string pattern, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
