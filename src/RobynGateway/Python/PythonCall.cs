@@ -322,6 +322,10 @@ internal sealed class PythonCall : IValueTaskSource
     {
         if (Observability.RequestTiming.On) _markedAt = Stopwatch.GetTimestamp();
         Volatile.Write(ref _python, InPython);
+        // A timeout that fired while no stage was in Python (between the before hooks and the
+        // handler, say, or during the body's upload) found the call Idle and did nothing: this
+        // stage is then already late. The queue's taker drops it (SkipIfTimedOut).
+        if (_timeoutWatch.Token.IsCancellationRequested) TimeOut();
     }
 
     /// <summary>
