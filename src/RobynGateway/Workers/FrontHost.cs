@@ -60,9 +60,7 @@ internal static class FrontHost
         // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
         // With --broadcast the relay speaks for every worker on Redis: one link, one presence per instance.
         builder.Services.AddSingleton(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
-            sp.GetRequiredService<ILogger<SocketRelay>>(), options.Broadcast is { } url
-                ? new Broadcast.RedisBus(url, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.Broadcast"))
-                : null));
+            sp.GetRequiredService<ILogger<SocketRelay>>(), options.Broadcast is { } url ? NewBus(url, sp) : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SocketRelay>());
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, pool, options.Processes, options.MaxRequests,
             options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
@@ -83,8 +81,8 @@ internal static class FrontHost
         // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         // Health is the front's own answer: ready while at least one worker is.
-        var bus = web.Services.GetRequiredService<SocketRelay>().Bus;
-        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0, bus is null ? null : () => bus.Detail);
+        var relay = web.Services.GetRequiredService<SocketRelay>();
+        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0, relay.HasBus ? relay.BusDetail : null);
         // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);
@@ -92,4 +90,10 @@ internal static class FrontHost
             options.Processes, options.Workers);
         return web;
     }
+
+    // Only with --broadcast: a method of its own, so that otherwise StackExchange.Redis is never
+    // loaded (the JIT loads the assemblies of the types a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static Broadcast.RedisBus NewBus(Broadcast.BroadcastUrl url, IServiceProvider sp) =>
+        new(url, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.Broadcast"));
 }
