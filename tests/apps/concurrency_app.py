@@ -16,7 +16,7 @@ async def async_sleep():
 
 @app.get("/sync-block")
 def sync_block():
-    time.sleep(1.0)
+    time.sleep(2.0)
     return threading.current_thread().name
 
 

@@ -68,7 +68,10 @@ internal static class RequestTimeouts
             log.LogWarning("{Route} timed out after {Seconds} s: answered 504; a sync handler cannot be stopped, " +
                 "its worker stays busy until it returns", what, s);
         context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync($"Gateway timeout: {what} did not answer within {s} s (the server's request timeout)");
+        // With its length, as every other answer: the access log reports its bytes, no chunking.
+        var body = System.Text.Encoding.UTF8.GetBytes($"Gateway timeout: {what} did not answer within {s} s (the server's request timeout)");
+        context.Response.ContentLength = body.Length;
+        return context.Response.Body.WriteAsync(body).AsTask();
     }
 
     /// <summary>A streaming answer is about to start: from here on it runs as long as it streams.</summary>

@@ -22,6 +22,7 @@ public sealed class TimeoutGateway : IAsyncLifetime
 /// handler keeps its worker until it returns (then the server serves again); an async one is
 /// cancelled, its <c>finally</c> runs. A route's <c>timeout=</c> wins; a stream is not cut.
 /// </summary>
+[Collection(TimingSensitive.Name)]
 public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelper output) : IClassFixture<TimeoutGateway>
 {
     GatewayProcess Gateway => fixture.Gateway;
@@ -30,8 +31,18 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
     async Task<(HttpResponseMessage Response, string Body, TimeSpan Took)> GetAsync(string path)
     {
         var clock = Stopwatch.StartNew();
-        var response = await Client.GetAsync(path);
-        var body = await response.Content.ReadAsStringAsync();
+        HttpResponseMessage response;
+        string body;
+        try
+        {
+            response = await Client.GetAsync(path);
+            body = await response.Content.ReadAsStringAsync();
+        }
+        catch (HttpRequestException ex)
+        {
+            // What the server said about it: a failed request here is a bug in the timeout path.
+            throw new HttpRequestException($"{path} failed after {clock.Elapsed.TotalSeconds:0.00} s: {ex.Message}\n{Gateway.Output}", ex);
+        }
         output.WriteLine($"{path}: {(int)response.StatusCode} after {clock.Elapsed.TotalSeconds:0.00} s: {body}");
         return (response, body, clock.Elapsed);
     }
@@ -57,6 +68,8 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("Gateway timeout: GET /sleep did not answer within 1 s (the server's request timeout)", body);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength); // sized, and the access log counts it
+        await WaitForLogAsync($"\"GET /sleep\" 504 {body.Length} B");
         Assert.True(took >= TimeSpan.FromSeconds(0.9) && took < TimeSpan.FromSeconds(2.5), $"the 504 came after {took.TotalSeconds:0.00} s");
         await WaitForLogAsync("GET /sleep timed out after 1 s: answered 504; a sync handler cannot be stopped");
 

@@ -65,5 +65,5 @@ def test_a_request_without_an_answer_times_out_with_a_clear_error():
         started = time.monotonic()
         with pytest.raises(TimeoutError, match=r"GET /hang .*0\.3 s"):
             client.get("/hang")
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 5  # not the hang's forever
         assert client.get("/raise").status_code == 500
