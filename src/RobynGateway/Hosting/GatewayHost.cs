@@ -36,12 +36,12 @@ internal static class GatewayHost
         // 3-4 MB less per process (bench/memory.sh). One process keeps the full builder.
         var slim = cli.Get(GatewayFlags.FrontPlan) is not null || cli.IsWorker;
         var builder = slim ? WebApplication.CreateSlimBuilder(hosting) : WebApplication.CreateBuilder(hosting);
-        var env = RobynEnvFile.Layer(cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey], Environment.GetEnvironmentVariable);
-        var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
+        var appPath = cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey];
         // ASP.NET users keep appsettings.json beside their code: the app's folder, after the binary's.
-        var appFolder = Path.GetDirectoryName(options.AppPath)!;
-        builder.Configuration.AddJsonFile(Path.Combine(appFolder, "appsettings.json"), optional: true)
-            .AddJsonFile(Path.Combine(appFolder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true);
+        // Its Robyn section sets options (AppSettings), its Serilog section the logging.
+        builder.Configuration.AddAppFolder(appPath, builder.Environment.EnvironmentName);
+        var env = AppSettings.Layer(builder.Configuration, RobynEnvFile.Layer(appPath, Environment.GetEnvironmentVariable));
+        var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
         Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         var tls = TlsSetup.Load(options.SslCertFile, options.SslKeyFile);
@@ -141,7 +141,7 @@ internal static class GatewayHost
             // RequestReader enforces ROBYN_MAX_PAYLOAD_SIZE with Robyn's 413, the same under TestServer.
             k.Limits.MaxRequestBodySize = null;
             // A worker's only client is its front's connection pool: Kestrel's defaults suit it.
-            if (!options.IsWorker) k.UseRobynTimeouts(options);
+            if (!options.IsWorker) k.UseRobynLimits(options);
         });
         if (!options.IsWorker && options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
@@ -161,6 +161,7 @@ internal static class GatewayHost
         // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
         web.UseRobynMetrics(options, app);
         if (!options.IsWorker) web.AnnounceUnixSocket(options, log);
+        web.AnnounceStart(options, log);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
@@ -168,6 +169,10 @@ internal static class GatewayHost
         web.UseRequestIdInLogs();
         web.UseRobynTraceContext();
         if (AccessLog.Wanted(options, web.Configuration)) web.UseRobynAccessLog();
+        // --root-path: routed (and seen by the app) without the proxy's prefix; the access log, before
+        // this, names the path as the client sent it. Where the app runs: under --processes the
+        // front forwards the path whole and each worker strips it.
+        if (options.RootPath.Length > 0) web.UsePathBase(options.RootPath);
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);

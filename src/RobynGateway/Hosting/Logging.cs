@@ -32,8 +32,9 @@ internal static class Logging
             .MinimumLevel.Is(minimum)
             .MinimumLevel.Override("Microsoft", framework)
             .MinimumLevel.Override("System", framework)
-            // "Now listening on ...", "Application is shutting down...": what a user watches for.
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", minimum)
+            // "Now listening on ...", "Application started", "Content root path": StartBanner says
+            // where and what in one line instead (they show with the rest at DEBUG).
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", framework)
             // The host logs start failures with a stack trace; Program reports them in one line instead.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             // YARP logs two lines per proxied request at Information.

@@ -7,7 +7,7 @@ namespace RobynGateway.Python;
 /// <summary>
 /// C functions that Python calls: <c>complete(token, result)</c> when an async handler is done,
 /// <c>log(levelno, name, message)</c> for Python logging records, and one <c>drain()</c> per event
-/// loop that the loop calls when its eventfd is readable. They are plain CPython builtins
+/// loop that the loop calls when its wake-up (eventfd or pipe) is readable. They are plain CPython builtins
 /// (PyCFunction, METH_FASTCALL) over [UnmanagedCallersOnly] methods, so a call costs about what a
 /// call to any C builtin costs. An exception must never unwind into Python: each entry catches all.
 /// At the C boundary the entries see bare pointers: the arguments are borrowed from Python, and the

@@ -44,7 +44,7 @@ internal static class FrontHost
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit enforces ROBYN_MAX_PAYLOAD_SIZE, with Robyn's 413
-            k.UseRobynTimeouts(options);
+            k.UseRobynLimits(options);
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
@@ -71,6 +71,7 @@ internal static class FrontHost
 
         var web = builder.Build();
         web.AnnounceUnixSocket(options, log);
+        web.AnnounceStart(options, log);
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);
@@ -86,7 +87,8 @@ internal static class FrontHost
         // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);
-        log.Information("Front process: {Processes} worker processes x {Workers} sync worker thread(s), forwarded by YARP",
+        // StartBanner says it at INFO once the workers are ready.
+        log.Debug("Front process: {Processes} worker processes x {Workers} sync worker thread(s), forwarded by YARP",
             options.Processes, options.Workers);
         return web;
     }
