@@ -58,7 +58,7 @@ internal static class GatewayHost
                 builder.WebHost.UseTls(tls, log);
             }
             RequestTimeouts.ProxyActivityTimeout = TimeSpan.FromSeconds(plan.ProxyActivityTimeoutSeconds);
-            return FrontHost.Build(builder, options, plan.Python, log);
+            return FrontHost.Build(builder, options, plan.Python, plan.PythonVersion, log);
         }
 
         var (app, python) = LoadApp(options, env, log);
@@ -71,11 +71,11 @@ internal static class GatewayHost
             RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
             if (becomeFront is not null)
             {
-                var why = becomeFront(new FrontPlan(app.StartArgs, python, RequestTimeouts.ProxyActivityTimeout.TotalSeconds));
+                var why = becomeFront(new FrontPlan(app.StartArgs, python, PythonRuntime.Install.Version.ToString(), RequestTimeouts.ProxyActivityTimeout.TotalSeconds));
                 log.Warning("The front could not replace its image ({Reason}): it keeps the interpreter it read the app with", why);
             }
             if (tls is not null) builder.WebHost.UseTls(tls, log);
-            return Workers.FrontHost.Build(builder, options, python, log);
+            return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), log);
         }
         // The one process terminates TLS; a worker serves only its front, in clear.
         if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);

@@ -14,7 +14,7 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class FrontHost
 {
-    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, Serilog.ILogger log)
+    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, string pythonVersion, Serilog.ILogger log)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
         // Worker and relay sockets live here; only our user may open it, and only our requests are believed.
@@ -71,7 +71,7 @@ internal static class FrontHost
 
         var web = builder.Build();
         web.AnnounceUnixSocket(options, log);
-        web.AnnounceStart(options, log);
+        web.AnnounceStart(options, log, pythonVersion);
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);

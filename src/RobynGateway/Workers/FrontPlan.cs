@@ -7,10 +7,10 @@ namespace RobynGateway.Workers;
 /// <summary>
 /// What the front of <c>--processes</c> learnt from the app file, handed to the front's own image
 /// (<see cref="FrontExec"/>) so that it never starts Python: the app's <c>app.start(...)</c>
-/// arguments, the interpreter the workers embed, and how long the proxy outwaits a worker (the
+/// arguments, the interpreter the workers embed (and its version, for the start banner), and how long the proxy outwaits a worker (the
 /// longest route timeout). It travels as JSON in the internal <c>--front-plan</c> option.
 /// </summary>
-internal sealed record FrontPlan(StartArgs Start, string Python, double ProxyActivityTimeoutSeconds)
+internal sealed record FrontPlan(StartArgs Start, string Python, string PythonVersion, double ProxyActivityTimeoutSeconds)
 {
     public string ToJson() => JsonSerializer.Serialize(this, FrontPlanJson.Default.FrontPlan);
 
