@@ -58,7 +58,7 @@ internal static class GatewayHost
                 builder.WebHost.UseTls(tls, log);
             }
             RequestTimeouts.ProxyActivityTimeout = TimeSpan.FromSeconds(plan.ProxyActivityTimeoutSeconds);
-            return FrontHost.Build(builder, options, plan.Python, plan.PythonVersion, log);
+            return FrontHost.Build(builder, options, plan.Python, plan.PythonVersion, plan.HealthChecks, log);
         }
 
         var (app, python) = LoadApp(options, env, log);
@@ -71,11 +71,12 @@ internal static class GatewayHost
             RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
             if (becomeFront is not null)
             {
-                var why = becomeFront(new FrontPlan(app.StartArgs, python, PythonRuntime.Install.Version.ToString(), RequestTimeouts.ProxyActivityTimeout.TotalSeconds));
+                var why = becomeFront(new FrontPlan(app.StartArgs, python, PythonRuntime.Install.Version.ToString(),
+                    RequestTimeouts.ProxyActivityTimeout.TotalSeconds, app.HealthChecks));
                 log.Warning("The front could not replace its image ({Reason}): it keeps the interpreter it read the app with", why);
             }
             if (tls is not null) builder.WebHost.UseTls(tls, log);
-            return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), log);
+            return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), app.HealthChecks, log);
         }
         // The one process terminates TLS; a worker serves only its front, in clear.
         if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
@@ -155,6 +156,7 @@ internal static class GatewayHost
         builder.Services.AddHostedService<PythonLifecycle>();
         builder.Services.AddRobynWeb(app.Declarations, options, log);
         builder.Services.AddRobynWebSockets(app, options);
+        builder.Services.AddRobynHealth(app);
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
 
         var web = builder.Build();
@@ -176,7 +178,7 @@ internal static class GatewayHost
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (options.IsWorker) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
-        web.UseRobynHealth(options.HealthPath);
+        web.UseRobynHealth(options.HealthPath, worker: options.IsWorker);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();

@@ -42,6 +42,9 @@ internal static class Logging
             // The request-timeouts middleware logs each 504 as a warning with a stack trace; our
             // timeout response logs its own line naming the route.
             .MinimumLevel.Override("Microsoft.AspNetCore.Http.Timeouts", LogEventLevel.Error)
+            // HealthChecks logs every unhealthy check of every probe as an error: a probe each few
+            // seconds during a drain or an outage. robyn.health logs what went wrong with the app's checks.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", framework <= LogEventLevel.Debug ? framework : Off)
             // Hosting's per-request diagnostics: while this logger is enabled at all (even for
             // Critical only), every request gets an Activity and a logging scope. Its only lines
             // are the Information-level "Request starting/finished", so it is off unless DEBUG.

@@ -42,6 +42,17 @@ internal sealed unsafe partial class PythonApp
     }
 
     /// <summary>
+    /// Metrics on: the loop reports its lag (robyn.loop.lag) every half second from its start, through
+    /// the <c>loop_lag</c> builtin. A timer on the loop, not a cost per request.
+    /// </summary>
+    public void WatchLoopLag()
+    {
+        using var gil = Gil.Acquire();
+        using var record = PyInterop.Wrap(NativeCallbacks.LoopLag);
+        _loaded.InvokeMethod("watch_loop_lag", record, new PyFloat(0.5)).Dispose();
+    }
+
+    /// <summary>
     /// Called when the stop begins: with the watchdog on, bounds the stop (<see cref="StopDeadline"/>);
     /// with it off, the stop waits for Python as long as it takes, as before.
     /// </summary>

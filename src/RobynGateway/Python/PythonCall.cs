@@ -15,7 +15,11 @@ internal enum ResultKind { Plain = 0, Error = 1, File = 2, Continue = 3, Stream 
 /// to, else one of the three stages of a hooked request, the next item of a streaming answer, or a
 /// websocket event (docs/bridge-protocol.md).
 /// </summary>
-internal enum CallStage { Dispatch, Before, Handler, After, StreamNext, Socket }
+/// <summary>
+/// What a trip into Python runs. <see cref="Hooked"/>: a sync route's before hooks, handler and after
+/// hooks (every one of them sync) in one trip, in place of the three stages that follow it here.
+/// </summary>
+internal enum CallStage { Dispatch, Before, Handler, After, StreamNext, Socket, Hooked }
 
 /// <summary>
 /// One request's trip into Python and back, pooled so the hot path allocates nothing for it.
@@ -85,6 +89,8 @@ internal sealed class PythonCall : IValueTaskSource
     long _markedAt; // when the current stage was queued, then when it started
     /// <summary>The request's X-Request-ID, for Python's log records (JSON logs only).</summary>
     public string? RequestId;
+    /// <summary>The span of the stage under way (tracing on), for Python's log records.</summary>
+    public System.Diagnostics.Activity? Span;
 
     [ThreadStatic] static PythonCall? t_running;
 
@@ -141,6 +147,7 @@ internal sealed class PythonCall : IValueTaskSource
         LoopToken = 0;
         WaitTicks = PythonTicks = _markedAt = 0;
         RequestId = null;
+        Span = null;
         Route = null!;
         App = null!;
         BeginStage(CallStage.Dispatch, onLoop: false);

@@ -14,7 +14,8 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class FrontHost
 {
-    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, string pythonVersion, Serilog.ILogger log)
+    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, string pythonVersion,
+        IReadOnlyList<Python.AppHealthCheck> appChecks, Serilog.ILogger log)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
         // Worker and relay sockets live here; only our user may open it, and only our requests are believed.
@@ -66,6 +67,18 @@ internal static class FrontHost
             options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
             options.HangTimeout));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
+        // Health is the front's own answer: ready while at least one worker is, and the app's checks pass on every worker.
+        builder.Services.AddSingleton(sp => new Readiness(sp.GetRequiredService<IHostApplicationLifetime>(),
+            () => sp.GetRequiredService<WorkerSupervisor>().Ready.Count > 0, null, sp.GetService<ShutdownDrain>(),
+            sp.GetRequiredService<SocketRelay>().Bus is { } bus ? () => bus.Detail : null));
+        var checks = builder.Services.AddRobynGatewayChecks();
+        if (appChecks.Count > 0)
+        {
+            var timeout = WorkerAppHealthCheck.TimeoutFor(appChecks);
+            checks.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(HealthChecksSetup.OwnPrefix + "workers",
+                sp => new WorkerAppHealthCheck(sp.GetRequiredService<WorkerSupervisor>(), socketDirectory, options.HealthPath, timeout),
+                Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, [HealthChecksSetup.AppTag], timeout + TimeSpan.FromSeconds(1)));
+        }
         // Last, so its stop runs first: the workers cut what still runs after the graceful timeout, the front names it.
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);
 
@@ -81,9 +94,7 @@ internal static class FrontHost
         web.UseRobynFrontMetrics(options, supervisor);
         // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
-        // Health is the front's own answer: ready while at least one worker is.
-        var relay = web.Services.GetRequiredService<SocketRelay>();
-        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0, relay.HasBus ? relay.BusDetail : null);
+        web.UseRobynHealth(options.HealthPath);
         // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);
