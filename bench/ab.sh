@@ -6,6 +6,7 @@
 #   bash bench/ab.sh BEFORE_DIR AFTER_DIR            # two build outputs (…/bin/Release/net10.0 copies)
 #   PATHS='/json /async-json' REPS=3 DURATION=5 bash bench/ab.sh /tmp/a src/RobynGateway/bin/Release/net10.0
 #   AFTER_ENV='DOTNET_X=1' bash bench/ab.sh DIR DIR   # one build, a runtime setting on and off
+#   APP='bench/apps/bench_app.py --processes 2' TREE=1 PATHS=/json bash bench/ab.sh A B   # front + workers' CPU
 #   AFTER_ARGS='--metrics-port 19464' bash bench/ab.sh DIR DIR   # one build, a flag on and off
 #   AFTER_ARGS='--log-level INFO --log-format json' ...          # the access log, as JSON to a file
 #
@@ -52,7 +53,13 @@ for n in "${names[@]}"; do
     curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null || { echo "$n did not start: $(tail -5 /tmp/ab-$n.log)" >&2; exit 1; }
 done
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# TREE=1: the server's CPU with its children's (the workers of --processes, via APP='app.py --processes 2').
+if [[ ${TREE:-0} == 1 ]]; then
+    # (processes come and go while the glob is read: a vanished one is skipped, not an error)
+    ticks() { { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v p="$1" '$1 == p || $4 == p { t += $14 + $15 } END { print t }'; }
+else
+    ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+fi
 
 # run <target> <path> <seconds>: prints "requests ticks"
 run() {
