@@ -55,8 +55,9 @@ internal static class GatewayHost
         }
         // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).
         if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
-        // The front, or the one process, terminates TLS; a worker serves only the front, in clear.
-        if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
+        // The front, or the one process, terminates TLS; a worker serves only the front, in clear,
+        // unless it accepts the public's connections itself (--balance kernel).
+        if (tls is not null && options.ServesPublic) builder.WebHost.UseTls(tls, log);
         if (options.Processes > 1)
         {
             // The workers enforce --timeout; the front's proxy must outwait them.
@@ -80,7 +81,19 @@ internal static class GatewayHost
         {
             // A worker of a front process: only the front can reach it, through this socket.
             if (File.Exists(socket)) File.Delete(socket);
-            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
+            var https = options.SslCertFile is not null;
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                // HTTP/1.1 whatever the endpoint defaults say (TLS sets HTTP/2 too): the front's probe and scrapes speak it.
+                k.ListenUnixSocket(socket, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+                // --balance kernel: the public sockets its front opened and this process inherited; the
+                // kernel gives each connection to whichever worker accepts it first.
+                foreach (var fd in options.ListenFds)
+                    k.ListenHandle((ulong)fd, listen =>
+                    {
+                        if (https) listen.UseHttps();
+                    });
+            });
         }
         else builder.WebHost.UseRobynListeners(options, log);
         builder.AddRobynMetrics(options);
@@ -94,7 +107,7 @@ internal static class GatewayHost
             // RequestReader enforces ROBYN_MAX_PAYLOAD_SIZE with Robyn's 413, the same under TestServer.
             k.Limits.MaxRequestBodySize = null;
             // A worker's only client is its front's connection pool: Kestrel's defaults suit it.
-            if (!options.IsWorker) k.UseRobynTimeouts(options);
+            if (options.ServesPublic) k.UseRobynTimeouts(options);
         });
         if (!options.IsWorker && options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
@@ -109,6 +122,7 @@ internal static class GatewayHost
         builder.Services.AddRobynWeb(app.Declarations, options, log);
         builder.Services.AddRobynWebSockets(app, options);
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
+        if (options.IsWorker && options.ServesPublic && options.MaxRequests > 0) builder.Services.AddSingleton<ServedCount>();
 
         var web = builder.Build();
         // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
@@ -122,9 +136,10 @@ internal static class GatewayHost
         web.UseRobynTraceContext();
         if (AccessLog.Wanted(options, web.Configuration)) web.UseRobynAccessLog();
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
-        if (options.IsWorker) web.UseForwardedFromFront();
+        if (!options.ServesPublic) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
         web.UseRobynHealth(options.HealthPath);
+        if (web.Services.GetService<ServedCount>() is not null) ServedCount.UseServedCount(web);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();

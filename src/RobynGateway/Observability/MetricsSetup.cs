@@ -52,7 +52,12 @@ internal static class MetricsSetup
         if (options.IsWorker)
         {
             var path = options.HealthPath + "/metrics";
-            web.MapWhen(c => c.Request.Path.Value == path, b => b.UseOpenTelemetryPrometheusScrapingEndpoint(_ => true));
+            // Only over the worker's own socket (its front scrapes there): under --balance kernel the
+            // public reaches this worker too, and must get the app's answer for that path, not the series.
+            var socket = options.WorkerSocket;
+            web.MapWhen(c => c.Request.Path.Value == path
+                    && c.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionEndPointFeature>()?.LocalEndPoint?.ToString() == socket,
+                b => b.UseOpenTelemetryPrometheusScrapingEndpoint(_ => true));
             return;
         }
         web.MapWhen(c => c.Connection.LocalPort == port, b =>

@@ -45,13 +45,14 @@ internal static class HealthEndpoints
         var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady,
             python, app.ApplicationServices.GetService<ShutdownDrain>(), detail);
         var root = new PathString(path);
+        var served = app.ApplicationServices.GetService<ServedCount>();
         return app.Use((context, next) =>
             context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)
-                ? AnswerAsync(context, rest.Value, readiness)
+                ? AnswerAsync(context, rest.Value, readiness, served)
                 : next(context));
     }
 
-    static Task AnswerAsync(HttpContext context, string? rest, Readiness readiness)
+    static Task AnswerAsync(HttpContext context, string? rest, Readiness readiness, ServedCount? served)
     {
         var state = readiness.State;
         var (status, text) = rest?.ToLowerInvariant() switch
@@ -63,6 +64,8 @@ internal static class HealthEndpoints
         };
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
+        // For the front's probe, which comes over the worker's Unix socket (no IP): not for the public.
+        if (served is not null && context.Connection.RemoteIpAddress is null) response.Headers[ServedCount.Header] = served.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
             response.Headers.Allow = "GET, HEAD";
