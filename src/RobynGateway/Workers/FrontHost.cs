@@ -52,7 +52,8 @@ internal static class FrontHost
             // folder so that Kestrel has somewhere to listen without one (it would take localhost:5000).
             builder.WebHost.ConfigureKestrel(k =>
             {
-                k.ListenUnixSocket(Path.Combine(socketDirectory, "front.sock"));
+                k.ListenUnixSocket(Path.Combine(socketDirectory, "front.sock"),
+                    listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
                 Observability.MetricsSetup.ListenForScrapes(k, options);
             });
         }

@@ -122,15 +122,6 @@ internal sealed partial class WorkerProcess
         if (!HasExited) kill(Pid, SigTerm);
     }
 
-    /// <summary>
-    /// Replaced (SIGHUP, --max-requests): SIGINT, the graceful stop without --shutdown-delay, which a
-    /// worker of --balance kernel applies to SIGTERM; its successor is serving already.
-    /// </summary>
-    public void Retire()
-    {
-        if (!HasExited) kill(Pid, SigInt);
-    }
-
     /// <summary>Requests it served by its own count (--balance kernel, where the front sees none), from its health answers.</summary>
     public long Served { get; set; }
 
@@ -149,7 +140,7 @@ internal sealed partial class WorkerProcess
 
     public override string ToString() => $"worker {Slot} (pid {Pid})";
 
-    const int SigTerm = 15, SigInt = 2;
+    const int SigTerm = 15;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);

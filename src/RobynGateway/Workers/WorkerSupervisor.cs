@@ -202,7 +202,7 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
         if (retiring is null) return;
         // Requests that already picked the old worker still reach it; then it drains and stops.
         await Task.Delay(500);
-        retiring.Retire();
+        retiring.Terminate();
         lock (_gate) _recycling.Remove(slot);
     }
 
