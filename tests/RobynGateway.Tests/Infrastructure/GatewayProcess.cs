@@ -105,9 +105,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the gateway had not exited after {timeout.TotalSeconds} s:\n{Output}");
+        }
         _process.WaitForExit(); // flushes the redirected output
         return _process.ExitCode;
+    }
+
+    /// <summary>Until the output has <paramref name="text"/> (the log is written from other threads, a moment later); fails naming it.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (!Output.Contains(text) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Contains(text, Output);
     }
 
     public void Signal(int signal)
