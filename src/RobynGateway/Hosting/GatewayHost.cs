@@ -85,7 +85,16 @@ internal static class GatewayHost
             builder.WebHost.ConfigureKestrel(k =>
             {
                 // HTTP/1.1 whatever the endpoint defaults say (TLS sets HTTP/2 too): the front's probe and scrapes speak it.
-                k.ListenUnixSocket(socket, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+                k.ListenUnixSocket(socket, listen =>
+                {
+                    listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+                    // Marked, so that what only the front may ask (the metrics scrape) is told from the public's requests.
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[Observability.MetricsSetup.FromFront] = true;
+                        return next(connection);
+                    });
+                });
                 // --balance kernel: the public sockets its front opened and this process inherited; the
                 // kernel gives each connection to whichever worker accepts it first.
                 foreach (var fd in options.ListenFds)

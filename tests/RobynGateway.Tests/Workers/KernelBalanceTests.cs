@@ -237,6 +237,37 @@ public sealed class KernelBalanceTests
         }
     }
 
+    /// <summary>The front sees no request, but still joins the workers' series from their own sockets; the public cannot scrape a worker.</summary>
+    [Fact]
+    public async Task The_fronts_metrics_join_both_workers_series()
+    {
+        var metricsPort = GatewayProcess.FreePort();
+        var gateway = await GatewayProcess.Start("observability_app.py",
+            ["--processes", "2", "--balance", "kernel", "--metrics-port", metricsPort.ToString(), "--no-access-log"]).WaitReadyAsync(Startup);
+        await using var _ = gateway;
+        await WaitForAsync(gateway, "workers ready", Startup);
+        const int requests = 20;
+        foreach (var i in Enumerable.Range(0, requests))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/users/{i}");
+            request.Headers.ConnectionClose = true; // a connection each: the kernel spreads them
+            (await gateway.Client.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+        static double Served(List<Observability.MetricsProcessTests.Sample> samples) => Observability.MetricsProcessTests.Sum(samples,
+            "robyn_python_duration_seconds_count", s => s.Labels.GetValueOrDefault("worker") is "0" or "1" && s.Labels["http_route"] == "/users/:id");
+        var samples = Observability.MetricsProcessTests.Parse(await Observability.MetricsProcessTests.Scrape(metricsPort));
+        for (var i = 0; i < 10 && Served(samples) < requests; i++)
+        {
+            await Task.Delay(1000);
+            samples = Observability.MetricsProcessTests.Parse(await Observability.MetricsProcessTests.Scrape(metricsPort));
+        }
+        Assert.Equal(requests, Served(samples));
+        Assert.Equal(2, samples.Where(s => s.Name == "robyn_python_duration_seconds_count" && s.Labels["http_route"] == "/users/:id")
+            .Select(s => s.Labels["worker"]).Distinct().Count());
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "/__robyn/health/metrics");
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.SendAsync(scrape)).StatusCode);
+    }
+
     /// <summary>A plain bind checks the port first: a second server is refused, not given a share through SO_REUSEPORT.</summary>
     [Fact]
     public async Task A_port_in_use_fails_the_start_with_exit_1()
