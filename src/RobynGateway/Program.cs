@@ -37,8 +37,8 @@ public partial class Program
         try
         {
             // --dev: this process supervises a child gateway that it restarts on changes (DevReloader).
-            // (Or ROBYN_DEV_MODE, from the environment or robyn.env, as Robyn's CLI reads it.)
-            var dev = GatewayOptions.IsDev(cli, RobynEnvFile.Layer(cli.AppPath, Environment.GetEnvironmentVariable));
+            // (Or ROBYN_DEV_MODE, from the environment or robyn.env as Robyn's CLI reads it, or Robyn:Dev in appsettings.json.)
+            var dev = GatewayOptions.IsDev(cli, AppSettings.Sources(cli.AppPath));
             if (dev && !DevReloader.IsChild) return DevReloader.Run(args, cli);
             using var app = GatewayHost.Build(cli);
             app.Run();

@@ -25,8 +25,11 @@ def free_port() -> int:
 
 
 def user_env(**extra: str) -> Dict[str, str]:
-    """The environment of a user who has the package on PYTHONPATH, and no test harness settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROBYN_") and k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    """The environment of a user who has the package on PYTHONPATH, and no test harness settings but
+    the build under test (ROBYN_GATEWAY_DLL, scripts/test.sh's Debug build): a user's checkout runs
+    its Release build, which the suite does not build."""
+    env = {k: v for k, v in os.environ.items()
+           if (not k.startswith("ROBYN_") or k == "ROBYN_GATEWAY_DLL") and k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PYTHONPATH"] = SRC
     env.update(extra)
     return env

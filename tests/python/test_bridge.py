@@ -24,6 +24,7 @@ class Gateway:
     def __init__(self):
         self.completed = []
         self.logs = []
+        self.calls = []  # (message, the async call's token the record came from)
         self._cv = threading.Condition()
 
     def complete(self, token, result):
@@ -31,8 +32,9 @@ class Gateway:
             self.completed.append((token, result))
             self._cv.notify_all()
 
-    def log(self, levelno, name, message):
+    def log(self, levelno, name, message, call=0):
         self.logs.append((levelno, name, message))
+        self.calls.append((message, call))
 
     def wait_for(self, count):
         with self._cv:
@@ -171,6 +173,43 @@ def test_async_requests_run_concurrently_each_in_a_fresh_context(load, gateway):
         dispatch_async(app, token, 0, *fields(path=f"/wait/{token}", params=(str(token),)))
     assert gateway.wait_for(3) == {t: (200, ("content-type", "text/plain"), f"unset->{t}".encode()) for t in (1, 2, 3)}
     assert sorted(token for token, _ in gateway.completed) == [1, 2, 3]  # exactly once each
+
+
+def test_records_logged_by_async_handlers_name_their_own_call(load, gateway):
+    app = load("""
+        import asyncio, logging
+        from robyn import Robyn
+
+        app = Robyn(__file__)
+        log = logging.getLogger("orders")
+        arrived = []
+        release = asyncio.Event()
+
+        @app.get("/orders/:n")
+        async def order(n):
+            log.warning("received %s", n)
+            arrived.append(n)
+            if len(arrived) == 3:
+                release.set()
+            await release.wait()  # the three interleave on the loop
+            log.warning("placed %s", n)
+            return n
+
+        @app.get("/sync")
+        def plain():
+            log.warning("sync")
+            return "ok"
+    """)
+    for token in (11, 12, 13):
+        dispatch_async(app, token, 0, *fields(path=f"/orders/{token}", params=(str(token),)))
+    gateway.wait_for(3)
+    app.dispatch_sync(1, *fields(path="/sync"))
+    calls = dict(gateway.calls)
+    for token in (11, 12, 13):
+        assert calls[f"received {token}"] == token and calls[f"placed {token}"] == token
+    assert calls["sync"] == 0  # a sync worker's call: the gateway knows it by its thread
+    logging.getLogger("orders").warning("outside")
+    assert dict(gateway.calls)["outside"] == 0
 
 
 def test_dispatch_async_failures_complete_with_error(load, gateway):

@@ -184,7 +184,7 @@ def test_default_drain_fits_in_dockers_default_stop_timeout():
 # -- docker-compose.yml -------------------------------------------------------------------------
 
 def test_compose_runs_the_users_example_twice_behind_nginx_with_its_postgres(compose):
-    assert set(compose["services"]) == {"gateway-1", "gateway-2", "nginx", "postgres"}
+    assert set(compose["services"]) == {"gateway-1", "gateway-2", "nginx", "postgres", "prometheus"}
     postgres = compose["services"]["postgres"]["environment"]
     for name in ("gateway-1", "gateway-2"):
         service = compose["services"][name]
@@ -202,8 +202,31 @@ def test_gateway_ports_are_the_ones_nginx_sends_to(compose):
     for name, port in upstream.items():
         service = compose["services"][name]
         assert service["environment"]["ROBYN_PORT"] == port
-        assert service["expose"] == [port]
+        assert service["expose"][0] == port  # then the metrics port
         assert "ports" not in service  # reached through nginx only
+
+
+def test_prometheus_scrapes_each_gateways_metrics_port_on_the_compose_network_only(compose):
+    prometheus = compose["services"]["prometheus"]
+    mounts = {target: source for source, target, *_ in (v.split(":") for v in prometheus["volumes"])}
+    config_file = mounts["/etc/prometheus/prometheus.yml"]
+    assert f"--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    assert mounts["/prometheus"] in compose["volumes"]
+    config = yaml.safe_load((ROOT / config_file).read_text())
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    targets = [t for group in job["static_configs"] for t in group["targets"]]
+    expected = []
+    for name in ("gateway-1", "gateway-2"):
+        service = compose["services"][name]
+        port = service["environment"]["ROBYN_METRICS_PORT"]
+        assert port != service["environment"]["ROBYN_PORT"]  # the gateway refuses metrics on the app's port
+        assert port in service["expose"] and "ports" not in service
+        assert prometheus["depends_on"][name]["condition"] == "service_healthy"
+        expected.append(f"{name}:{port}")
+    assert targets == expected
+    # Prometheus rejects a scrape timeout longer than the interval.
+    assert seconds(config["global"]["scrape_timeout"]) <= seconds(config["global"]["scrape_interval"])
 
 
 def test_gateways_get_time_to_drain_before_sigkill(compose):

@@ -36,7 +36,7 @@ def test_a_checkout_uses_its_build_when_newer_than_the_sources(tmp_path, monkeyp
     project = tmp_path / "src" / "RobynGateway"
     touch(project / "RobynGateway.csproj", time.time() - 100)
     touch(project / "Hosting" / "GatewayHost.cs", time.time() - 100)
-    dll = touch(project / "bin" / "Debug" / "net10.0" / "RobynGateway.dll")
+    dll = touch(project / "bin" / "Release" / "net10.0" / "RobynGateway.dll")
     monkeypatch.setattr(_embedded.subprocess, "run", lambda *a, **k: pytest.fail("built needlessly"))
     assert find_gateway_dll({}, str(tmp_path / "src" / "python" / "robyn")) == str(dll)
 
@@ -44,21 +44,21 @@ def test_a_checkout_uses_its_build_when_newer_than_the_sources(tmp_path, monkeyp
 def test_a_checkout_builds_once_when_sources_changed(tmp_path, monkeypatch):
     project = tmp_path / "src" / "RobynGateway"
     touch(project / "RobynGateway.csproj")
-    dll = touch(project / "bin" / "Debug" / "net10.0" / "RobynGateway.dll", time.time() - 100)
+    dll = touch(project / "bin" / "Release" / "net10.0" / "RobynGateway.dll", time.time() - 100)
     built = []
 
     class Done:
         returncode, stdout = 0, ""
 
     def build(command, **kwargs):
-        built.append(command[1:3])
+        built.append(command[1:5])
         touch(dll)
         return Done()
 
     monkeypatch.setattr(_embedded.shutil, "which", lambda name: "/usr/bin/dotnet")
     monkeypatch.setattr(_embedded.subprocess, "run", build)
     assert find_gateway_dll({}, str(tmp_path / "src" / "python" / "robyn")) == str(dll)
-    assert built == [["build", str(project)]]
+    assert built == [["build", str(project), "-c", "Release"]]
 
 
 def test_no_gateway_anywhere_says_what_to_set(tmp_path):
@@ -77,7 +77,7 @@ def test_the_server_build_is_stale_when_the_package_changed(tmp_path, monkeypatc
     project = tmp_path / "src" / "RobynGateway"
     package = tmp_path / "src" / "python" / "robyn"
     touch(project / "RobynGateway.csproj", time.time() - 100)
-    out = project / "bin" / "Debug" / "net10.0"
+    out = project / "bin" / "Release" / "net10.0"
     dll = touch(out / "RobynGateway.dll", time.time() - 50)
     touch(out / "python" / "robyn" / "app.py", time.time() - 50)
     touch(package / "app.py", time.time() - 60)

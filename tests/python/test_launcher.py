@@ -55,7 +55,7 @@ def test_command_from_repository_layout_runs_the_build_directly(tmp_path):
     (package_dir / "app.py").write_text("")
     os.utime(project / "RobynGateway.csproj", (1, 1))
     os.utime(package_dir / "app.py", (1, 1))
-    out = project / "bin" / "Debug" / "net10.0"
+    out = project / "bin" / "Release" / "net10.0"
     (out / "python" / "robyn").mkdir(parents=True)
     (out / "python" / "robyn" / "app.py").write_text("")
     (out / "RobynGateway.dll").write_text("x")

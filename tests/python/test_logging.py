@@ -13,8 +13,8 @@ def test_records_reach_the_log_function_with_traceback():
         raise ValueError("bad")
     except ValueError:
         log.exception("failed")
-    assert lines[0] == (logging.WARNING, "test.bridge", "hello world")
-    level, name, message = lines[1]
+    assert lines[0] == (logging.WARNING, "test.bridge", "hello world", 0)  # 0: not from an async call
+    level, name, message, call = lines[1]
     assert level == logging.ERROR and message.startswith("failed\nTraceback") and "ValueError: bad" in message
     assert len(lines) == 2
 
@@ -50,7 +50,7 @@ def test_an_apps_basic_config_adds_its_handler_and_the_bridge_stays():
         logging.basicConfig(stream=stream, format='{"msg": "%(message)s"}')
         logging.getLogger("app").warning("to both")
         assert stream.getvalue() == '{"msg": "to both"}\n'
-        assert lines == [(logging.WARNING, "app", "to both")]
+        assert lines == [(logging.WARNING, "app", "to both", 0)]
         logging.basicConfig(stream=stream, format="again: %(message)s", force=True)
         assert sum(isinstance(h, BridgeLogHandler) for h in root.handlers) == 1
         logging.getLogger("app").warning("after force")

@@ -46,16 +46,22 @@ internal sealed class CommandLine
 
     /// <summary>The command line's value, else the flag's environment variable's (a worker ignores the front's).</summary>
     public bool Setting(SwitchFlag flag, Func<string, string?> env) =>
-        Get(flag) || FromEnv(flag, env) is { } text && flag.EnvOn(text);
+        Get(flag) || FromEnv(flag, env) is ({ } text, _) && flag.EnvOn(text);
     public T? Setting<T>(NumberFlag<T> flag, Func<string, string?> env) where T : struct =>
-        Get(flag) ?? (FromEnv(flag, env) is { } text ? flag.Parse(flag.Env!, text) : null);
+        Get(flag) ?? (FromEnv(flag, env) is ({ } text, var name) ? flag.Parse(name, text) : null);
     public string? Setting(TextFlag flag, Func<string, string?> env) =>
-        Get(flag) ?? (FromEnv(flag, env) is { } text ? flag.Parse(flag.Env!, text) : null);
+        Get(flag) ?? (FromEnv(flag, env) is ({ } text, var name) ? flag.Parse(name, text) : null);
 
     public bool IsWorker => Get(GatewayFlags.WorkerSocket) is not null;
 
-    string? FromEnv(GatewayFlag flag, Func<string, string?> env) =>
-        flag.Env is null || flag.FrontOnly && IsWorker || string.IsNullOrWhiteSpace(env(flag.Env)) ? null : env(flag.Env);
+    /// <summary>The variable's text and its name (the flag's variable, else its older name); null when neither is set.</summary>
+    (string? Text, string Name) FromEnv(GatewayFlag flag, Func<string, string?> env)
+    {
+        if (flag.Env is null || flag.FrontOnly && IsWorker) return (null, "");
+        if (env(flag.Env) is { } text && !string.IsNullOrWhiteSpace(text)) return (text, flag.Env);
+        if (flag.EnvAlias is { } alias && env(alias) is { } old && !string.IsNullOrWhiteSpace(old)) return (old, alias);
+        return (null, "");
+    }
 
     static readonly RootCommand Root = BuildRoot();
     static readonly Dictionary<Option, GatewayFlag> ByOption = GatewayFlags.All.ToDictionary(f => f.Option);
@@ -70,7 +76,9 @@ internal sealed class CommandLine
         var root = new RootCommand("Runs a Robyn app on ASP.NET Core (Kestrel). Only handlers and hooks run in Python.\n\n"
             + "Flags given here win over the environment (the variables below, also read from robyn.env beside the app), "
             + "which wins over the app's code (app.start(...) arguments, its Config). Arguments after the app path that are "
-            + "not options of the gateway, and all after --, are the app's; every argument is in the app's sys.argv.")
+            + "not options of the gateway, and all after --, are the app's; every argument is in the app's sys.argv. "
+            + "An option with a variable can also be set in appsettings.json beside the app, in its Robyn section "
+            + "(below the environment): {\"Robyn\": {\"Workers\": 4, \"MaxConnections\": 1000}}.")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
@@ -134,16 +142,16 @@ internal sealed class CommandLine
                 else if (option is not null && ByOption.TryGetValue(option, out var flag))
                 {
                     gatewayArgs.Add(flag.Name);
-                    appArgs.Add(flag.Name);
+                    appArgs.Add(token.Value); // as typed: --client-timeout stays Robyn's name in the app's argv
                     if (!flag.TakesValue)
                     {
                         values[flag] = true;
                         continue;
                     }
                     if (i + 1 >= tokens.Count || tokens[i + 1].Type != TokenType.Argument)
-                        throw new UsageException($"{flag.Name} needs a value.");
+                        throw new UsageException($"{token.Value} needs a value.");
                     var text = tokens[++i].Value;
-                    values[flag] = flag.Convert(flag.Name, text);
+                    values[flag] = flag.Convert(token.Value, text);
                     gatewayArgs.Add(text);
                     appArgs.Add(text);
                 }

@@ -37,7 +37,7 @@ internal static partial class DevReloader
         var appPath = Path.GetFullPath(cli.AppPath);
         if (!File.Exists(appPath))
             throw new UsageException($"App file not found: {appPath}. Pass the path of your Robyn app, e.g. examples/hello/app.py.");
-        var env = RobynEnvFile.Layer(appPath, Environment.GetEnvironmentVariable);
+        var env = AppSettings.Sources(appPath);
         if (cli.Setting(GatewayFlags.Processes, env) is > 1)
             throw new UsageException("--dev runs one process: drop --processes (as Robyn, which refuses --dev with several processes).");
 

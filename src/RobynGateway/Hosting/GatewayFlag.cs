@@ -14,8 +14,10 @@ internal abstract class GatewayFlag
     {
         Name = name;
         Env = env;
-        Help = env is null ? help : $"{help} [env {env}]";
+        this.help = help;
     }
+
+    readonly string help;
 
     /// <summary>The long form, <c>--port</c>.</summary>
     public string Name { get; }
@@ -23,7 +25,24 @@ internal abstract class GatewayFlag
     /// <summary>The environment variable that sets it when the command line does not (null: none).</summary>
     public string? Env { get; }
 
-    public string Help { get; }
+    /// <summary>An older name of the variable, read when <see cref="Env"/> is not set.</summary>
+    public string? EnvAlias { get; init; }
+
+    /// <summary>Another spelling of the option (Robyn's name, where ours is clearer).</summary>
+    public string? Alias { get; init; }
+
+    /// <summary>
+    /// Its key in the <c>Robyn</c> section of appsettings.json: the flag's name in PascalCase
+    /// (<c>--max-connections</c>: <c>Robyn:MaxConnections</c>), unless it reads the other way round.
+    /// </summary>
+    public string ConfigKey
+    {
+        get => configKey ??= string.Concat(Name[2..].Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
+        init => configKey = value;
+    }
+    string? configKey;
+
+    public string Help => Env is null ? help : $"{help} [env {Env}{(EnvAlias is null ? "" : $" or {EnvAlias}")}]";
 
     /// <summary>
     /// The front's alone under --processes: never passed on to a worker, and a worker ignores its
@@ -57,7 +76,7 @@ internal sealed class SwitchFlag(string name, string? env, string help, Func<str
 
     static bool DefaultOn(string text) => text.Trim().ToLowerInvariant() is "true" or "1" or "yes" or "on";
 
-    protected override Option Build() => new Option<bool>(Name)
+    protected override Option Build() => new Option<bool>(Name, Alias is null ? [] : [Alias])
     {
         Description = Help,
         Arity = ArgumentArity.Zero,
@@ -73,7 +92,7 @@ internal class ValueFlag<T>(string name, string? env, string helpName, string he
 {
     public override bool TakesValue => true;
 
-    protected override Option Build() => new Option<string>(Name)
+    protected override Option Build() => new Option<string>(Name, Alias is null ? [] : [Alias])
     {
         Description = Help,
         HelpName = helpName,

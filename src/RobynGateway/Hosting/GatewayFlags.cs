@@ -54,10 +54,22 @@ internal static class GatewayFlags
         "Development mode: restart when the app's .py files change, tracebacks in 500 responses.");
     public static readonly SwitchFlag Compression = new("--compression", "ROBYN_COMPRESSION",
         "Compress responses (Brotli or gzip, as the client accepts).");
-    public static readonly NumberFlag<double> ClientTimeout = new("--client-timeout", "ROBYN_CLIENT_TIMEOUT", "SECS",
-        "How long a client may take to send a request's headers (default 30; app.start(client_timeout=)).", ParseTimeout);
+    // Robyn calls it client_timeout (app.start's argument); uvicorn has no such limit, gunicorn none by that name.
+    public static readonly NumberFlag<double> HeaderTimeout = new("--header-timeout", "ROBYN_HEADER_TIMEOUT", "SECS",
+        "How long a client may take to send a request's headers, else 408 and the connection is closed (default 30; "
+        + "app.start(client_timeout=)).", ParseTimeout)
+        { Alias = "--client-timeout", EnvAlias = "ROBYN_CLIENT_TIMEOUT" };
     public static readonly NumberFlag<double> KeepAliveTimeout = new("--keep-alive-timeout", "ROBYN_KEEP_ALIVE_TIMEOUT", "SECS",
         "How long an idle keep-alive connection stays open (default 20; app.start(keep_alive_timeout=)).", ParseTimeout);
+    public static readonly NumberFlag<int> MaxConnections = new("--max-connections", "ROBYN_MAX_CONNECTIONS", "N",
+        "Open connections at most (and as many websockets); one more is closed at once, unanswered (default: unbounded).",
+        (w, v) => ParseInt(w, v, 1, int.MaxValue)) { FrontOnly = true };
+    public static readonly NumberFlag<int> Backlog = new("--backlog", "ROBYN_BACKLOG", "N",
+        "Connections the kernel queues before they are accepted (listen(2)'s backlog, capped by net.core.somaxconn; "
+        + "default 512).", (w, v) => ParseInt(w, v, 1, 65535)) { FrontOnly = true };
+    public static readonly TextFlag RootPath = new("--root-path", "ROBYN_ROOT_PATH", "PATH",
+        "The prefix a proxy mounts the app under (/api): a request for /api/x is routed as /x (a path without the prefix "
+        + "is served as is).", (w, v) => NormaliseRootPath(w, v));
     // As Robyn: any non-empty ROBYN_BROWSER_OPEN opens it.
     public static readonly SwitchFlag OpenBrowser = new("--open-browser", "ROBYN_BROWSER_OPEN",
         "Open the app in a browser once it is listening.", text => text.Trim().Length > 0);
@@ -86,8 +98,9 @@ internal static class GatewayFlags
             ? v : throw new UsageException($"{w} {v}: expected an http:// or https:// address, e.g. http://localhost:4318."));
     // The variable says whether the log is on (ROBYN_ACCESS_LOG=false turns it off), the flag turns it off.
     public static readonly SwitchFlag NoAccessLog = new("--no-access-log", "ROBYN_ACCESS_LOG",
-        "No line per request (default: one at INFO, logger RobynGateway.AccessLog; ROBYN_ACCESS_LOG=false).",
-        text => !ParseOnOff("ROBYN_ACCESS_LOG", text));
+        "No line per request (default: one at INFO, logger RobynGateway.AccessLog; ROBYN_ACCESS_LOG=false; "
+        + "Robyn:AccessLog in appsettings.json).",
+        text => !ParseOnOff("ROBYN_ACCESS_LOG", text)) { ConfigKey = "AccessLog" };
     public static readonly TextFlag LogFormat = new("--log-format", "ROBYN_LOG_FORMAT", "FORMAT",
         "text or json: Serilog's compact JSON, one object per line (default text).",
         (w, v) => v.Trim().ToLowerInvariant() is "text" or "json" ? v.Trim().ToLowerInvariant()
@@ -112,10 +125,19 @@ internal static class GatewayFlags
     public static readonly IReadOnlyList<GatewayFlag> All =
     [
         Host, Port, UnixSocket, Processes, Balance, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
-        WsPingInterval, WsPingTimeout, Dev, Compression, ClientTimeout, KeepAliveTimeout, OpenBrowser,
+        WsPingInterval, WsPingTimeout, Dev, Compression, HeaderTimeout, KeepAliveTimeout, MaxConnections, Backlog, RootPath, OpenBrowser,
         SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, MetricsPort, OtlpEndpoint, NoAccessLog, LogFormat, Broadcast,
         WorkerSocket, WorkerOf, ListenFds,
     ];
+
+    /// <summary>"/api/" and "api" are "/api"; "/" is none (null is not allowed: "").</summary>
+    internal static string NormaliseRootPath(string what, string value)
+    {
+        var path = value.Trim().Trim('/');
+        if (path.Contains('?') || path.Contains('#') || path.Contains("//", StringComparison.Ordinal) || path.Any(char.IsWhiteSpace))
+            throw new UsageException($"{what} {value}: expected a path prefix such as /api.");
+        return path.Length == 0 ? "" : "/" + path;
+    }
 
     /// <summary>
     /// Robyn's own flags (its argparse Config reads them in the app): passed on, and never taken for a

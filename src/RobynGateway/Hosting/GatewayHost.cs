@@ -24,12 +24,12 @@ internal static class GatewayHost
             Args = cli.HostingArgs.ToArray(),
             ContentRootPath = AppContext.BaseDirectory,
         });
-        var env = RobynEnvFile.Layer(cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey], Environment.GetEnvironmentVariable);
-        var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
+        var appPath = cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey];
         // ASP.NET users keep appsettings.json beside their code: the app's folder, after the binary's.
-        var appFolder = Path.GetDirectoryName(options.AppPath)!;
-        builder.Configuration.AddJsonFile(Path.Combine(appFolder, "appsettings.json"), optional: true)
-            .AddJsonFile(Path.Combine(appFolder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true);
+        // Its Robyn section sets options (AppSettings), its Serilog section the logging.
+        builder.Configuration.AddAppFolder(appPath, builder.Environment.EnvironmentName);
+        var env = AppSettings.Layer(builder.Configuration, RobynEnvFile.Layer(appPath, Environment.GetEnvironmentVariable));
+        var options = GatewayOptions.FromCommandLine(cli, builder.Configuration, env);
         Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         var tls = TlsSetup.Load(options.SslCertFile, options.SslKeyFile);
@@ -62,7 +62,7 @@ internal static class GatewayHost
         {
             // The workers enforce --timeout; the front's proxy must outwait them.
             RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
-            return Workers.FrontHost.Build(builder, options, install.Executable, log);
+            return Workers.FrontHost.Build(builder, options, install.Executable, app.HealthChecks, log);
         }
         return Compose(builder, options, app, log);
     }
@@ -82,6 +82,7 @@ internal static class GatewayHost
             // A worker of a front process: only the front can reach it, through this socket.
             if (File.Exists(socket)) File.Delete(socket);
             var https = options.SslCertFile is not null;
+            if (options.ListenFds.Count > 0) builder.WebHost.UseRobynBacklog(options);
             builder.WebHost.ConfigureKestrel(k =>
             {
                 // HTTP/1.1 whatever the endpoint defaults say (TLS sets HTTP/2 too): the front's probe and scrapes speak it.
@@ -116,7 +117,7 @@ internal static class GatewayHost
             // RequestReader enforces ROBYN_MAX_PAYLOAD_SIZE with Robyn's 413, the same under TestServer.
             k.Limits.MaxRequestBodySize = null;
             // A worker's only client is its front's connection pool: Kestrel's defaults suit it.
-            if (options.ServesPublic) k.UseRobynTimeouts(options);
+            if (options.ServesPublic) k.UseRobynLimits(options);
         });
         if (!options.IsWorker && options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
@@ -130,6 +131,7 @@ internal static class GatewayHost
         builder.Services.AddHostedService<PythonLifecycle>();
         builder.Services.AddRobynWeb(app.Declarations, options, log);
         builder.Services.AddRobynWebSockets(app, options);
+        builder.Services.AddRobynHealth(app);
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
         if (options.IsWorker && options.ServesPublic && options.MaxRequests > 0) builder.Services.AddSingleton<ServedCount>();
 
@@ -137,6 +139,7 @@ internal static class GatewayHost
         // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
         web.UseRobynMetrics(options, app);
         if (!options.IsWorker) web.AnnounceUnixSocket(options, log);
+        web.AnnounceStart(options, log);
         // First: a graceful stop that runs out names every request it cuts.
         web.UseRobynInFlightRequests();
         // Before anything can answer, so every answer (a 404, a 503, a health check) carries its id.
@@ -144,10 +147,14 @@ internal static class GatewayHost
         web.UseRequestIdInLogs();
         web.UseRobynTraceContext();
         if (AccessLog.Wanted(options, web.Configuration)) web.UseRobynAccessLog();
+        // --root-path: routed (and seen by the app) without the proxy's prefix; the access log, before
+        // this, names the path as the client sent it. Where the app runs: under --processes the
+        // front forwards the path whole and each worker strips it.
+        if (options.RootPath.Length > 0) web.UsePathBase(options.RootPath);
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
         if (!options.ServesPublic) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
-        web.UseRobynHealth(options.HealthPath);
+        web.UseRobynHealth(options.HealthPath, worker: options.IsWorker);
         if (web.Services.GetService<ServedCount>() is not null) ServedCount.UseServedCount(web);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();

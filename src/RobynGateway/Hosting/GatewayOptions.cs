@@ -49,6 +49,12 @@ internal sealed record GatewayOptions
     public TimeSpan ClientTimeout { get; init; } = TimeSpan.FromSeconds(DefaultClientTimeout);
     /// <summary>Kestrel's KeepAliveTimeout: how long an idle keep-alive connection is kept open.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(DefaultKeepAliveTimeout);
+    /// <summary>Kestrel's MaxConcurrentConnections (null: unbounded); the front's, or the one process's.</summary>
+    public int? MaxConnections { get; init; }
+    /// <summary>The listen backlog (null: Kestrel's 512); the front's, or the one process's.</summary>
+    public int? Backlog { get; init; }
+    /// <summary>The prefix a proxy mounts the app under, "/api" (""; none): stripped where the app runs.</summary>
+    public string RootPath { get; init; } = "";
     public bool OpenBrowser { get; init; }
     public long MaxPayloadSize { get; init; } = DefaultMaxPayloadSize;
     public long MaxRequests { get; init; }
@@ -127,8 +133,11 @@ internal sealed record GatewayOptions
                 || string.Equals(config[CompressionKey], "true", StringComparison.OrdinalIgnoreCase),
             GracefulTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.GracefulTimeout, env) ?? 10),
             ShutdownDelay = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.ShutdownDelay, env) ?? 0),
-            ClientTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.ClientTimeout, env) ?? DefaultClientTimeout),
+            ClientTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.HeaderTimeout, env) ?? DefaultClientTimeout),
             KeepAliveTimeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.KeepAliveTimeout, env) ?? DefaultKeepAliveTimeout),
+            MaxConnections = cli.Setting(GatewayFlags.MaxConnections, env),
+            Backlog = cli.Setting(GatewayFlags.Backlog, env),
+            RootPath = cli.Setting(GatewayFlags.RootPath, env) ?? "",
             OpenBrowser = cli.Setting(GatewayFlags.OpenBrowser, env),
             MaxRequests = cli.Setting(GatewayFlags.MaxRequests, env) ?? 0,
             Timeout = TimeSpan.FromSeconds(cli.Setting(GatewayFlags.Timeout, env) ?? DefaultTimeout),
@@ -172,7 +181,7 @@ internal sealed record GatewayOptions
         Workers = cli.Setting(GatewayFlags.Workers, env) ?? Checked("workers", start.Workers) ?? Workers,
         LogLevel = cli.Setting(GatewayFlags.LogLevel, env) ?? (start.LogLevel is { } level ? LogLevels.Normalise(level) ?? throw new UsageException(
             $"log_level {level} in the app's Config: use one of DEBUG, INFO, WARNING, ERROR, CRITICAL.") : LogLevel),
-        ClientTimeout = cli.Setting(GatewayFlags.ClientTimeout, env) is null && start.ClientTimeout is { } client
+        ClientTimeout = cli.Setting(GatewayFlags.HeaderTimeout, env) is null && start.ClientTimeout is { } client
             ? TimeSpan.FromSeconds(CodeSeconds("client_timeout", client)) : ClientTimeout,
         KeepAliveTimeout = cli.Setting(GatewayFlags.KeepAliveTimeout, env) is null && start.KeepAliveTimeout is { } idle
             ? TimeSpan.FromSeconds(CodeSeconds("keep_alive_timeout", idle)) : KeepAliveTimeout,

@@ -29,6 +29,8 @@ internal static class Listeners
     public static void UseRobynListeners(this IWebHostBuilder web, GatewayOptions options, Serilog.ILogger log)
     {
         var https = options.SslCertFile is not null;
+        // For the sockets Kestrel opens: a socket systemd passed is listening already, with the unit's Backlog=.
+        web.UseRobynBacklog(options);
         var passed = PassedBySystemd(Environment.GetEnvironmentVariable);
         if (passed > 0)
         {

@@ -32,8 +32,9 @@ internal static class Logging
             .MinimumLevel.Is(minimum)
             .MinimumLevel.Override("Microsoft", framework)
             .MinimumLevel.Override("System", framework)
-            // "Now listening on ...", "Application is shutting down...": what a user watches for.
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", minimum)
+            // "Now listening on ...", "Application started", "Content root path": StartBanner says
+            // where and what in one line instead (they show with the rest at DEBUG).
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", framework)
             // The host logs start failures with a stack trace; Program reports them in one line instead.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
             // YARP logs two lines per proxied request at Information.
@@ -41,6 +42,9 @@ internal static class Logging
             // The request-timeouts middleware logs each 504 as a warning with a stack trace; our
             // timeout response logs its own line naming the route.
             .MinimumLevel.Override("Microsoft.AspNetCore.Http.Timeouts", LogEventLevel.Error)
+            // HealthChecks logs every unhealthy check of every probe as an error: a probe each few
+            // seconds during a drain or an outage. robyn.health logs what went wrong with the app's checks.
+            .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", framework <= LogEventLevel.Debug ? framework : Off)
             // Hosting's per-request diagnostics: while this logger is enabled at all (even for
             // Critical only), every request gets an Activity and a logging scope. Its only lines
             // are the Information-level "Request starting/finished", so it is off unless DEBUG.

@@ -30,6 +30,9 @@ internal static class ResponseWriter
         WriteHead(context.Response, call.Status, call.Headers);
         globals?.ApplyTo(context);
         var aborted = context.RequestAborted;
+        // robyn.stream.duration: from the first chunk out to the end; no timestamps with metrics off.
+        var timed = Observability.GatewayMeters.StreamTiming;
+        long firstChunk = 0;
         try
         {
             await context.Response.StartAsync(aborted);
@@ -37,7 +40,11 @@ internal static class ResponseWriter
             while (!aborted.IsCancellationRequested)
             {
                 await call.App.RunStage(call, CallStage.StreamNext, onLoop);
-                if (call.Kind == ResultKind.StreamEnd) return;
+                if (call.Kind == ResultKind.StreamEnd)
+                {
+                    if (firstChunk != 0) Observability.GatewayMeters.RecordStream(call.Route?.Pattern, firstChunk);
+                    return;
+                }
                 if (call.Kind == ResultKind.Error)
                 {
                     LogFailure(context, call, log, "the streaming response failed in Python");
@@ -45,6 +52,7 @@ internal static class ResponseWriter
                     return;
                 }
                 if (call.ResponseLength == 0) continue;
+                if (timed && firstChunk == 0) firstChunk = System.Diagnostics.Stopwatch.GetTimestamp();
                 await context.Response.Body.WriteAsync(call.ResponseBody.AsMemory(0, call.ResponseLength), aborted);
                 await context.Response.Body.FlushAsync(aborted);
             }

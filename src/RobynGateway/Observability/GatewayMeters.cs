@@ -26,6 +26,19 @@ internal static class GatewayMeters
         "Requests answered 504 by the request timeout (--timeout, a route's timeout=)");
     static readonly Counter<long> Restarts = Meter.CreateCounter<long>("robyn.worker.restarts", "{restart}",
         "Worker processes of --processes replaced, by cause: exit, hang, unresponsive, max_requests");
+    /// <summary>Seconds, from a millisecond up: a loop's lag and a stream's life are both in that range.</summary>
+    static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    };
+    static readonly Histogram<double> LoopLag = Meter.CreateHistogram("robyn.loop.lag", "s",
+        "How late the app's asyncio loop ran a timer due every half second: what an async request waits for the loop", advice: Seconds);
+    static readonly Histogram<double> StreamDuration = Meter.CreateHistogram("robyn.stream.duration", "s",
+        "Time from a streaming response's first chunk to its last, by route (streams that ended)", advice: Seconds);
+    static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>("robyn.websocket.messages.received", "{message}",
+        "Websocket messages received from clients, by endpoint (http.route)");
+    static readonly Counter<long> MessagesSent = Meter.CreateCounter<long>("robyn.websocket.messages.sent", "{message}",
+        "Websocket messages sent to clients, by endpoint (http.route)");
     static readonly Counter<long> Hangs = Meter.CreateCounter<long>("robyn.python.hangs", "{hang}",
         "Times Python made no progress for --hang-timeout");
 
@@ -38,6 +51,24 @@ internal static class GatewayMeters
         var tag = new KeyValuePair<string, object?>("http.route", route ?? "(none)");
         PythonDuration.Record(pythonTicks / (double)Stopwatch.Frequency, tag);
         PythonWait.Record(waitTicks / (double)Stopwatch.Frequency, tag);
+    }
+
+    public static void RecordLoopLag(double seconds) => LoopLag.Record(seconds);
+
+    /// <summary>Whether a stream should take the two timestamps of <see cref="RecordStream"/>.</summary>
+    public static bool StreamTiming => StreamDuration.Enabled;
+
+    public static void RecordStream(string? route, long firstChunk) =>
+        StreamDuration.Record(Stopwatch.GetElapsedTime(firstChunk).TotalSeconds, new KeyValuePair<string, object?>("http.route", route ?? "(none)"));
+
+    public static void MessageReceived(string endpoint)
+    {
+        if (MessagesReceived.Enabled) MessagesReceived.Add(1, new KeyValuePair<string, object?>("http.route", endpoint));
+    }
+
+    public static void MessageSent(string endpoint)
+    {
+        if (MessagesSent.Enabled) MessagesSent.Add(1, new KeyValuePair<string, object?>("http.route", endpoint));
     }
 
     public static void Overloaded() => Rejected.Add(1);

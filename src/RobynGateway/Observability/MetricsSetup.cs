@@ -52,6 +52,7 @@ internal static class MetricsSetup
     {
         if (options.MetricsPort is not { } port) return;
         GatewayMeters.Observe(app, app.Sockets.IsEmpty ? null : app.Sockets);
+        app.WatchLoopLag();
         if (options.IsWorker)
         {
             var path = options.HealthPath + "/metrics";

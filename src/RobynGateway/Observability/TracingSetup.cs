@@ -92,6 +92,7 @@ internal static class TracingSetup
         if (!Source.HasListeners()) return null;
         var span = Source.StartActivity(call.Route is { } route ? $"python {stage} {route}" : $"python {stage}");
         span?.SetTag("robyn.stage", stage);
+        call.Span = span;
         return span;
     }
 

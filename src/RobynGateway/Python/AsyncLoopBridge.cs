@@ -1,18 +1,28 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Python.Runtime;
 
 namespace RobynGateway.Python;
 
 /// <summary>
 /// Hands async calls to the app's asyncio loop thread without taking the GIL on the caller's side.
-/// Producers enqueue and, only when no drain is already pending, write the loop's eventfd: a burst
-/// of requests costs one syscall and one loop wake-up. The loop watches the eventfd with
-/// add_reader and calls our <c>drain()</c> builtin, which runs on the loop thread holding the GIL
-/// and starts every queued call there, so all asyncio work stays on the loop's own thread.
+/// Producers enqueue and, only when no drain is already pending, write the loop's wake-up file: a
+/// burst of requests costs one syscall and one loop wake-up. The loop watches it with add_reader
+/// and calls our <c>drain()</c> builtin, which runs on the loop thread holding the GIL and starts
+/// every queued call there, so all asyncio work stays on the loop's own thread.
+/// <para>
+/// The wake-up file is an eventfd on Linux (one descriptor, an 8-byte counter). Elsewhere (macOS),
+/// when eventfd fails, or with <c>ROBYN_FORCE_PORTABLE_WAKEUP=1</c> (the tests' way to run the
+/// fallback on Linux), it is a self-pipe from Python's <c>os.pipe()</c>, both ends non-blocking and
+/// close-on-exec: a wake writes one byte to one end, a drain reads the other. Both take the same
+/// path here (a descriptor and a size each way, no branch): the pending flag lets at most one
+/// wake-up be unread at a time, so one read always empties either.
+/// </para>
 /// </summary>
 internal sealed unsafe partial class AsyncLoopBridge : IDisposable
 {
     const int EfdNonBlock = 0x800, EfdCloExec = 0x80000;
+    public const string ForcePortableEnv = "ROBYN_FORCE_PORTABLE_WAKEUP";
 
     readonly PythonApp _app;
     readonly ConcurrentQueue<PythonCall> _queue = new();
@@ -22,7 +32,13 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     int _disposed;
     long _drains; // written by the loop thread only; the watchdog reads it as the loop's heartbeat
 
-    public int EventFd { get; }
+    /// <summary>What the loop watches: the eventfd, or the pipe's read end.</summary>
+    public int ReadFd { get; }
+    readonly int _writeFd;   // the eventfd again, or the pipe's write end
+    readonly nint _wakeSize; // 8: eventfd's counter; 1: a byte in the pipe
+
+    /// <summary>"eventfd" or "pipe": which wake-up this bridge uses.</summary>
+    public string Wakeup => _writeFd == ReadFd ? "eventfd" : "pipe";
 
     /// <summary>The loop's reader callback (owned by this bridge, which lives as long as the process may call it).</summary>
     public NewRef DrainFunction { get; }
@@ -30,10 +46,33 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     public AsyncLoopBridge(PythonApp app, GilHeld gil)
     {
         _app = app;
-        EventFd = eventfd(0, EfdNonBlock | EfdCloExec);
-        if (EventFd < 0) throw new InvalidOperationException($"eventfd failed (errno {Marshal.GetLastPInvokeError()}).");
+        var fd = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable(ForcePortableEnv) != "1"
+            ? eventfd(0, EfdNonBlock | EfdCloExec) : -1;
+        if (fd >= 0)
+        {
+            ReadFd = _writeFd = fd;
+            _wakeSize = sizeof(ulong);
+        }
+        else
+        {
+            (ReadFd, _writeFd) = SelfPipe();
+            _wakeSize = 1;
+        }
         _self = GCHandle.Alloc(this);
         DrainFunction = NativeCallbacks.NewDrain(_self, gil);
+    }
+
+    /// <summary>Python's os.pipe() (close-on-exec, as every descriptor Python makes), both ends set non-blocking.</summary>
+    static (int Read, int Write) SelfPipe()
+    {
+        using var os = Py.Import("os");
+        using var ends = os.InvokeMethod("pipe");
+        using var readEnd = ends[0];
+        using var writeEnd = ends[1];
+        using var no = false.ToPython();
+        os.InvokeMethod("set_blocking", readEnd, no).Dispose();
+        os.InvokeMethod("set_blocking", writeEnd, no).Dispose();
+        return (readEnd.As<int>(), writeEnd.As<int>());
     }
 
     public void Enqueue(PythonCall call)
@@ -54,8 +93,8 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     {
         if (Interlocked.Exchange(ref _scheduled, 1) == 0)
         {
-            ulong one = 1;
-            write(EventFd, &one, sizeof(ulong));
+            ulong one = 1; // little-endian: its first byte is the pipe's one byte
+            write(_writeFd, &one, _wakeSize);
         }
     }
 
@@ -69,7 +108,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     public void Drain(GilHeld gil)
     {
         ulong count;
-        read(EventFd, &count, sizeof(ulong));
+        read(ReadFd, &count, sizeof(ulong)); // the counter, or the (at most one) byte in the pipe
         // Re-arm before draining: a producer that enqueues after this point signals again.
         Interlocked.Exchange(ref _scheduled, 0);
         Volatile.Write(ref _drains, _drains + 1);
@@ -90,7 +129,8 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         FailPending();
-        close(EventFd);
+        close(ReadFd);
+        if (_writeFd != ReadFd) close(_writeFd);
         _self.Free();
     }
 

@@ -18,7 +18,7 @@ internal sealed record Hang(long Since, string What)
 /// Design notes:
 /// <list type="bullet">
 /// <item>Progress is read without the GIL, from two heartbeats. (1) The event loop turns: every
-///   tick the watch wakes the loop through the bridge's eventfd, the same wake-up requests use, so
+///   tick the watch wakes the loop through the bridge's wake-up (eventfd or pipe), the same wake-up requests use, so
 ///   no Python code is added; each drain bumps a counter. The loop needs the GIL for that, so a
 ///   handler anywhere that keeps the GIL (a C call: a regular expression that backtracks, a
 ///   ctypes.PyDLL call, an extension that never releases it) stops it, and so does an async
@@ -177,7 +177,7 @@ internal sealed unsafe class InterpreterWatch : IDisposable
         return "\nPython's threads, most recent call first:\n" + string.Join("\n", threads);
     }
 
-    /// <summary>Stops the monitor (waits for its tick to end: it uses the loop's eventfd) and the probe.</summary>
+    /// <summary>Stops the monitor (waits for its tick to end: it uses the loop's wake-up) and the probe.</summary>
     public void Dispose()
     {
         _stop.Set();

@@ -7,7 +7,7 @@ namespace RobynGateway.Python;
 /// <summary>
 /// C functions that Python calls: <c>complete(token, result)</c> when an async handler is done,
 /// <c>log(levelno, name, message)</c> for Python logging records, and one <c>drain()</c> per event
-/// loop that the loop calls when its eventfd is readable. They are plain CPython builtins
+/// loop that the loop calls when its wake-up (eventfd or pipe) is readable. They are plain CPython builtins
 /// (PyCFunction, METH_FASTCALL) over [UnmanagedCallersOnly] methods, so a call costs about what a
 /// call to any C builtin costs. An exception must never unwind into Python: each entry catches all.
 /// At the C boundary the entries see bare pointers: the arguments are borrowed from Python, and the
@@ -33,6 +33,9 @@ internal static unsafe class NativeCallbacks
     public static BorrowedRef Complete { get; private set; }
     public static BorrowedRef Log { get; private set; }
 
+    /// <summary><c>loop_lag(microseconds)</c>: how late the loop ran its lag timer (robyn.loop.lag; metrics on only).</summary>
+    public static BorrowedRef LoopLag { get; private set; }
+
     /// <summary>Creates the shared builtins once.</summary>
     public static void EnsureCreated(GilHeld gil)
     {
@@ -41,6 +44,7 @@ internal static unsafe class NativeCallbacks
             if (!Complete.IsNull) return;
             Complete = new(CApi.PyCFunction_NewEx(Define("complete", &CompleteEntry), default, 0).Steal()); // kept for ever
             Log = new(CApi.PyCFunction_NewEx(Define("log", &LogEntry), default, 0).Steal());
+            LoopLag = new(CApi.PyCFunction_NewEx(Define("loop_lag", &LoopLagEntry), default, 0).Steal());
             _drainDef = Define("drain", &DrainEntry);
         }
     }
@@ -89,7 +93,7 @@ internal static unsafe class NativeCallbacks
         try
         {
             GilHeld.InCallback();
-            if (nargs != 3) return RaiseRuntimeError("log(levelno, name, message) takes three arguments");
+            if (nargs is not (3 or 4)) return RaiseRuntimeError("log(levelno, name, message[, call]) takes three or four arguments");
             var level = LogLevels.FromPython(CApi.PyLong_AsLongLong(args[0]));
             var logger = Serilog.Log.Logger;
             if (logger.IsEnabled(level))
@@ -97,14 +101,45 @@ internal static unsafe class NativeCallbacks
                 var name = CApi.ToManagedString(args[1]) ?? "python";
                 var message = CApi.ToManagedString(args[2]) ?? "";
                 var named = logger.ForContext(Serilog.Core.Constants.SourceContextPropertyName, name);
-                // On a sync worker, the request it runs (JSON logs; the loop runs many at once).
-                if (PythonCall.Running?.RequestId is { } id) named = named.ForContext("RequestId", id);
-                named.Write(level, "{PythonMessage:l}", message);
+                // The request it comes from (JSON logs): on a sync worker the one it runs; on the loop,
+                // which runs many at once, the call whose task logged it (robyn._bridge._current_call:
+                // a token of a call not yet completed, so its handle is live).
+                var token = nargs == 4 ? CApi.PyLong_AsLongLong(args[3]) : 0;
+                var call = token > 0 ? GCHandle.FromIntPtr((nint)token).Target as PythonCall : PythonCall.Running;
+                if (token == -1) CApi.PyErr_Clear();
+                if (call?.RequestId is { } id) named = named.ForContext("RequestId", id);
+                if (call?.Span is { } span)
+                {
+                    // The stage's span, so the record carries its trace and span ids as the gateway's own do.
+                    var outer = System.Diagnostics.Activity.Current;
+                    System.Diagnostics.Activity.Current = span;
+                    named.Write(level, "{PythonMessage:l}", message);
+                    System.Diagnostics.Activity.Current = outer;
+                }
+                else named.Write(level, "{PythonMessage:l}", message);
             }
         }
         catch (Exception ex)
         {
             Serilog.Log.Error(ex, "Forwarding a Python log record failed");
+        }
+        return CApi.NewNone().Steal();
+    }
+
+    [UnmanagedCallersOnly]
+    static nint LoopLagEntry(nint self, BorrowedRef* args, nint nargs)
+    {
+        try
+        {
+            GilHeld.InCallback();
+            if (nargs != 1) return RaiseRuntimeError("loop_lag(microseconds) takes one argument");
+            var microseconds = CApi.PyLong_AsLongLong(args[0]);
+            if (microseconds == -1 && !CApi.PyErr_Occurred().IsNull) return 0;
+            Observability.GatewayMeters.RecordLoopLag(microseconds / 1e6);
+        }
+        catch (Exception ex)
+        {
+            Serilog.Log.Error(ex, "Recording the event loop's lag failed");
         }
         return CApi.NewNone().Steal();
     }

@@ -22,7 +22,7 @@ internal sealed unsafe partial class PythonApp
             {
                 _loaded.InvokeMethod("start_loop").Dispose();
                 using var drain = PyInterop.Wrap(_async.DrainFunction.Borrow());
-                _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.EventFd), drain).Dispose();
+                _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.ReadFd), drain).Dispose();
                 AttachSockets(gil.Held);
                 _loaded.InvokeMethod("run_startup").Dispose();
                 _startupRan = true;
@@ -39,6 +39,17 @@ internal sealed unsafe partial class PythonApp
         if (hangTimeout > TimeSpan.Zero)
             _watch = new InterpreterWatch(hangTimeout, _async, _sync.Trips,
                 Serilog.Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway"));
+    }
+
+    /// <summary>
+    /// Metrics on: the loop reports its lag (robyn.loop.lag) every half second from its start, through
+    /// the <c>loop_lag</c> builtin. A timer on the loop, not a cost per request.
+    /// </summary>
+    public void WatchLoopLag()
+    {
+        using var gil = Gil.Acquire();
+        using var record = PyInterop.Wrap(NativeCallbacks.LoopLag);
+        _loaded.InvokeMethod("watch_loop_lag", record, new PyFloat(0.5)).Dispose();
     }
 
     /// <summary>
@@ -113,7 +124,7 @@ internal sealed unsafe partial class PythonApp
     /// Runs the shutdown handler (if the startup handler completed: a start that failed runs none,
     /// as the server, which exits), then stops the loop and the workers. Never throws. Only the first
     /// call does anything: a host may stop twice (WebApplicationFactory stops the host, then the
-    /// entry point's Run() stops it again), and a second pass would close the eventfd number
+    /// entry point's Run() stops it again), and a second pass would close the wake-up descriptors
     /// again after another file may have taken it.
     /// </summary>
     public void Stop(Serilog.ILogger log)
@@ -133,7 +144,7 @@ internal sealed unsafe partial class PythonApp
                 log.Error("The shutdown handler failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }
             ReleaseFinished(gil.Held);
-            // The loop stops now: its heartbeat would stop too, and the watch uses its eventfd.
+            // The loop stops now: its heartbeat would stop too, and the watch uses its wake-up.
             _watch?.Dispose();
             _stopLeft = "the event loop had not stopped";
             try
@@ -150,8 +161,8 @@ internal sealed unsafe partial class PythonApp
         _sync?.Dispose();
         _streams?.Dispose();
         _stopLeft = null;
-        // A loop thread that did not stop may still call drain(): its bridge (handle, eventfd)
-        // must outlive it, or every wake-up would fail and leave the eventfd readable for ever.
+        // A loop thread that did not stop may still call drain(): its bridge (handle, wake-up file)
+        // must outlive it, or every wake-up would fail and leave the file readable for ever.
         if (stuckAt is null) _async?.Dispose();
         else log.Warning("The event loop of {App} did not stop within its bounded wait; it is left running, at:\n{Stack:l}", AppPath, stuckAt);
     }

@@ -51,6 +51,12 @@ internal sealed unsafe partial class PythonApp
     public AppDeclarations Declarations { get; }
     public string AppPath { get; }
 
+    /// <summary>The app's <c>@app.health_check</c> functions, in order (run by <see cref="HealthRunner"/>).</summary>
+    public IReadOnlyList<AppHealthCheck> HealthChecks { get; }
+
+    /// <summary>Runs the app's checks on a thread of its own; null when the app declared none.</summary>
+    public PythonHealthRunner? HealthRunner { get; }
+
     /// <summary>The app's websocket endpoints and their open connections.</summary>
     public WebSockets.WebSocketHub Sockets { get; }
 
@@ -87,6 +93,9 @@ internal sealed unsafe partial class PythonApp
         _stages = new CallStages(loaded, Keep, _headers);
 
         Declarations = AppDeclarations.Read(loaded, gil);
+        HealthChecks = new PyIterable(loaded.GetAttr("health_checks"))
+            .Select(c => new AppHealthCheck(c[0].As<string>(), TimeSpan.FromSeconds(c[1].As<double>()))).ToList();
+        if (HealthChecks.Count > 0) HealthRunner = new PythonHealthRunner(loaded.GetAttr("run_health_checks"));
 
         using var start = loaded.GetAttr("start_args");
         StartArgs = new StartArgs(

@@ -85,6 +85,8 @@ internal sealed class PythonCall : IValueTaskSource
     long _markedAt; // when the current stage was queued, then when it started
     /// <summary>The request's X-Request-ID, for Python's log records (JSON logs only).</summary>
     public string? RequestId;
+    /// <summary>The span of the stage under way (tracing on), for Python's log records.</summary>
+    public System.Diagnostics.Activity? Span;
 
     [ThreadStatic] static PythonCall? t_running;
 
@@ -141,6 +143,7 @@ internal sealed class PythonCall : IValueTaskSource
         LoopToken = 0;
         WaitTicks = PythonTicks = _markedAt = 0;
         RequestId = null;
+        Span = null;
         Route = null!;
         App = null!;
         BeginStage(CallStage.Dispatch, onLoop: false);

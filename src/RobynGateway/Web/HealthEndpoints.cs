@@ -1,12 +1,15 @@
 using RobynGateway.Hosting;
 using RobynGateway.Routing;
 using RobynGateway.Python;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace RobynGateway.Web;
 
 /// <summary>
 /// Health checks answered in C#, right after the forwarded headers and before anything else, so
-/// they never reach Python, hooks, CORS or the app's routes. Everything under <c>--health-path</c>
+/// they never reach the app's routes, hooks or CORS. Everything under <c>--health-path</c>
 /// belongs to the gateway:
 /// <list type="bullet">
 /// <item><c>PATH/live</c>: 200 <c>live</c> while the process serves at all, until the watchdog has seen
@@ -16,11 +19,17 @@ namespace RobynGateway.Web;
 /// handler finished before the port opened), 503 <c>starting</c> before that and 503
 /// <c>stopping</c> from the moment SIGTERM starts the drain (or the --shutdown-delay before it), 503 <c>hung: ...</c> (what was running) while
 /// the watchdog sees no progress in Python (<see cref="Python.InterpreterWatch"/>). The front of <c>--processes N</c>
-/// answers these itself, and is ready only while at least one worker is (503 <c>no worker ready</c>).</item>
+/// answers these itself, and is ready only while at least one worker is (503 <c>no worker ready</c>).
+/// The app's own <c>@app.health_check</c> functions are checks of readiness too (one line each after
+/// the first; 503 <c>unhealthy</c> when one fails); a front asks its workers for theirs.</item>
+/// <item>On a worker only (reachable from its front alone): <c>PATH/ready/gateway</c> (the gateway's
+/// part, which the front's supervisor probes every second and which never waits for the app's checks)
+/// and <c>PATH/ready/app</c> (the app's checks, which the front's readiness asks for).</item>
 /// </list>
-/// Readiness is read from the host's lifetime tokens and the watchdog: no state of its own, nothing
-/// to update, and never a trip into Python (these must answer while Python is frozen).
-/// (ASP.NET Core's HealthChecks would build a report per probe to say the same: not worth it here.)
+/// These are ASP.NET Core HealthChecks (<see cref="HealthChecksSetup"/>): each answer runs the checks
+/// tagged for its path through <see cref="HealthCheckMiddleware"/>, with <see cref="HealthResponse"/>
+/// writing the text. The gateway's own checks read the host's lifetime tokens and the watchdog, never
+/// Python, so they answer while Python is frozen.
 /// </summary>
 internal static class HealthEndpoints
 {
@@ -36,41 +45,55 @@ internal static class HealthEndpoints
         return trimmed;
     }
 
-    /// <param name="detail">A line added to a ready answer without making it unready (the --broadcast link's state).</param>
-    public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, Func<bool>? workersReady = null,
-        Func<string?>? detail = null)
+    /// <param name="worker">Also answers the two paths only a front asks a worker for.</param>
+    public static IApplicationBuilder UseRobynHealth(this IApplicationBuilder app, string path, bool worker = false)
     {
-        var python = app.ApplicationServices.GetService<Python.PythonApp>();
-        detail ??= python is null ? null : () => python.Sockets.Bus?.Detail;
-        var readiness = new Readiness(app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>(), workersReady,
-            python, app.ApplicationServices.GetService<ShutdownDrain>(), detail);
+        var services = app.ApplicationServices.GetRequiredService<HealthCheckService>();
+        HealthCheckMiddleware Answer(params string[] tags) => new(_ => Task.CompletedTask, Options.Create(new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Overlaps(tags),
+            ResponseWriter = HealthResponse.WriteAsync,
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        }), services);
+        var ready = Answer(HealthChecksSetup.GatewayTag, HealthChecksSetup.AppTag);
+        var live = Answer(HealthChecksSetup.LiveTag);
+        var gatewayOnly = worker ? Answer(HealthChecksSetup.GatewayTag) : null;
+        var appOnly = worker ? Answer(HealthChecksSetup.AppTag) : null;
         var root = new PathString(path);
         var served = app.ApplicationServices.GetService<ServedCount>();
         return app.Use((context, next) =>
-            context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)
-                ? AnswerAsync(context, rest.Value, readiness, served)
-                : next(context));
+        {
+            if (!context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)) return next(context);
+            var answer = rest.Value?.ToLowerInvariant() switch
+            {
+                null or "" or "/" or "/ready" => ready,
+                "/live" => live,
+                "/ready/gateway" => gatewayOnly,
+                "/ready/app" => appOnly,
+                _ => null,
+            };
+            if (answer is null) return Refuse(context, 404, "Not found");
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+            {
+                context.Response.Headers.Allow = "GET, HEAD";
+                return Refuse(context, 405, "Method not allowed");
+            }
+            // For the front's probe, which comes over the worker's Unix socket (no IP): not for the public.
+            if (served is not null && context.Connection.RemoteIpAddress is null)
+                context.Response.Headers[ServedCount.Header] = served.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return answer.InvokeAsync(context);
+        });
     }
 
-    static Task AnswerAsync(HttpContext context, string? rest, Readiness readiness, ServedCount? served)
+    static Task Refuse(HttpContext context, int status, string text)
     {
-        var state = readiness.State;
-        var (status, text) = rest?.ToLowerInvariant() switch
-        {
-            null or "" or "/" or "/ready" => (state == Readiness.Ready ? 200 : 503,
-                state == Readiness.Ready && readiness.Detail?.Invoke() is { } more ? $"{state}\n{more}" : state),
-            "/live" => readiness.Live is { } dead ? (503, dead) : (200, "live"),
-            _ => (404, "Not found"),
-        };
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
-        // For the front's probe, which comes over the worker's Unix socket (no IP): not for the public.
-        if (served is not null && context.Connection.RemoteIpAddress is null) response.Headers[ServedCount.Header] = served.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
-        {
-            response.Headers.Allow = "GET, HEAD";
-            (status, text) = (405, "Method not allowed");
-        }
         response.StatusCode = status;
         response.ContentType = "text/plain";
         response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(text);

@@ -113,6 +113,7 @@ internal sealed class SocketConnection
                     {
                         await _socket.SendAsync(frame.Memory, frame.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text,
                             endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                        Observability.GatewayMeters.MessageSent(Endpoint.Path);
                     }
                     finally
                     {

@@ -114,6 +114,7 @@ internal sealed class SocketSession(PythonApp app, WebSocketHub hub, SocketOptio
                 }
                 if (tooBig || connection.Closing) continue; // closing: wait for the client's close frame, drop the rest
 
+                Observability.GatewayMeters.MessageReceived(connection.Endpoint.Path);
                 call.Body = buffer;
                 call.BodyLength = length;
                 call.Binary = result.MessageType == WebSocketMessageType.Binary;

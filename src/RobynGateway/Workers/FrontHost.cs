@@ -14,7 +14,8 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class FrontHost
 {
-    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, Serilog.ILogger log)
+    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python,
+        IReadOnlyList<Python.AppHealthCheck> appChecks, Serilog.ILogger log)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
         // Worker and relay sockets live here; only our user may open it, and only our requests are believed.
@@ -63,7 +64,7 @@ internal static class FrontHost
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // FrontPayloadLimit enforces ROBYN_MAX_PAYLOAD_SIZE, with Robyn's 413
-            k.UseRobynTimeouts(options);
+            k.UseRobynLimits(options);
         });
         if (options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
@@ -87,11 +88,24 @@ internal static class FrontHost
             workerStop, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
             options.HangTimeout) { KernelBalance = shared is not null });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
+        // Health is the front's own answer: ready while at least one worker is, and the app's checks pass on every worker.
+        builder.Services.AddSingleton(sp => new Readiness(sp.GetRequiredService<IHostApplicationLifetime>(),
+            () => sp.GetRequiredService<WorkerSupervisor>().Ready.Count > 0, null, sp.GetService<ShutdownDrain>(),
+            sp.GetRequiredService<SocketRelay>().Bus is { } bus ? () => bus.Detail : null));
+        var checks = builder.Services.AddRobynGatewayChecks();
+        if (appChecks.Count > 0)
+        {
+            var timeout = WorkerAppHealthCheck.TimeoutFor(appChecks);
+            checks.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(HealthChecksSetup.OwnPrefix + "workers",
+                sp => new WorkerAppHealthCheck(sp.GetRequiredService<WorkerSupervisor>(), socketDirectory, options.HealthPath, timeout),
+                Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, [HealthChecksSetup.AppTag], timeout + TimeSpan.FromSeconds(1)));
+        }
         // Last, so its stop runs first: the workers cut what still runs after the graceful timeout, the front names it.
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout);
 
         var web = builder.Build();
         web.AnnounceUnixSocket(options, log);
+        web.AnnounceStart(options, log);
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);
@@ -101,9 +115,7 @@ internal static class FrontHost
         web.UseRobynFrontMetrics(options, supervisor);
         // The client's address and scheme by --forwarded-allow-ips, before the front passes them to the workers.
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
-        // Health is the front's own answer: ready while at least one worker is.
-        var bus = web.Services.GetRequiredService<SocketRelay>().Bus;
-        web.UseRobynHealth(options.HealthPath, () => supervisor.Ready.Count > 0, bus is null ? null : () => bus.Detail);
+        web.UseRobynHealth(options.HealthPath);
         // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
         if (shared is not null)
         {
@@ -119,7 +131,8 @@ internal static class FrontHost
         }
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);
-        log.Information("Front process: {Processes} worker processes x {Workers} sync worker thread(s), forwarded by YARP",
+        // StartBanner says it at INFO once the workers are ready.
+        log.Debug("Front process: {Processes} worker processes x {Workers} sync worker thread(s), forwarded by YARP",
             options.Processes, options.Workers);
         return web;
     }

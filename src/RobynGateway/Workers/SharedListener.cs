@@ -30,10 +30,11 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal sealed class SharedListener : IDisposable
 {
-    /// <summary>Kestrel's default backlog, so each queue is as deep as one process's.</summary>
-    const int Backlog = 512;
+    /// <summary>Kestrel's default backlog (--backlog sets it), so each queue is as deep as one process's.</summary>
+    const int DefaultBacklog = 512;
 
     readonly List<Socket> _owned;
+    int _backlog = DefaultBacklog;
     readonly int[][] _bySlot;
 
     SharedListener(List<Socket> owned, int[][] bySlot, string where)
@@ -65,7 +66,8 @@ internal sealed class SharedListener : IDisposable
             socket.Bind(new UnixDomainSocketEndPoint(path));
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             var fd = Inherited(socket);
-            return new SharedListener([socket], Enumerable.Repeat(new[] { fd }, slots).ToArray(), $"the Unix socket {path} (mode 0660), shared");
+            return new SharedListener([socket], Enumerable.Repeat(new[] { fd }, slots).ToArray(), $"the Unix socket {path} (mode 0660), shared")
+                { _backlog = options.Backlog ?? DefaultBacklog };
         }
         var owned = new List<Socket>();
         var bySlot = Enumerable.Range(0, slots).Select(_ => new List<int>()).ToArray();
@@ -88,7 +90,7 @@ internal sealed class SharedListener : IDisposable
             throw;
         }
         return new SharedListener(owned, bySlot.Select(l => l.ToArray()).ToArray(),
-            $"{GatewayHost.PublicUrl(options)} (one SO_REUSEPORT socket per worker)");
+            $"{GatewayHost.PublicUrl(options)} (one SO_REUSEPORT socket per worker)") { _backlog = options.Backlog ?? DefaultBacklog };
     }
 
     static int Inherited(Socket socket)
@@ -142,7 +144,7 @@ internal sealed class SharedListener : IDisposable
     /// <summary>Once every worker is ready: all listening, whatever the workers' Kestrel did (a second listen() only sets the backlog).</summary>
     public void Listen()
     {
-        foreach (var s in _owned) s.Listen(Backlog);
+        foreach (var s in _owned) s.Listen(_backlog);
     }
 
     /// <summary>At the front's exit, after its workers: connections still queued are reset by the kernel.</summary>

@@ -18,7 +18,7 @@ internal enum WorkerHealth
 }
 
 /// <summary>
-/// The front's health probe of its workers: <c>GET PATH/ready</c> over a worker's Unix socket, with
+/// The front's health probe of its workers: <c>GET PATH/ready/gateway</c> over a worker's Unix socket, with
 /// a short timeout. A worker answers it in C#, never in Python, so it answers while its interpreter
 /// is frozen, and says so. A worker that does not answer at all has stopped running (SIGSTOP, a
 /// frozen process) although its socket still accepts connections: the kernel queues them.
@@ -32,7 +32,8 @@ internal sealed class WorkerHealthProbe : IDisposable
 
     public WorkerHealthProbe(string socketDirectory, string healthPath)
     {
-        _readyPath = healthPath + "/ready";
+        // The gateway's part alone: the app's checks may take seconds, and the front asks for them itself.
+        _readyPath = healthPath + "/ready/gateway";
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,

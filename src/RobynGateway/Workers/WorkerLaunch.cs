@@ -46,6 +46,7 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
         if (options.SslCertFile is { } cert && options.SslKeyFile is { } key) args.AddRange(["--ssl-certfile", cert, "--ssl-keyfile", key]);
         if (options.ShutdownDelay > TimeSpan.Zero) args.AddRange(["--shutdown-delay", options.ShutdownDelay.TotalSeconds.ToString(inv)]);
         if (options.MaxRequests > 0) args.AddRange(["--max-requests", options.MaxRequests.ToString(inv)]);
+        if (options.Backlog is { } backlog) args.AddRange(["--backlog", backlog.ToString(inv)]); // the worker's Kestrel calls listen()
         return args;
     }
 

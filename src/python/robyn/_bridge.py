@@ -15,8 +15,10 @@ import os
 import runpy
 import sys
 import traceback
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from robyn import _logging
 from robyn import app as app_module
 from robyn._logging import LogFunction, install
 from robyn._loop import LoopThread
@@ -26,6 +28,7 @@ from robyn.dispatch import internal_error
 from robyn.authentication import AuthenticationNotConfiguredError, identify
 from robyn.events import Events
 from robyn.function_info import is_coroutine_function
+from robyn.health import HealthRunner
 from robyn.hooks import (CONTINUE, Exchange, Hook, HookChains, run_after, run_after_async, run_before,
                          run_before_async)
 from robyn.launcher import GATEWAY_ENV, HandOver, start_args
@@ -167,6 +170,7 @@ class ConstEndpoint:
 
 class LoadedApp:
     def __init__(self, app: Any, start_args: Dict[str, Any], complete: Complete) -> None:
+        _LIVE.add(self)
         self.app = app
         self.routes: List[RouteEntry] = [
             (r.method, r.path, i, r.is_async, r.param_names, r.timeout) for i, r in enumerate(app.routes)
@@ -178,6 +182,7 @@ class LoadedApp:
         self._loop = LoopThread()
         self._callback_context = contextvars.Context()
         self._tasks: Dict[int, Any] = {}  # token -> running task, so a request timeout can cancel it
+        self._lag: Optional[Tuple[Callable[[int], Any], float]] = None  # watch_loop_lag's (record, interval)
 
         # What the gateway serves without entering Python (docs/bridge-protocol.md).
         self.directories = _directories(app)
@@ -203,6 +208,10 @@ class LoadedApp:
         self.socket_event_sync = self._sockets.event_sync
         self.socket_event_async = self._sockets.event_async
         self.attach_sockets = self._sockets.attach
+
+        # @app.health_check: (name, timeout) each, for the gateway's HealthChecks registrations.
+        self._health = HealthRunner(getattr(app, "health_checks", ()), lambda: self._loop.loop)
+        self.health_checks = tuple((c.name, c.timeout) for c in self._health.checks)
 
         excluded = set(self.excluded_paths)
         globals_ = None if app.response_headers.is_empty() else app.response_headers
@@ -395,6 +404,31 @@ class LoadedApp:
 
     def start_loop(self) -> None:
         self._loop.start()
+        if self._lag is not None:
+            self._start_lag_timer()
+
+    def watch_loop_lag(self, record: Callable[[int], Any], interval: float) -> None:
+        """Metrics on: every `interval` seconds a timer on the loop reports how late it ran, in
+        microseconds (what an async request waits for the loop). Requests pay nothing for it."""
+        self._lag = (record, interval)
+        if self._loop.loop is not None:
+            self._start_lag_timer()
+
+    def _start_lag_timer(self) -> None:
+        record, interval = self._lag
+        loop = self._loop.loop
+
+        def tick(due: float) -> None:
+            now = loop.time()
+            try:
+                record(max(0, int((now - due) * 1_000_000)))
+            finally:
+                loop.call_at(now + interval, tick, now + interval)
+
+        def first() -> None:
+            due = loop.time() + interval
+            loop.call_at(due, tick, due)
+        loop.call_soon_threadsafe(first)
 
     def attach_wakeup(self, fd: int, drain: Callable[[], Any]) -> None:
         self._loop.add_reader(fd, drain)
@@ -428,6 +462,10 @@ class LoadedApp:
             answers.append((index, result))
         return answers
 
+    def run_health_checks(self) -> List[Tuple[str, bool, str]]:
+        """On the gateway's health thread: every check's (name, healthy, text), each within its timeout."""
+        return self._health.run()
+
     def run_shutdown(self) -> None:
         self._run_event(Events.SHUTDOWN)
 
@@ -451,3 +489,41 @@ class LoadedApp:
 
 
 _COMPLETING = LoadedApp._completing.__code__
+_LIVE: "weakref.WeakSet[LoadedApp]" = weakref.WeakSet()  # the apps whose tasks _current_call searches
+_STARTING = (LoadedApp._start.__code__, LoadedApp._spawn.__code__)
+_FINISHING = LoadedApp._finish.__code__
+
+
+def _current_call() -> int:
+    """The token of the async call (request stage) a log record comes from, found when a record is
+    logged, so that requests pay nothing for it; 0 when there is none (or on a sync worker, whose
+    call the gateway knows by its thread). Only a token whose call has not completed is returned:
+    the gateway reads the call from it."""
+    loop = asyncio._get_running_loop()
+    if loop is None:
+        return 0
+    # A task's step runs with its coroutines' frames on the stack: _completing (a plain async
+    # request) holds the token; a task started eagerly (3.12+) runs inside _start or _spawn.
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code is _FINISHING:
+            return 0  # completing: the token is spent
+        if code is _COMPLETING:
+            local = frame.f_locals
+            return 0 if "result" in local or "exc" in local else local.get("token", 0)
+        if code in _STARTING:
+            return frame.f_locals.get("token", 0)
+        frame = frame.f_back
+    # A hook stage's task, after its first step: the app knows its token until it completes.
+    task = asyncio.current_task(loop)
+    if task is not None:
+        for app in list(_LIVE):
+            if app._loop.loop is loop:
+                for token, running in list(app._tasks.items()):
+                    if running is task:
+                        return token
+    return 0
+
+
+_logging.current_call = _current_call

@@ -10,9 +10,11 @@ the calling thread waits for the answer.
 Which RobynGateway.dll, first match wins:
   1. ROBYN_GATEWAY_DLL: the path of RobynGateway.dll, or of the folder holding it;
   2. beside this package, where the gateway ships it (<out>/python/robyn -> <out>/RobynGateway.dll);
-  3. in a source checkout (<repo>/src/python/robyn): src/RobynGateway/bin/Debug/net*/, built
-     first with `dotnet build` when it is missing or older than the C# sources (for the server,
-     robyn.launcher, also when its copy of this package is older than this package).
+  3. in a source checkout (<repo>/src/python/robyn): src/RobynGateway/bin/Release/net*/, built
+     first with `dotnet build -c Release` when it is missing or older than the C# sources (for
+     the server, robyn.launcher, also when its copy of this package is older than this package).
+     Release, as users should run and measure it; the test suites set ROBYN_GATEWAY_DLL to the
+     Debug build they test.
 """
 
 import ctypes
@@ -74,8 +76,11 @@ def find_gateway_dll(environ=os.environ, package_dir: str = _PACKAGE_DIR, with_p
     )
 
 
+CHECKOUT_CONFIGURATION = "Release"
+
+
 def _built(project: str) -> Optional[str]:
-    found = glob.glob(os.path.join(project, "bin", "Debug", "net*", "RobynGateway.dll"))
+    found = glob.glob(os.path.join(project, "bin", CHECKOUT_CONFIGURATION, "net*", "RobynGateway.dll"))
     return max(found, key=os.path.getmtime) if found else None
 
 
@@ -112,7 +117,7 @@ def _checkout_dll(project: str, package_dir: Optional[str] = None) -> str:
     if dotnet is None:
         raise GatewayError(f"the gateway at {project} is not built, and `dotnet` is not on PATH to build it")
     print(f"robyn: building the gateway ({project}) ...", file=sys.stderr, flush=True)
-    done = subprocess.run([dotnet, "build", project, "-c", "Debug", "-nologo", "-v", "q"],
+    done = subprocess.run([dotnet, "build", project, "-c", CHECKOUT_CONFIGURATION, "-nologo", "-v", "q"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     dll = _built(project)
     if done.returncode != 0 or dll is None:

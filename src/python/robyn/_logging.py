@@ -3,12 +3,21 @@
 import logging
 from typing import Callable
 
-LogFunction = Callable[[int, str, str], None]
+LogFunction = Callable[..., None]
+
+
+def _no_call() -> int:
+    return 0
+
+
+# Set by robyn._bridge: the gateway's token of the async call a record is logged from (0: none, or
+# a sync worker's, which the gateway knows by its thread), so the record gets that request's id.
+current_call: Callable[[], int] = _no_call
 
 
 class BridgeLogHandler(logging.Handler):
-    """Calls `log(levelno, logger_name, message)`; the message is `%(message)s`
-    plus the traceback when the record has exc_info."""
+    """Calls `log(levelno, logger_name, message, call)`; the message is `%(message)s`
+    plus the traceback when the record has exc_info, `call` the async call it was logged from."""
 
     def __init__(self, log: LogFunction) -> None:
         super().__init__()
@@ -17,7 +26,7 @@ class BridgeLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._log(record.levelno, record.name, self.format(record))
+            self._log(record.levelno, record.name, self.format(record), current_call())
         except Exception:
             self.handleError(record)
 

@@ -11,6 +11,7 @@ from robyn.argument_parser import Config, setting
 from robyn.dependency_injection import DependencyMap
 from robyn.env_populator import load_vars
 from robyn.headers import Headers
+from robyn.health import DEFAULT_TIMEOUT, HealthCheck, health_check_decorator
 from robyn.openapi import OpenAPI, spec_file
 from robyn.launcher import HandOver, apply_log_level, exec_gateway, start_args, under_gateway
 from robyn.mcp import MCPApp
@@ -54,6 +55,7 @@ class Robyn(BaseRouter):
         self.cors: Optional[tuple] = None  # (origins, headers), set by ALLOW_CORS
         self.session_manager: Optional[SessionManager] = None
         self._mcp_app: Optional[MCPApp] = None  # made, with its /mcp routes, by the first app.mcp
+        self.health_checks: List[HealthCheck] = []  # @app.health_check, run by the readiness endpoint
         if not os.environ.get("ROBYN_CLI"):
             load_vars(self.directory_path)
         # As Robyn does; a no-op under the gateway, whose log bridge is already installed (the
@@ -77,6 +79,12 @@ class Robyn(BaseRouter):
             self.openapi.add_security_scheme("BearerAuth", {"type": "http", "scheme": "bearer"})
         elif not self.openapi._security_scheme_names:
             self.openapi.add_security_scheme("ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "Authorization"})
+
+    def health_check(self, name: Any = None, *, timeout: float = DEFAULT_TIMEOUT) -> Any:
+        """Adds a readiness check (beyond Robyn): `@app.health_check` or `@app.health_check("db",
+        timeout=2)` on a sync or async function without parameters. Truthy: healthy; falsy, raising
+        or no answer within `timeout` seconds: the readiness endpoint answers 503 (robyn.health)."""
+        return health_check_decorator(self.health_checks, name, timeout=timeout)
 
     def add_request_header(self, key: str, value: str) -> None:
         self.request_headers.append(key, value)

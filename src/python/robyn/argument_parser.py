@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--create-rust-file", dest="create_rust_file", default=None)
     # The gateway's own flags: accepted (with their values) so they are not
     # mistaken for the app file; the gateway acts on them.
-    for flag in ("--host", "--port", "--python", "--client-timeout", "--keep-alive-timeout"):
+    for flag in ("--host", "--port", "--python", "--client-timeout", "--header-timeout", "--keep-alive-timeout",
+                 "--max-connections", "--backlog", "--root-path"):
         parser.add_argument(flag, default=None)
     return parser
 

@@ -43,8 +43,10 @@ Serving options (the gateway's; `robyn app.py --help` lists them all):
   --workers M             threads running sync handlers per process (default 1)
   --log-level LEVEL       DEBUG, INFO, WARNING, ERROR or CRITICAL
   --host HOST, --port N   where to listen (default 127.0.0.1:8080; env ROBYN_HOST, ROBYN_PORT)
-  --client-timeout S      seconds to receive a request's headers (default 30)
+  --header-timeout S      seconds to receive a request's headers (default 30; also --client-timeout)
   --keep-alive-timeout S  seconds an idle connection is kept (default 20)
+  --max-connections N     open connections at most (default unbounded)
+  --root-path PATH        the prefix a proxy mounts the app under (/api)
   --open-browser          open the app in a browser once it listens
   --fast                  processes 2*cores+1, workers 2, log level WARNING (each unless given)
 

@@ -16,6 +16,17 @@ public sealed class CommandLineProcessTests
         Assert.DoesNotContain("Python", gateway.Output);
     }
 
+    [Theory]
+    [InlineData("--max-connections", "-1", "error: --max-connections -1: expected a whole number from 1 to 2147483647.")]
+    [InlineData("--backlog", "many", "error: --backlog many: expected a whole number from 1 to 65535.")]
+    public async Task A_bad_limit_exits_2_with_the_flag_and_what_it_takes(string flag, string value, string message)
+    {
+        await using var gateway = GatewayProcess.Start("lifecycle_app.py", [flag, value], passPort: false);
+        Assert.Equal(2, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains(message, gateway.Output);
+        Assert.DoesNotContain("   at ", gateway.Output); // no stack trace
+    }
+
     [Fact]
     public async Task Version_prints_the_version_and_exits_0()
     {

@@ -69,7 +69,7 @@ public sealed class CommandLineTests
     public void Timeouts_and_open_browser_are_read_and_passed_on()
     {
         var cli = CommandLine.Parse(["app.py", "--client-timeout", "5", "--keep-alive-timeout=2.5", "--open-browser"]);
-        Assert.Equal(5, cli.Get(GatewayFlags.ClientTimeout));
+        Assert.Equal(5, cli.Get(GatewayFlags.HeaderTimeout));
         Assert.Equal(2.5, cli.Get(GatewayFlags.KeepAliveTimeout));
         Assert.True(cli.Get(GatewayFlags.OpenBrowser));
         Assert.Equal(["--client-timeout", "5", "--keep-alive-timeout", "2.5", "--open-browser"], cli.AppArgs);

@@ -102,6 +102,20 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         throw new TimeoutException($"gateway did not open port {Port}:\n{Output}");
     }
 
+    /// <summary>Waits until the output matches <paramref name="pattern"/>; fails with the output if it never does.</summary>
+    public async Task<System.Text.RegularExpressions.Match> WaitForOutputMatchAsync(string pattern, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(Output, pattern);
+            if (match.Success) return match;
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+                throw new TimeoutException($"no output matching {pattern}:\n{Output}");
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -68,6 +68,30 @@ public sealed class RawClient : IDisposable
         return seen.ToString();
     }
 
+    /// <summary>What arrives until the peer closes (or resets) the connection; Closed is false if the time ran out first.</summary>
+    public async Task<(string Text, bool Closed)> ReceiveUntilClosedAsync(TimeSpan timeout)
+    {
+        var seen = new StringBuilder();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var n = await _stream.ReadAsync(_buffer, cancel.Token);
+                if (n == 0) return (seen.ToString(), true);
+                seen.Append(Encoding.UTF8.GetString(_buffer, 0, n));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return (seen.ToString(), false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException)
+        {
+            return (seen.ToString(), true); // reset
+        }
+    }
+
     /// <summary>Closes with a TCP reset: what a killed client or a dropped mobile connection looks like.</summary>
     public void Reset()
     {

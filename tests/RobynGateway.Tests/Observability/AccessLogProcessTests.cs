@@ -74,6 +74,48 @@ public sealed class AccessLogProcessTests
     }
 
     [Fact]
+    public async Task Records_from_async_handlers_and_hooks_carry_their_own_requests_id_and_trace()
+    {
+        // Tracing on (to a port nobody listens on: only the ids matter here), so records carry @tr/@sp.
+        await using var gateway = await GatewayProcess.Start("observability_app.py",
+            ["--log-format", "json", "--otlp-endpoint", $"http://127.0.0.1:{GatewayProcess.FreePort()}"]).WaitReadyAsync();
+        const string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        // Eight at once: their records interleave on the one event loop, each must name its own request.
+        var orders = Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/async-orders")
+            {
+                Content = new StringContent($$"""{"item": "item-{{i}}"}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("X-Request-ID", $"async-{i}");
+            request.Headers.Add("traceparent", $"00-{trace}-00f067aa0ba902b7-01");
+            (await gateway.Client.SendAsync(request)).EnsureSuccessStatusCode();
+        });
+        await Task.WhenAll(orders);
+        (await Get(gateway.Client, "/audited?who=eve", "hook-1")).EnsureSuccessStatusCode();
+        var output = await WaitForOutput(gateway, o => o.Split('\n').Count(l => l.Contains("async order placed")) == 8
+            && o.Contains("audit after the await eve"));
+
+        var lines = JsonLines(output);
+        for (var i = 0; i < 8; i++)
+        {
+            foreach (var message in new[] { $"async order received: item-{i}", $"async order placed: item-{i}" })
+            {
+                var record = Assert.Single(lines, l => Str(l, "@m") == message);
+                Assert.Equal($"async-{i}", Str(record, "RequestId"));
+                Assert.Equal(trace, Str(record, "@tr")); // the client's trace, continued
+                Assert.Matches("^[0-9a-f]{16}$", Str(record, "@sp"));
+            }
+        }
+        foreach (var message in new[] { "audit before eve", "audit after the await eve" })
+        {
+            var record = Assert.Single(lines, l => Str(l, "@m") == message);
+            Assert.Equal("hook-1", Str(record, "RequestId"));
+            Assert.Matches("^[0-9a-f]{32}$", Str(record, "@tr"));
+        }
+    }
+
+    [Fact]
     public async Task Text_lines_by_default_and_none_with_no_access_log()
     {
         await using var gateway = await GatewayProcess.Start("observability_app.py").WaitReadyAsync();

@@ -74,6 +74,50 @@ public sealed partial class MetricsProcessTests
     }
 
     [Fact]
+    public async Task Loop_lag_stream_durations_and_websocket_messages_after_real_traffic()
+    {
+        var metricsPort = GatewayProcess.FreePort();
+        await using var gateway = await GatewayProcess.Start("observability_app.py", ["--metrics-port", metricsPort.ToString()]).WaitReadyAsync();
+        Assert.Equal("tick 0;tick 1;tick 2;", await gateway.Client.GetStringAsync("/ticks"));
+        Assert.Equal("tick 0;tick 1;tick 2;", await gateway.Client.GetStringAsync("/async-ticks"));
+        await using (var socket = await WebSockets.SocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.Port}/echo")))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await socket.SendAsync($"m{i}");
+                Assert.Equal($"echo: m{i}", await socket.ReceiveTextAsync());
+            }
+        }
+        // An async handler that blocks the loop for 1 s: the lag timer, due every 0.5 s, runs at least 0.5 s late.
+        Assert.Equal("done", await gateway.Client.GetStringAsync("/report"));
+
+        // The lag timer reports after the block ends: poll (bounded) rather than expect it at once.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<Sample> samples;
+        while (true)
+        {
+            samples = Parse(await Scrape(metricsPort));
+            if (samples.Any(s => s.Name == "robyn_loop_lag_seconds_bucket" && s.Labels["le"] == "0.25")
+                && Sum(samples, "robyn_loop_lag_seconds_count") > Sum(samples, "robyn_loop_lag_seconds_bucket", s => s.Labels["le"] == "0.25")
+                // A message's count goes up once its send returns, which may be just after the client has it.
+                && Sum(samples, "robyn_websocket_messages_sent_total") >= 3)
+                break;
+            Assert.True(DateTime.UtcNow < deadline, "no loop lag above 0.25 s (or not every websocket message) was recorded:\n" + string.Join("\n", samples.Where(s => s.Name.StartsWith("robyn_loop")).Select(s => $"{s.Name} {string.Join(",", s.Labels)} {s.Value}")));
+            await Task.Delay(200);
+        }
+        Assert.True(Sum(samples, "robyn_loop_lag_seconds_sum") >= 0.25);
+
+        // Each stream: three chunks 0.1 s apart, so at least 0.2 s from the first to the last.
+        foreach (var route in new[] { "/ticks", "/async-ticks" })
+        {
+            Assert.Equal(1, Sum(samples, "robyn_stream_duration_seconds_count", s => s.Labels["http_route"] == route));
+            Assert.InRange(Sum(samples, "robyn_stream_duration_seconds_sum", s => s.Labels["http_route"] == route), 0.15, 30);
+        }
+        Assert.Equal(3, Sum(samples, "robyn_websocket_messages_received_total", s => s.Labels["http_route"] == "/echo"));
+        Assert.Equal(3, Sum(samples, "robyn_websocket_messages_sent_total", s => s.Labels["http_route"] == "/echo"));
+    }
+
+    [Fact]
     public async Task The_front_of_processes_2_joins_every_workers_series_labelled_by_worker()
     {
         var metricsPort = GatewayProcess.FreePort();
