@@ -6,6 +6,9 @@
 #   bash bench/ab.sh BEFORE_DIR AFTER_DIR            # two build outputs (…/bin/Release/net10.0 copies)
 #   PATHS='/json /async-json' REPS=3 DURATION=5 bash bench/ab.sh /tmp/a src/RobynGateway/bin/Release/net10.0
 #   AFTER_ENV='DOTNET_X=1' bash bench/ab.sh DIR DIR   # one build, a runtime setting on and off
+#   APP='bench/apps/bench_app.py --processes 2' TREE=1 PATHS=/json bash bench/ab.sh A B   # front + workers' CPU
+#   AFTER_ARGS='--metrics-port 19464' bash bench/ab.sh DIR DIR   # one build, a flag on and off
+#   AFTER_ARGS='--log-level INFO --log-format json' ...          # the access log, as JSON to a file
 #
 # Every server starts once; the reps interleave (before, after, bare; then the next rep starting
 # one target later) so that a drift of the machine's speed lands on all three alike. Run it under
@@ -27,8 +30,9 @@ TICK=$(getconf CLK_TCK)
 
 names=(before after bare)
 declare -A CMD PID PORT
-CMD[before]="env ${BEFORE_ENV:-} dotnet $BEFORE/RobynGateway.dll $APP --log-level WARNING --python $PYTHON --host 127.0.0.1 --port"
-CMD[after]="env ${AFTER_ENV:-} dotnet $AFTER/RobynGateway.dll $APP --log-level WARNING --python $PYTHON --host 127.0.0.1 --port"
+# --log-level WARNING keeps the access log off unless *_ARGS turn it on (a later flag wins).
+CMD[before]="env ${BEFORE_ENV:-} dotnet $BEFORE/RobynGateway.dll $APP --log-level WARNING ${BEFORE_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
+CMD[after]="env ${AFTER_ENV:-} dotnet $AFTER/RobynGateway.dll $APP --log-level WARNING ${AFTER_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
 CMD[bare]="dotnet $BARE --static $ROOT/bench/apps/static --host 127.0.0.1 --port"
 
 cleanup() { for n in "${names[@]}"; do [[ -n ${PID[$n]:-} ]] && kill -TERM "${PID[$n]}" 2>/dev/null; done; wait 2>/dev/null || true; }
@@ -49,7 +53,13 @@ for n in "${names[@]}"; do
     curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null || { echo "$n did not start: $(tail -5 /tmp/ab-$n.log)" >&2; exit 1; }
 done
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# TREE=1: the server's CPU with its children's (the workers of --processes, via APP='app.py --processes 2').
+if [[ ${TREE:-0} == 1 ]]; then
+    # (processes come and go while the glob is read: a vanished one is skipped, not an error)
+    ticks() { { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v p="$1" '$1 == p || $4 == p { t += $14 + $15 } END { print t }'; }
+else
+    ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+fi
 
 # run <target> <path> <seconds>: prints "requests ticks"
 run() {

@@ -40,7 +40,8 @@ public partial class Program
             // (Or ROBYN_DEV_MODE, from the environment or robyn.env as Robyn's CLI reads it, or Robyn:Dev in appsettings.json.)
             var dev = GatewayOptions.IsDev(cli, AppSettings.Sources(cli.AppPath));
             if (dev && !DevReloader.IsChild) return DevReloader.Run(args, cli);
-            using var app = GatewayHost.Build(cli);
+            // A front of --processes replaces its image with one that starts no Python (Workers/FrontExec).
+            using var app = GatewayHost.Build(cli, plan => Workers.FrontExec.Replace(args, plan));
             app.Run();
             if (DevReloader.IsChild) DevReloader.ExitNow(); // stopped cleanly: the supervisor restarts sooner
             return 0;

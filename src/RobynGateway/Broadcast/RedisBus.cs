@@ -39,7 +39,9 @@ internal sealed class RedisBus : IAsyncDisposable
 
     readonly BroadcastUrl _url;
     readonly ILogger _log;
-    readonly RedisChannel _channel;
+    // Boxed: a struct field of StackExchange.Redis's would load that assembly wherever this type is
+    // merely named (a worker's /ready, the front's relay), --broadcast or not.
+    readonly System.Runtime.CompilerServices.StrongBox<RedisChannel> _channel;
     readonly Channel<byte[]> _outbox = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     readonly CancellationTokenSource _stop = new();
     readonly object _gate = new();
@@ -60,7 +62,7 @@ internal sealed class RedisBus : IAsyncDisposable
     {
         _url = url;
         _log = log;
-        _channel = url.Channel;
+        _channel = new(url.Channel);
     }
 
     /// <summary>This instance's id on the channel.</summary>
@@ -161,7 +163,7 @@ internal sealed class RedisBus : IAsyncDisposable
                     continue;
                 }
                 // One writer, so the client sends them in this order.
-                var publish = redis.GetSubscriber().PublishAsync(_channel, bytes);
+                var publish = redis.GetSubscriber().PublishAsync(_channel.Value, bytes);
                 var length = bytes.Length;
                 _ = publish.ContinueWith(t =>
                 {
@@ -222,7 +224,7 @@ internal sealed class RedisBus : IAsyncDisposable
             // The first subscribe may find Redis down; StackExchange.Redis renews it after that itself.
             try
             {
-                var queue = await redis.GetSubscriber().SubscribeAsync(_channel).ConfigureAwait(false);
+                var queue = await redis.GetSubscriber().SubscribeAsync(_channel.Value).ConfigureAwait(false);
                 queue.OnMessage(Receive); // one message at a time, in order
                 _queue = queue;
             }
@@ -232,7 +234,7 @@ internal sealed class RedisBus : IAsyncDisposable
                 return;
             }
         }
-        var up = _queue is not null && redis.IsConnected && redis.GetSubscriber().IsConnected(_channel);
+        var up = _queue is not null && redis.IsConnected && redis.GetSubscriber().IsConnected(_channel.Value);
         if (!up)
         {
             GoApart("no connection");

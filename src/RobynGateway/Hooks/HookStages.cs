@@ -13,6 +13,8 @@ namespace RobynGateway.Hooks;
 ///     404 / endpoint   the handler, as one more stage of the same call
 /// </code>
 /// A request no hook applies to passes both stages untouched and takes the plain dispatch path.
+/// When the route and every hook that applies are sync, the after stage runs all three in one trip
+/// (CallStage.Hooked) and the rest of the pipeline is skipped.
 /// Neither stage is added when the app has no hooks.
 /// </summary>
 internal static class HookStages
@@ -46,6 +48,16 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
         return (before | after) == 0 ? next(context) : RunAsync(context, plan.Route, before, after);
     }
 
+    /// <summary>
+    /// Whether the request's stages can be one trip into Python (CallStage.Hooked): a route (not
+    /// the 404) whose handler and applying hooks are all sync. Each stage is otherwise a queue hop
+    /// to a sync worker and back; as one trip, the inner stages and the endpoint are not run, so
+    /// not when tracing wants a span per stage.
+    /// </summary>
+    bool Fuses(RouteEntry? route, ulong before, ulong after) =>
+        route is { IsAsync: false } && ((before & table.BeforeAsync) | (after & table.AfterAsync)) == 0
+        && !Observability.TracingSetup.Enabled;
+
     async Task RunAsync(HttpContext context, RouteEntry? route, ulong before, ulong after)
     {
         var call = PythonCall.Rent(app, route);
@@ -55,6 +67,14 @@ internal sealed class AfterHookStage(RequestDelegate next, PythonApp app, HookTa
             call.BeforeMask = before;
             call.AfterMask = after;
             call.WatchTimeout(context);
+            if (Fuses(route, before, after))
+            {
+                await app.RunStage(call, CallStage.Hooked, onLoop: false);
+                // hooked_sync cleared AfterMask unless its after hooks made the answer.
+                if (call.Kind is ResultKind.Stream or ResultKind.AsyncStream) RequestTimeouts.ResponseStarts(context);
+                await ResponseWriter.SendAsync(context, call, call.AfterMask != 0 && call.FromPython ? null : globals, log);
+                return;
+            }
             context.Features.Set(call);
             await next(context);
             if (context.Response.HasStarted) return;

@@ -117,6 +117,9 @@ internal static class GatewayFlags
     /// <summary>Worker mode: the front's pid; the worker stops when that process is gone.</summary>
     public static readonly NumberFlag<int> WorkerOf = new("--worker-of", null, "PID",
         "(internal) A worker's front.", (w, v) => ParseInt(w, v, 1, int.MaxValue)) { Internal = true };
+    /// <summary>The front's own image (Workers/FrontExec): what the app file asked for, so the front starts no Python.</summary>
+    public static readonly TextFlag FrontPlan = new("--front-plan", null, "JSON",
+        "(internal) The front of --processes, from the app already read.") { Internal = true };
 
     /// <summary>Worker mode with --balance kernel: the listening descriptors it inherited from its front, to accept on.</summary>
     public static readonly TextFlag ListenFds = new("--listen-fds", null, "FDS",
@@ -127,7 +130,7 @@ internal static class GatewayFlags
         Host, Port, UnixSocket, Processes, Balance, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
         WsPingInterval, WsPingTimeout, Dev, Compression, HeaderTimeout, KeepAliveTimeout, MaxConnections, Backlog, RootPath, OpenBrowser,
         SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, MetricsPort, OtlpEndpoint, NoAccessLog, LogFormat, Broadcast,
-        WorkerSocket, WorkerOf, ListenFds,
+        WorkerSocket, WorkerOf, FrontPlan, ListenFds,
     ];
 
     /// <summary>"/api/" and "api" are "/api"; "/" is none (null is not allowed: "").</summary>

@@ -17,13 +17,25 @@ namespace RobynGateway.Hosting;
 /// </summary>
 internal static class GatewayHost
 {
-    public static WebApplication Build(CommandLine cli)
+    /// <summary>
+    /// <paramref name="becomeFront"/>: the program's own start passes <see cref="FrontExec.Replace"/>,
+    /// so that a front of --processes sheds the interpreter it read the app with (it returns only
+    /// if that failed, with the reason); without it (the tests' hosts) the front is built here.
+    /// </summary>
+    public static WebApplication Build(CommandLine cli, Func<FrontPlan, string>? becomeFront = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var hosting = new WebApplicationOptions
         {
             Args = cli.HostingArgs.ToArray(),
             ContentRootPath = AppContext.BaseDirectory,
-        });
+        };
+        // The roles of --processes (the front's own image, which only proxies, and the workers,
+        // which serve their front on a Unix socket in clear) take the slim builder: it leaves out
+        // what they never use (IIS integration, HTTP/3 and QUIC, host filtering, regex route
+        // constraints, the default logging providers), so each loads fewer assemblies and types:
+        // 3-4 MB less per process (bench/memory.sh). One process keeps the full builder.
+        var slim = cli.Get(GatewayFlags.FrontPlan) is not null || cli.IsWorker;
+        var builder = slim ? WebApplication.CreateSlimBuilder(hosting) : WebApplication.CreateBuilder(hosting);
         var appPath = cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey];
         // ASP.NET users keep appsettings.json beside their code: the app's folder, after the binary's.
         // Its Robyn section sets options (AppSettings), its Serilog section the logging.
@@ -34,6 +46,47 @@ internal static class GatewayHost
         var log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         var tls = TlsSetup.Load(options.SslCertFile, options.SslKeyFile);
 
+        // The front's own image: the process that read the app handed over what it learnt.
+        if (cli.Get(GatewayFlags.FrontPlan) is { } json)
+        {
+            var plan = FrontPlan.Parse(json);
+            options = WithAppStart(options, cli, env, plan.Start, builder, ref log);
+            if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
+            if (tls is not null)
+            {
+                builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder's https:// URLs need it
+                builder.WebHost.UseTls(tls, log);
+            }
+            RequestTimeouts.ProxyActivityTimeout = TimeSpan.FromSeconds(plan.ProxyActivityTimeoutSeconds);
+            return FrontHost.Build(builder, options, plan.Python, plan.PythonVersion, plan.HealthChecks, log);
+        }
+
+        var (app, python) = LoadApp(options, env, log);
+        options = WithAppStart(options, cli, env, app.StartArgs, builder, ref log);
+        // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).
+        if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
+        if (options.Processes > 1)
+        {
+            // The workers enforce --timeout; the front's proxy must outwait them.
+            RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
+            if (becomeFront is not null)
+            {
+                var why = becomeFront(new FrontPlan(app.StartArgs, python, PythonRuntime.Install.Version.ToString(),
+                    RequestTimeouts.ProxyActivityTimeout.TotalSeconds, app.HealthChecks));
+                log.Warning("The front could not replace its image ({Reason}): it keeps the interpreter it read the app with", why);
+            }
+            if (tls is not null) builder.WebHost.UseTls(tls, log);
+            return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), app.HealthChecks, log);
+        }
+        // The one process terminates TLS; a worker serves only its front, in clear.
+        // A worker serves only the front, in clear, unless it accepts the public's connections itself (--balance kernel).
+        if (tls is not null && options.ServesPublic) builder.WebHost.UseTls(tls, log);
+        return Compose(builder, options, app, log);
+    }
+
+    /// <summary>Starts Python and runs the app file; returns the app and the interpreter's executable.</summary>
+    static (PythonApp App, string Python) LoadApp(GatewayOptions options, Func<string, string?> env, Serilog.ILogger log)
+    {
         var install = PythonRuntime.EnsureStarted(
             () => PythonLocator.Locate(options.Python, env),
             i => log.Information("Python {Version} at {Executable} (chosen by {Because}); libpython {Library}",
@@ -44,27 +97,22 @@ internal static class GatewayHost
         if (options.Dev && !options.IsWorker)
             log.Warning("Dev mode (--dev or ROBYN_DEV_MODE): 500 answers carry the Python traceback, with file paths and "
                 + "exception text; never run a public server this way");
-        var app = PythonApp.Load(options.AppPath, options.AppArgs, options.Dev);
+        return (PythonApp.Load(options.AppPath, options.AppArgs, options.Dev), install.Executable);
+    }
+
+    /// <summary>Fills in what the app's code asked for; the app's Config may have chosen the log level.</summary>
+    static GatewayOptions WithAppStart(GatewayOptions options, CommandLine cli, Func<string, string?> env, StartArgs start,
+        WebApplicationBuilder builder, ref Serilog.ILogger log)
+    {
         var beforeApp = options.LogLevel;
-        options = options.WithAppStart(cli, env, app.StartArgs);
+        options = options.WithAppStart(cli, env, start);
         if (options.LogLevel != beforeApp)
         {
             // The app's Config chose the level in code: from here on, it is the one.
             Logging.Configure(options.LogLevel, options.LogFormat, builder.Configuration);
             log = Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, "RobynGateway");
         }
-        // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).
-        if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
-        // The front, or the one process, terminates TLS; a worker serves only the front, in clear,
-        // unless it accepts the public's connections itself (--balance kernel).
-        if (tls is not null && options.ServesPublic) builder.WebHost.UseTls(tls, log);
-        if (options.Processes > 1)
-        {
-            // The workers enforce --timeout; the front's proxy must outwait them.
-            RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
-            return Workers.FrontHost.Build(builder, options, install.Executable, app.HealthChecks, log);
-        }
-        return Compose(builder, options, app, log);
+        return options;
     }
 
     /// <summary>

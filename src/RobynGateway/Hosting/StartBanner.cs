@@ -12,7 +12,8 @@ namespace RobynGateway.Hosting;
 /// </summary>
 internal static class StartBanner
 {
-    public static void AnnounceStart(this WebApplication web, GatewayOptions options, Serilog.ILogger log)
+    /// <param name="pythonVersion">The workers' Python under --processes (the front runs none itself).</param>
+    public static void AnnounceStart(this WebApplication web, GatewayOptions options, Serilog.ILogger log, string? pythonVersion = null)
     {
         if (options.IsWorker) return;
         web.Lifetime.ApplicationStarted.Register(() =>
@@ -25,7 +26,7 @@ internal static class StartBanner
                 + (options.RootPath.Length == 0 ? "" : $"; root path {options.RootPath}");
             log.Information("RobynGateway {Version} on Python {PythonVersion}: serving {App} at {Urls} ({Processes} {ProcessWord} × "
                 + "{Workers} sync {WorkerWord}{Extras})",
-                Version, Python.PythonRuntime.Install.Version, Path.GetFileName(options.AppPath),
+                Version, pythonVersion ?? Python.PythonRuntime.Install.Version.ToString(), Path.GetFileName(options.AppPath),
                 serving.Count == 0 ? GatewayHost.PublicUrl(options) : string.Join(", ", serving),
                 options.Processes, options.Processes == 1 ? "process" : "processes",
                 options.Workers, options.Workers == 1 ? "worker" : "workers", extras);

@@ -40,6 +40,14 @@ internal static class TlsSetup
     public static TlsCertificate? Load(string? certFile, string? keyFile)
     {
         if (certFile is null || keyFile is null) return null;
+        return LoadPem(certFile, keyFile);
+    }
+
+    // A method of its own: plain HTTP never loads the crypto assemblies (the JIT loads the
+    // assemblies of the types a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static TlsCertificate LoadPem(string certFile, string keyFile)
+    {
         var certPem = Read("--ssl-certfile", certFile);
         var keyPem = Read("--ssl-keyfile", keyFile);
         if (!certPem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))

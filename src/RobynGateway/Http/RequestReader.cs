@@ -33,6 +33,9 @@ internal static class RequestReader
             catch (Exception ex) when (ex is ConnectionResetException or OperationCanceledException
                                        || (ex is IOException && context.RequestAborted.IsCancellationRequested))
             {
+                // The request timeout (it counts from the request's start) cut the upload: the
+                // timeouts middleware answers 504, as for a handler too slow.
+                if (ex is OperationCanceledException && TimedOut(context)) throw;
                 return false; // the client went away mid-body: nobody to answer, nothing to log
             }
             catch (IOException ex)
@@ -191,4 +194,7 @@ internal static class RequestReader
         Span<char> text = stackalloc char[64];
         call.SetField(PythonCall.ClientIpField, address.TryFormat(text, out var written) ? text[..written] : "");
     }
+
+    static bool TimedOut(HttpContext context) =>
+        context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
 }

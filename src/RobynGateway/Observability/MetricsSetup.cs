@@ -19,6 +19,14 @@ internal static class MetricsSetup
     public static void AddRobynMetrics(this WebApplicationBuilder builder, GatewayOptions options)
     {
         if (options.MetricsPort is null) return;
+        AddSdk(builder);
+    }
+
+    // Methods of their own: without --metrics-port OpenTelemetry's assemblies are never loaded (the
+    // JIT loads the assemblies of the types a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void AddSdk(WebApplicationBuilder builder)
+    {
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
                 "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", GatewayMeters.Name)
@@ -74,6 +82,12 @@ internal static class MetricsSetup
     public static void UseRobynFrontMetrics(this WebApplication web, GatewayOptions options, Workers.WorkerSupervisor supervisor)
     {
         if (options.MetricsPort is not { } port) return;
+        UseFrontScrapes(web, options, supervisor, port);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void UseFrontScrapes(WebApplication web, GatewayOptions options, Workers.WorkerSupervisor supervisor, int port)
+    {
         var own = ((IApplicationBuilder)web).New().UseOpenTelemetryPrometheusScrapingEndpoint(_ => true).Build();
         var client = UnixClient(supervisor.SocketDirectory);
         var workerPath = options.HealthPath + "/metrics";

@@ -29,6 +29,14 @@ internal static class TracingSetup
     public static void AddRobynTracing(this WebApplicationBuilder builder, GatewayOptions options)
     {
         if (!IsOn(options, Environment.GetEnvironmentVariable)) return;
+        AddSdk(builder, options);
+    }
+
+    // A method of its own: with tracing off OpenTelemetry's assemblies are never loaded (the JIT
+    // loads the assemblies of the types a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void AddSdk(WebApplicationBuilder builder, GatewayOptions options)
+    {
         var health = options.HealthPath;
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r =>

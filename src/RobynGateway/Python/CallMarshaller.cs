@@ -44,6 +44,7 @@ internal static unsafe class CallMarshaller
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
         args[n++] = call.Exchange.Borrow().NewReference();
         args[n++] = CApi.PyLong_FromLongLong((long)(call.Stage == CallStage.After ? call.AfterMask : call.BeforeMask));
+        if (call.Stage == CallStage.Hooked) args[n++] = CApi.PyLong_FromLongLong((long)call.AfterMask);
         args[n++] = (call.Route?.IndexObject ?? PyConstants.MinusOne).NewReference();
         if (first) AddFields(args, ref n, call);
         return CallAndRelease(function, args, n);

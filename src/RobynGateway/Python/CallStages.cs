@@ -22,7 +22,7 @@ internal sealed unsafe class CallStages
         public readonly delegate*<CallStages, string, BorrowedRef, PythonCall, GilHeld, void> Complete = complete;
     }
 
-    readonly Row[] _rows = new Row[6];
+    readonly Row[] _rows = new Row[7];
     readonly BorrowedRef _exchangeType; // a hooked request's first stage makes its Exchange
     readonly BorrowedRef _continue;     // a before hook's "go on" answer, compared by address
     readonly HeaderCache _headers;
@@ -44,6 +44,8 @@ internal sealed unsafe class CallStages
         _rows[(int)CallStage.After] = Make("after_sync", "after_async", &Hook, &HookAnswer, name: "the after_request hooks");
         _rows[(int)CallStage.StreamNext] = Make("stream_next", "stream_next_async", &Stream, &Chunk, name: "the streaming response");
         _rows[(int)CallStage.Socket] = Make("socket_event_sync", "socket_event_async", &Socket, &Session, name: "the websocket event");
+        // Sync only: HookStages fuses a request's stages only when all of them are sync.
+        _rows[(int)CallStage.Hooked] = Make("hooked_sync", "hooked_sync", &Hooked, &HookedAnswer, name: "the hooks and the handler");
     }
 
     /// <summary>
@@ -72,6 +74,9 @@ internal sealed unsafe class CallStages
     static NewRef Hook(CallStages s, BorrowedRef function, PythonCall call, long token, GilHeld gil) =>
         CallMarshaller.InvokeStage(function, call, token, s._exchangeType, gil);
 
+    static NewRef Hooked(CallStages s, BorrowedRef function, PythonCall call, long token, GilHeld gil) =>
+        CallMarshaller.InvokeStage(function, call, token, s._exchangeType, gil);
+
     static NewRef Stream(CallStages s, BorrowedRef function, PythonCall call, long token, GilHeld gil) =>
         CallMarshaller.InvokeStream(function, call, token, gil);
 
@@ -90,6 +95,25 @@ internal sealed unsafe class CallStages
         }
         call.Kind = ResultKind.Continue;
         call.Complete();
+    }
+
+    /// <summary>
+    /// hooked_sync answers (answer, whether the after hooks made it); when they did not (none apply,
+    /// a before hook failed, the answer streams), AfterMask is cleared so that the global response
+    /// headers are added in C#, as for an answer no after hook saw.
+    /// </summary>
+    static void HookedAnswer(CallStages s, string name, BorrowedRef answer, PythonCall call, GilHeld gil)
+    {
+        if (answer.IsNull || CApi.PyTuple_Size(answer) != 2)
+        {
+            // Raised (the error is pending), or not a pair: ReadAndComplete answers the 500 and names it.
+            if (!answer.IsNull) CApi.PyErr_Clear();
+            call.AfterMask = 0;
+            CallMarshaller.ReadAndComplete(answer, call, s._headers, name, gil);
+            return;
+        }
+        if (!CApi.PyTuple_GetItem(answer, 1).Is(CApi.True)) call.AfterMask = 0;
+        CallMarshaller.ReadAndComplete(CApi.PyTuple_GetItem(answer, 0), call, s._headers, name, gil);
     }
 
     static void Chunk(CallStages s, string name, BorrowedRef item, PythonCall call, GilHeld gil) =>

@@ -52,6 +52,19 @@ internal static class PythonRuntime
         }
     }
 
+    /// <summary>Writes what Python's sys.stdout and sys.stderr still buffer (before the process replaces its image).</summary>
+    public static void FlushStdio()
+    {
+        if (_install is null) return;
+        using var gil = Gil.Acquire();
+        using var sys = Py.Import("sys");
+        foreach (var name in new[] { "stdout", "stderr" })
+        {
+            using var stream = sys.GetAttr(name);
+            if (!stream.IsNone()) stream.InvokeMethod("flush").Dispose();
+        }
+    }
+
     /// <summary>
     /// Attaches to the interpreter of the process that loaded us (the TestClient: python3 hosts .NET
     /// through hostfxr). The caller holds no GIL: ctypes releases it around a call into C#. pythonnet

@@ -35,6 +35,7 @@ internal sealed class TripSlot(string thread)
         {
             CallStage.Before => $"the before_request hooks of {Describe(route)}",
             CallStage.After => $"the after_request hooks of {Describe(route)}",
+            CallStage.Hooked => $"{Describe(route)} with its hooks",
             CallStage.Socket => "a websocket handler",
             _ => Describe(route),
         };

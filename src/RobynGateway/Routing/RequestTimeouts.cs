@@ -20,7 +20,7 @@ internal static class RequestTimeouts
     /// enforces, so the worker's 504 reaches the client rather than the front's own 504; never
     /// below the 10 minutes a websocket or a slow stream may idle.
     /// </summary>
-    public static TimeSpan ProxyActivityTimeout { get; private set; } = TimeSpan.FromMinutes(10);
+    public static TimeSpan ProxyActivityTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>In the front, before it builds its proxy.</summary>
     public static void SetProxyActivityTimeout(TimeSpan global, IEnumerable<RouteEntry> routes)

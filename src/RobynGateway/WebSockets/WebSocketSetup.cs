@@ -57,17 +57,22 @@ internal static class WebSocketSetup
 /// </summary>
 internal sealed class WebSocketLifecycle(WebSocketHub hub, GatewayOptions options, ILogger log) : IHostedLifecycleService
 {
+    // Its own method, so that without --broadcast StackExchange.Redis is never loaded (the JIT loads
+    // the assemblies of the types a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static async Task StartBusAsync(Broadcast.BroadcastUrl url, WebSocketHub hub, ILogger log)
+    {
+        var bus = new Broadcast.RedisBus(url, log);
+        await bus.StartAsync(hub);
+        hub.Bus = bus;
+    }
+
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         if (options.Broadcast is { } url)
         {
             hub.MaxOutgoing = options.MaxPayloadSize;
-            if (!options.IsWorker)
-            {
-                var bus = new Broadcast.RedisBus(url, log);
-                await bus.StartAsync(hub);
-                hub.Bus = bus;
-            }
+            if (!options.IsWorker) await StartBusAsync(url, hub, log);
         }
         if (options.WorkerSocket is not { } socket) return;
         var relay = new RelayClient(Path.Combine(Path.GetDirectoryName(socket)!, "relay.sock"), log);

@@ -14,7 +14,7 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class FrontHost
 {
-    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python,
+    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, string pythonVersion,
         IReadOnlyList<Python.AppHealthCheck> appChecks, Serilog.ILogger log)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
@@ -80,9 +80,7 @@ internal static class FrontHost
         // The relay listens before the supervisor starts the workers (lifecycle services start in this order).
         // With --broadcast the relay speaks for every worker on Redis: one link, one presence per instance.
         builder.Services.AddSingleton(sp => new SocketRelay(Path.Combine(socketDirectory, "relay.sock"),
-            sp.GetRequiredService<ILogger<SocketRelay>>(), options.Broadcast is { } url
-                ? new Broadcast.RedisBus(url, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.Broadcast"))
-                : null));
+            sp.GetRequiredService<ILogger<SocketRelay>>(), options.Broadcast is { } url ? NewBus(url, sp) : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SocketRelay>());
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, pool, options.Processes, options.MaxRequests,
             workerStop, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
@@ -105,7 +103,7 @@ internal static class FrontHost
 
         var web = builder.Build();
         web.AnnounceUnixSocket(options, log);
-        web.AnnounceStart(options, log);
+        web.AnnounceStart(options, log, pythonVersion);
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);
@@ -136,4 +134,10 @@ internal static class FrontHost
             options.Processes, options.Workers);
         return web;
     }
+
+    // Only with --broadcast: a method of its own, so that otherwise StackExchange.Redis is never
+    // loaded (the JIT loads the assemblies of the types a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static Broadcast.RedisBus NewBus(Broadcast.BroadcastUrl url, IServiceProvider sp) =>
+        new(url, sp.GetRequiredService<ILoggerFactory>().CreateLogger("RobynGateway.Broadcast"));
 }

@@ -26,7 +26,7 @@ internal sealed class FrontKey
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public static FrontKey Create(string socketFolder)
     {
-        var key = new FrontKey(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        var key = new FrontKey(Convert.ToHexStringLower(Posix.RandomBytes(32)));
         var path = Path.Combine(socketFolder, FileName);
         using (var file = new FileStream(path, new FileStreamOptions
         {

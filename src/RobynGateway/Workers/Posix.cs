@@ -44,6 +44,23 @@ internal static partial class Posix
 
     public static uint EffectiveUserId => geteuid();
 
+    /// <summary>
+    /// <paramref name="count"/> bytes from the kernel's CSPRNG (getrandom(2)), as RandomNumberGenerator
+    /// would give them, without loading OpenSSL (about 5 MB mapped) into the front, which needs no other crypto.
+    /// </summary>
+    public static byte[] RandomBytes(int count)
+    {
+        var bytes = new byte[count];
+        for (var done = 0; done < count;)
+        {
+            var n = getrandom(ref bytes[done], (nuint)(count - done), 0);
+            if (n > 0) done += (int)n;
+            else if (Marshal.GetLastPInvokeError() != 4) // EINTR: again
+                throw new IOException($"getrandom: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+        }
+        return bytes;
+    }
+
     /// <summary>False only when no process has the pid (another user's process counts as alive).</summary>
     public static bool IsAlive(int pid) => kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != ESRCH;
 
@@ -93,6 +110,9 @@ internal static partial class Posix
 
     [LibraryImport("libc")]
     private static partial uint geteuid();
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint getrandom(ref byte buffer, nuint count, uint flags);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 
 namespace RobynGateway.Workers;
 
@@ -33,7 +32,7 @@ internal sealed class SocketFolder : IDisposable
         for (var attempt = 0; attempt < 10; attempt++)
         {
             var path = System.IO.Path.Combine(root,
-                $"{Prefix}{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+                $"{Prefix}{Environment.ProcessId}-{Convert.ToHexStringLower(Posix.RandomBytes(8))}");
             if (!Posix.MakeDirectory(path, OwnerOnly)) continue; // taken (by chance, or planted): draw again
             Posix.ChangeMode(path, OwnerOnly); // whatever the umask took away
             var problem = Problem(path);

@@ -26,6 +26,12 @@ internal sealed class SocketRelay(string socketPath, ILogger<SocketRelay> log, R
     volatile string[] _paths = [];
 
     public RedisBus? Bus => bus;
+
+    /// <summary>Whether --broadcast links this instance (asked without touching the bus's type).</summary>
+    public bool HasBus => bus is not null;
+
+    /// <summary>The bus's state for /ready.</summary>
+    public string BusDetail() => bus!.Detail;
     readonly CancellationTokenSource _stop = new();
     Socket? _listener;
     Task _accepting = Task.CompletedTask;

@@ -132,6 +132,30 @@ public sealed class RequestTimeoutTests(TimeoutGateway fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task A_body_that_arrives_after_the_timeout_gets_504_without_running_the_handler()
+    {
+        await WaitForTheWorkerAsync();
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, Gateway.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync("GET /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"u8.ToArray());
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the timeout is 1 s: it counts from the request's start
+        try
+        {
+            await stream.WriteAsync("hello"u8.ToArray());
+        }
+        catch (IOException)
+        {
+            // Answered and closed already: what it said is still there to read.
+        }
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine(answer);
+        Assert.StartsWith("HTTP/1.1 504", answer);
+        Assert.EndsWith("Gateway timeout: GET /fast did not answer within 1 s (the server's request timeout)", answer);
+    }
+
+    [Fact]
     public async Task A_stream_that_lasts_longer_than_the_timeout_is_not_cut()
     {
         await WaitForTheWorkerAsync();

@@ -244,6 +244,7 @@ public sealed class BridgeCoreTests(CoreAppFactory factory) : IClassFixture<Core
             "_timeoutWatch" => default(CancellationTokenRegistration), // Return disposes it before Reset
             "_python" => 0, // Idle: a call in Python is never reset
             "OnLoopCounted" => false, // Complete (or the timeout's late answer) clears it before a call can be returned
+            "Span" => new System.Diagnostics.Activity("handler"),
             _ when field.FieldType == typeof(int) => 7,
             _ when field.FieldType == typeof(long) => 7L,
             _ when field.FieldType == typeof(ulong) => 7UL,

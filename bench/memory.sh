@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Memory of each role of the gateway, idle: the one process (`--processes 1`), and the front and
+# its workers (`--processes 2`), serving apps/hello_app.py. For each process, from
+# /proc/<pid>/smaps_rollup: RSS, PSS (shared pages divided among the processes that map them: the
+# workers share the runtime's and Python's files, so PSS is what one more worker really costs),
+# private (pages no other process maps), and the file-backed part of RSS (mapped assemblies and
+# libraries). Whether the process has libpython mapped is shown too.
+#
+#   bash bench/memory.sh                         # the Release build
+#   OUT=/tmp/other-build bash bench/memory.sh    # another build output (…/bin/Release/net10.0)
+#   ENV='DOTNET_GCgen0size=0x400000' bash bench/memory.sh   # a runtime setting for every process
+#
+# Two readings per process: idle after start (SETTLE seconds after the first answer), and idle
+# again after REQUESTS requests (wrk, bounded). Run it under `flock /work/wt/bench.lock` on a
+# shared machine (it loads the server briefly), and inside `unshare -n` for a private loopback.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${OUT:-$ROOT/src/RobynGateway/bin/Release/net10.0}
+APP=${APP:-$ROOT/bench/apps/hello_app.py}
+PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
+SETTLE=${SETTLE:-5}
+LOAD_SECONDS=${LOAD_SECONDS:-3}
+PORT=${PORT:-18700}
+PROCESSES=${PROCESSES:-1 2}
+
+pid=
+cleanup() { [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=; }
+trap cleanup EXIT
+
+children() { awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null | sort -n; }
+
+# row <role> <pid>: RSS, PSS, private and file-backed RSS in MB, and whether libpython is mapped.
+row() {
+    local role=$1 p=$2 py=no
+    grep -q 'libpython' "/proc/$p/maps" && py=yes
+    awk -v role="$role" -v pid="$p" -v py="$py" '
+        /^Rss:/ { rss = $2 } /^Pss:/ { pss = $2 } /^Pss_File:/ { pf = $2 }
+        /^Private_Clean:/ { pc = $2 } /^Private_Dirty:/ { pd = $2 } /^Anonymous:/ { anon = $2 }
+        END { printf "%-10s %7d %7.1f %7.1f %7.1f %8.1f %8.1f  %s\n", role, pid, rss / 1024, pss / 1024,
+              (pc + pd) / 1024, anon / 1024, (rss - anon) / 1024, py }' "/proc/$p/smaps_rollup"
+}
+
+report() {
+    local when=$1 n=$2 w i=0
+    echo "# --processes $n, $when"
+    printf '%-10s %7s %7s %7s %7s %8s %8s  %s\n' role pid RSS PSS private anon file python
+    if ((n == 1)); then row single "$pid"; return; fi
+    row front "$pid"
+    for w in $(children "$pid"); do row "worker$i" "$w"; i=$((i + 1)); done
+}
+
+for n in $PROCESSES; do
+    env ${ENV:-} dotnet "$OUT/RobynGateway.dll" "$APP" --processes "$n" --python "$PYTHON" \
+        --host 127.0.0.1 --port "$PORT" --log-level WARNING --no-access-log >"/tmp/memory-$n.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.25; done
+    curl -fs "http://127.0.0.1:$PORT/" >/dev/null || { echo "did not start: $(tail -5 "/tmp/memory-$n.log")" >&2; exit 1; }
+    sleep "$SETTLE"
+    report "idle after start" "$n"
+    wrk -t1 -c16 -d"${LOAD_SECONDS}s" "http://127.0.0.1:$PORT/" | awk '/requests in/ { print "# load: " $1 " requests" }'
+    sleep "$SETTLE"
+    report "idle after the load" "$n"
+    cleanup
+    echo
+done
