@@ -253,7 +253,7 @@ def cpu_per_request(run: Run):
     return value
 
 
-PROCESSES = re.compile(r"-p(\d+)$")  # gateway-p2: the gateway with --processes 2
+PROCESSES = re.compile(r"-p(\d+)(-kernel)?$")  # gateway-p2: the gateway with --processes 2; -kernel: --balance kernel
 PROJECTED_CORES = (4, 8, 16)
 
 

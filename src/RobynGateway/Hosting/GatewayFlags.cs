@@ -23,6 +23,12 @@ internal static class GatewayFlags
         (w, v) => ParseInt(w, v, 1, 1024)) { FrontOnly = true };
     public static readonly NumberFlag<int> MaxRequests = new("--max-requests", "ROBYN_MAX_REQUESTS", "K",
         "With --processes: replace a worker after K requests.", (w, v) => ParseInt(w, v, 1, int.MaxValue)) { FrontOnly = true };
+    public static readonly TextFlag Balance = new("--balance", "ROBYN_BALANCE", "MODE",
+        "With --processes: who spreads connections over the workers. front (default): the front process accepts them "
+        + "and proxies each request to a worker. kernel: the workers accept on the one listening socket the front opens, "
+        + "as gunicorn's and uvicorn's workers do (no proxy hop; websockets across workers need --broadcast).",
+        (w, v) => v.Trim().ToLowerInvariant() is "front" or "kernel" ? v.Trim().ToLowerInvariant()
+            : throw new UsageException($"{w} {v}: use front or kernel.")) { FrontOnly = true };
     public static readonly NumberFlag<int> Workers = new("--workers", "ROBYN_WORKERS", "M",
         "Threads running sync handlers per process (default 1).", (w, v) => ParseInt(w, v, 1, 1024));
     public static readonly TextFlag LogLevel = new("--log-level", "ROBYN_LOG_LEVEL", "LEVEL",
@@ -115,12 +121,16 @@ internal static class GatewayFlags
     public static readonly TextFlag FrontPlan = new("--front-plan", null, "JSON",
         "(internal) The front of --processes, from the app already read.") { Internal = true };
 
+    /// <summary>Worker mode with --balance kernel: the listening descriptors it inherited from its front, to accept on.</summary>
+    public static readonly TextFlag ListenFds = new("--listen-fds", null, "FDS",
+        "(internal) A worker's inherited listening sockets.") { Internal = true };
+
     public static readonly IReadOnlyList<GatewayFlag> All =
     [
-        Host, Port, UnixSocket, Processes, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
+        Host, Port, UnixSocket, Processes, Balance, MaxRequests, Workers, LogLevel, Python, GracefulTimeout, ShutdownDelay, Timeout, MaxQueue,
         WsPingInterval, WsPingTimeout, Dev, Compression, HeaderTimeout, KeepAliveTimeout, MaxConnections, Backlog, RootPath, OpenBrowser,
         SslCertFile, SslKeyFile, ForwardedAllowIps, HealthPath, HangTimeout, MetricsPort, OtlpEndpoint, NoAccessLog, LogFormat, Broadcast,
-        WorkerSocket, WorkerOf, FrontPlan,
+        WorkerSocket, WorkerOf, FrontPlan, ListenFds,
     ];
 
     /// <summary>"/api/" and "api" are "/api"; "/" is none (null is not allowed: "").</summary>

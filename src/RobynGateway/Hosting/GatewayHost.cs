@@ -79,7 +79,8 @@ internal static class GatewayHost
             return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), app.HealthChecks, log);
         }
         // The one process terminates TLS; a worker serves only its front, in clear.
-        if (tls is not null && !options.IsWorker) builder.WebHost.UseTls(tls, log);
+        // A worker serves only the front, in clear, unless it accepts the public's connections itself (--balance kernel).
+        if (tls is not null && options.ServesPublic) builder.WebHost.UseTls(tls, log);
         return Compose(builder, options, app, log);
     }
 
@@ -128,7 +129,29 @@ internal static class GatewayHost
         {
             // A worker of a front process: only the front can reach it, through this socket.
             if (File.Exists(socket)) File.Delete(socket);
-            builder.WebHost.ConfigureKestrel(k => k.ListenUnixSocket(socket));
+            var https = options.SslCertFile is not null;
+            if (options.ListenFds.Count > 0) builder.WebHost.UseRobynBacklog(options);
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                // HTTP/1.1 whatever the endpoint defaults say (TLS sets HTTP/2 too): the front's probe and scrapes speak it.
+                k.ListenUnixSocket(socket, listen =>
+                {
+                    listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+                    // Marked, so that what only the front may ask (the metrics scrape) is told from the public's requests.
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[Observability.MetricsSetup.FromFront] = true;
+                        return next(connection);
+                    });
+                });
+                // --balance kernel: the public sockets its front opened and this process inherited; the
+                // kernel gives each connection to whichever worker accepts it first.
+                foreach (var fd in options.ListenFds)
+                    k.ListenHandle((ulong)fd, listen =>
+                    {
+                        if (https) listen.UseHttps();
+                    });
+            });
         }
         else builder.WebHost.UseRobynListeners(options, log);
         builder.AddRobynMetrics(options);
@@ -142,7 +165,7 @@ internal static class GatewayHost
             // RequestReader enforces ROBYN_MAX_PAYLOAD_SIZE with Robyn's 413, the same under TestServer.
             k.Limits.MaxRequestBodySize = null;
             // A worker's only client is its front's connection pool: Kestrel's defaults suit it.
-            if (!options.IsWorker) k.UseRobynLimits(options);
+            if (options.ServesPublic) k.UseRobynLimits(options);
         });
         if (!options.IsWorker && options.OpenBrowser) builder.Services.AddHostedService<BrowserOpener>();
         builder.Services.AddSingleton(options);
@@ -158,6 +181,7 @@ internal static class GatewayHost
         builder.Services.AddRobynWebSockets(app, options);
         builder.Services.AddRobynHealth(app);
         builder.Services.AddRobynInFlightRequests(options.GracefulTimeout); // last: its stop runs first
+        if (options.IsWorker && options.ServesPublic && options.MaxRequests > 0) builder.Services.AddSingleton<ServedCount>();
 
         var web = builder.Build();
         // Scrapes come on their own port (or, on a worker, path): outside the app's pipeline.
@@ -176,9 +200,10 @@ internal static class GatewayHost
         // front forwards the path whole and each worker strips it.
         if (options.RootPath.Length > 0) web.UsePathBase(options.RootPath);
         // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
-        if (options.IsWorker) web.UseForwardedFromFront();
+        if (!options.ServesPublic) web.UseForwardedFromFront();
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
         web.UseRobynHealth(options.HealthPath, worker: options.IsWorker);
+        if (web.Services.GetService<ServedCount>() is not null) ServedCount.UseServedCount(web);
         web.UseRobynWebSockets();
         web.UseRobynMethodFilter();
         web.UseRobynWeb();

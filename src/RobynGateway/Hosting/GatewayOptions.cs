@@ -28,6 +28,15 @@ internal sealed record GatewayOptions
     /// <summary>--uds: the Unix socket to listen on instead of Host:Port (full path).</summary>
     public string? UnixSocket { get; init; }
     public int Processes { get; init; } = 1;
+    /// <summary>
+    /// <c>--balance kernel</c>: the workers of --processes accept on one listening socket the front
+    /// opened and passed down (<see cref="Workers.SharedListener"/>), instead of the front proxying.
+    /// </summary>
+    public bool KernelBalance { get; init; }
+    /// <summary>A worker under --balance kernel: the inherited listening descriptors it serves the public on.</summary>
+    public IReadOnlyList<int> ListenFds { get; init; } = [];
+    /// <summary>A worker that serves the public itself (--balance kernel): TLS, proxy trust, timeouts are its own.</summary>
+    public bool ServesPublic => !IsWorker || ListenFds.Count > 0;
     public int Workers { get; init; } = 1;
     public string LogLevel { get; init; } = "INFO";
     public string? Python { get; init; }
@@ -113,6 +122,8 @@ internal sealed record GatewayOptions
             Port = cli.Setting(GatewayFlags.Port, env) ?? 8080,
             UnixSocket = cli.Setting(GatewayFlags.UnixSocket, env) is { } uds ? Path.GetFullPath(uds) : null,
             Processes = cli.Setting(GatewayFlags.Processes, env) ?? 1,
+            KernelBalance = cli.Setting(GatewayFlags.Balance, env) == "kernel",
+            ListenFds = cli.Get(GatewayFlags.ListenFds) is { } fds ? ParseFds(fds) : [],
             Workers = cli.Setting(GatewayFlags.Workers, env) ?? 1,
             LogLevel = cli.Setting(GatewayFlags.LogLevel, env) ?? "INFO",
             // ROBYN_PYTHON is PythonLocator's to read: it says which source chose the interpreter.
@@ -183,6 +194,10 @@ internal sealed record GatewayOptions
                 : throw new UsageException($"app.start(max_queue={queue}): expected a whole number from 0 (unbounded) to 1000000."))
             : MaxQueueSetting,
     };
+
+    static int[] ParseFds(string text) => text.Split(',').Select(f =>
+        int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out var fd) && fd >= 3 ? fd
+            : throw new UsageException($"--listen-fds {text}: expected descriptors from 3 up, comma-separated.")).ToArray();
 
     static int? Checked(string name, int? fromCode) => fromCode is { } n && (n < 1 || n > 1024)
         ? throw new UsageException($"{name}={n} in the app's code: expected a whole number from 1 to 1024.")

@@ -72,7 +72,7 @@ internal static class Listeners
         });
     }
 
-    static void ClearStale(string path)
+    internal static void ClearStale(string path)
     {
         if (Workers.Posix.LStat(path) is not { } stat) return;
         if ((stat.Mode & Workers.Posix.TypeMask) != SocketFileType)

@@ -97,7 +97,10 @@ internal static class SignalLifetimeSetup
     /// <summary>The program's processes (not the TestClient's host): --shutdown-delay for the front or the one process.</summary>
     public static void AddRobynSignals(this IServiceCollection services, GatewayOptions options)
     {
-        var delay = options.IsWorker || DevReloader.IsChild ? TimeSpan.Zero : options.ShutdownDelay;
+        // Whoever owns the listener keeps serving through the delay: the one process, the front, or,
+        // under --balance kernel, each worker (its front passes the delay down and waits for them).
+        var kernelFront = options.KernelBalance && options.Processes > 1 && !options.IsWorker;
+        var delay = !options.ServesPublic || kernelFront || DevReloader.IsChild ? TimeSpan.Zero : options.ShutdownDelay;
         services.AddSingleton<ShutdownDrain>();
         services.AddSingleton<IHostLifetime>(sp => new SignalLifetime(sp.GetRequiredService<IHostApplicationLifetime>(), delay,
             sp.GetRequiredService<ShutdownDrain>(),

@@ -52,6 +52,9 @@ internal static class MetricsSetup
         else kestrel.ListenAnyIP(port);
     }
 
+    /// <summary>The connection item that marks a worker's connections from its front (its own Unix socket).</summary>
+    public static readonly object FromFront = new();
+
     /// <summary>One process, or a worker: serves its own scrape. Goes first in the pipeline.</summary>
     public static void UseRobynMetrics(this WebApplication web, GatewayOptions options, Python.PythonApp app)
     {
@@ -61,7 +64,11 @@ internal static class MetricsSetup
         if (options.IsWorker)
         {
             var path = options.HealthPath + "/metrics";
-            web.MapWhen(c => c.Request.Path.Value == path, b => b.UseOpenTelemetryPrometheusScrapingEndpoint(_ => true));
+            // Only over the worker's own socket (its front scrapes there): under --balance kernel the
+            // public reaches this worker too, and must get the app's answer for that path, not the series.
+            web.MapWhen(c => c.Request.Path.Value == path
+                    && c.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.ContainsKey(FromFront) == true,
+                b => b.UseOpenTelemetryPrometheusScrapingEndpoint(_ => true));
             return;
         }
         web.MapWhen(c => c.Connection.LocalPort == port, b =>

@@ -65,6 +65,7 @@ internal static class HealthEndpoints
         var gatewayOnly = worker ? Answer(HealthChecksSetup.GatewayTag) : null;
         var appOnly = worker ? Answer(HealthChecksSetup.AppTag) : null;
         var root = new PathString(path);
+        var served = app.ApplicationServices.GetService<ServedCount>();
         return app.Use((context, next) =>
         {
             if (!context.Request.Path.StartsWithSegments(root, StringComparison.OrdinalIgnoreCase, out var rest)) return next(context);
@@ -82,6 +83,9 @@ internal static class HealthEndpoints
                 context.Response.Headers.Allow = "GET, HEAD";
                 return Refuse(context, 405, "Method not allowed");
             }
+            // For the front's probe, which comes over the worker's Unix socket (no IP): not for the public.
+            if (served is not null && context.Connection.RemoteIpAddress is null)
+                context.Response.Headers[ServedCount.Header] = served.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return answer.InvokeAsync(context);
         });
     }

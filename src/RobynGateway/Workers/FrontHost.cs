@@ -33,12 +33,31 @@ internal static class FrontHost
         }
         var socketDirectory = folder.Path;
         var pool = new WorkerPool();
-        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.GatewayArgs, options.PassThrough, python, options.HealthPath);
+        // --balance kernel: the public socket is opened here, once, before any worker starts (a port
+        // in use fails the start now); the workers inherit it and accept on it themselves.
+        var shared = options.KernelBalance ? SharedListener.Open(options, options.Processes) : null;
+        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.GatewayArgs, options.PassThrough, python, options.HealthPath,
+            shared is null ? null : slot => WorkerLaunch.KernelArguments(options, shared.FdsFor(slot)));
 
         builder.Host.UseSerilog();
         // The workers get the graceful timeout to drain; the front waits for them a little longer.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.GracefulTimeout + TimeSpan.FromSeconds(10));
-        builder.WebHost.UseRobynListeners(options, log);
+        // Under --balance kernel each worker serves its --shutdown-delay first.
+        var workerStop = options.GracefulTimeout + (options.KernelBalance ? options.ShutdownDelay : TimeSpan.Zero);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = workerStop + TimeSpan.FromSeconds(10));
+        if (shared is null) builder.WebHost.UseRobynListeners(options, log);
+        else
+        {
+            // The host disposes it after the workers have stopped: the queue lives as long as the front.
+            builder.Services.AddSingleton(_ => shared);
+            // No public listener here; the front's Kestrel serves only its metrics, and a socket in its
+            // folder so that Kestrel has somewhere to listen without one (it would take localhost:5000).
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.ListenUnixSocket(Path.Combine(socketDirectory, "front.sock"),
+                    listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+                Observability.MetricsSetup.ListenForScrapes(k, options);
+            });
+        }
         builder.AddRobynMetrics(options);
         builder.AddRobynTracing(options);
         builder.WebHost.ConfigureKestrel(k =>
@@ -64,8 +83,8 @@ internal static class FrontHost
             sp.GetRequiredService<ILogger<SocketRelay>>(), options.Broadcast is { } url ? NewBus(url, sp) : null));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SocketRelay>());
         builder.Services.AddSingleton(sp => new WorkerSupervisor(launch, pool, options.Processes, options.MaxRequests,
-            options.GracefulTimeout, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
-            options.HangTimeout));
+            workerStop, sp.GetRequiredService<SocketFolder>(), sp.GetRequiredService<ILogger<WorkerSupervisor>>(),
+            options.HangTimeout) { KernelBalance = shared is not null });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<WorkerSupervisor>());
         // Health is the front's own answer: ready while at least one worker is, and the app's checks pass on every worker.
         builder.Services.AddSingleton(sp => new Readiness(sp.GetRequiredService<IHostApplicationLifetime>(),
@@ -96,6 +115,18 @@ internal static class FrontHost
         web.UseRobynForwardedHeaders(options.ForwardedTrust);
         web.UseRobynHealth(options.HealthPath);
         // ROBYN_MAX_PAYLOAD_SIZE before forwarding, so an oversized upload never ties up a worker.
+        if (shared is not null)
+        {
+            web.Lifetime.ApplicationStarted.Register(shared.Listen); // after the supervisor's start: every worker ready
+            log.Information("Front process: {Processes} worker processes x {Workers} sync worker thread(s), accepting on {Where} "
+                + "themselves (--balance kernel: the kernel spreads connections, nothing is proxied; each worker answers "
+                + "{Health}/ready and terminates TLS itself)", options.Processes, options.Workers, shared.Where, options.HealthPath);
+            log.Information(options.Broadcast is null
+                ? "--balance kernel: a websocket client is served by the worker that accepted it; active_connections, send_to and "
+                    + "broadcast still reach every worker's clients through the front's relay"
+                : "--balance kernel: websockets of every worker are shared through the front's relay and --broadcast");
+            return web;
+        }
         web.UseRobynPayloadLimit(options.MaxPayloadSize);
         web.Run(ActivatorUtilities.CreateInstance<ForwardToWorker>(web.Services).InvokeAsync);
         // StartBanner says it at INFO once the workers are ready.

@@ -5,7 +5,8 @@ namespace RobynGateway.Workers;
 /// <summary>
 /// The few libc calls the socket folder needs and .NET does not offer: an exclusive mkdir (fails
 /// when anything, a symlink included, already has the name), the owner of a path without following
-/// a symlink (statx, whose layout is the same on every Linux architecture), and whether a pid lives.
+/// a symlink (statx, whose layout is the same on every Linux architecture), whether a pid lives, and
+/// a listening socket the workers inherit.
 /// </summary>
 internal static partial class Posix
 {
@@ -62,6 +63,41 @@ internal static partial class Posix
 
     /// <summary>False only when no process has the pid (another user's process counts as alive).</summary>
     public static bool IsAlive(int pid) => kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != ESRCH;
+
+    /// <summary>
+    /// Clears FD_CLOEXEC, so the processes this one starts inherit the descriptor (--balance kernel's
+    /// listening socket). .NET opens every descriptor close-on-exec and has no call for this.
+    /// </summary>
+    public static void KeepAcrossExec(int fd)
+    {
+        if (fcntl(fd, FSetFd, 0) != 0)
+            throw new IOException($"Cannot pass descriptor {fd} to the workers: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+    }
+
+    /// <summary>SO_REUSEADDR alone: .NET's ReuseAddress option also sets SO_REUSEPORT on Linux, which would let a second server share the port.</summary>
+    public static void ReuseAddress(int fd)
+    {
+        var on = 1;
+        if (setsockopt(fd, SolSocket, SoReuseAddr, ref on, sizeof(int)) != 0)
+            throw new IOException($"Cannot set SO_REUSEADDR: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+    }
+
+    /// <summary>SO_REUSEPORT: the sockets of --balance kernel's group share the port, the kernel hashing connections over them.</summary>
+    public static void ReusePort(int fd)
+    {
+        var on = 1;
+        if (setsockopt(fd, SolSocket, SoReusePort, ref on, sizeof(int)) != 0)
+            throw new IOException($"Cannot set SO_REUSEPORT: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+    }
+
+    const int FSetFd = 2, SolSocket = 1, SoReuseAddr = 2, SoReusePort = 15;
+
+    // fcntl is variadic; its third argument is an int here, which the x86-64 and arm64 ABIs pass as a fixed one.
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setsockopt(int fd, int level, int name, ref int value, int length);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);

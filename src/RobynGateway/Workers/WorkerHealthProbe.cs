@@ -45,7 +45,8 @@ internal sealed class WorkerHealthProbe : IDisposable
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    public async Task<(WorkerHealth Health, string Text)> AskAsync(WorkerProcess worker, TimeSpan timeout, CancellationToken stopping)
+    /// <summary>What it said, and (--balance kernel with --max-requests) how many requests it has served.</summary>
+    public async Task<(WorkerHealth Health, string Text, long? Served)> AskAsync(WorkerProcess worker, TimeSpan timeout, CancellationToken stopping)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(timeout);
@@ -53,17 +54,19 @@ internal sealed class WorkerHealthProbe : IDisposable
         {
             using var response = await _client.GetAsync($"http://{worker.Name}{_readyPath}", deadline.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
-            return response.StatusCode == HttpStatusCode.OK ? (WorkerHealth.Ready, text)
-                : text.StartsWith(Readiness.HungPrefix, StringComparison.Ordinal) ? (WorkerHealth.Hung, text)
-                : (WorkerHealth.NotReady, text);
+            var served = response.Headers.TryGetValues(ServedCount.Header, out var values)
+                && long.TryParse(values.FirstOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (long?)null;
+            return response.StatusCode == HttpStatusCode.OK ? (WorkerHealth.Ready, text, served)
+                : text.StartsWith(Readiness.HungPrefix, StringComparison.Ordinal) ? (WorkerHealth.Hung, text, served)
+                : (WorkerHealth.NotReady, text, served);
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            return (WorkerHealth.NoAnswer, $"no answer within {timeout.TotalSeconds:F0} s");
+            return (WorkerHealth.NoAnswer, $"no answer within {timeout.TotalSeconds:F0} s", null);
         }
         catch (HttpRequestException ex)
         {
-            return (WorkerHealth.Gone, ex.Message);
+            return (WorkerHealth.Gone, ex.Message, null);
         }
     }
 

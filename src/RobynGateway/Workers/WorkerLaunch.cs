@@ -6,7 +6,7 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix, string appPath,
     IReadOnlyList<string> gatewayArgs, IReadOnlyList<string> passThrough, string python,
-    string healthPath = Web.HealthEndpoints.DefaultPath)
+    string healthPath = Web.HealthEndpoints.DefaultPath, Func<int, IReadOnlyList<string>>? kernelArgs = null)
 {
     public string FileName { get; } = fileName;
 
@@ -26,15 +26,33 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
         yield return Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         yield return "--health-path";
         yield return HealthPath;
+        foreach (var a in kernelArgs?.Invoke(slot) ?? []) yield return a;
         // The app's own arguments after "--", so that the worker never reads one as its own option.
         if (passThrough.Count == 0) yield break;
         yield return "--";
         foreach (var a in passThrough) yield return a;
     }
 
+    /// <summary>
+    /// What a worker of <c>--balance kernel</c> needs beyond the usual: it serves the public itself, so
+    /// the front's own settings for that (TLS, proxy trust, the shutdown delay) go down as resolved
+    /// values (the front may have read them from the environment, which a worker ignores for them),
+    /// with the inherited descriptors; and --max-requests, which the worker counts and reports.
+    /// </summary>
+    public static List<string> KernelArguments(Hosting.GatewayOptions options, IReadOnlyList<int> fds)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        List<string> args = ["--listen-fds", string.Join(',', fds), "--forwarded-allow-ips", options.ForwardedTrust.ToString()];
+        if (options.SslCertFile is { } cert && options.SslKeyFile is { } key) args.AddRange(["--ssl-certfile", cert, "--ssl-keyfile", key]);
+        if (options.ShutdownDelay > TimeSpan.Zero) args.AddRange(["--shutdown-delay", options.ShutdownDelay.TotalSeconds.ToString(inv)]);
+        if (options.MaxRequests > 0) args.AddRange(["--max-requests", options.MaxRequests.ToString(inv)]);
+        if (options.Backlog is { } backlog) args.AddRange(["--backlog", backlog.ToString(inv)]); // the worker's Kestrel calls listen()
+        return args;
+    }
+
     /// <summary>This process's own command: <c>dotnet x.dll</c> when run through the muxer, else the apphost.</summary>
     public static WorkerLaunch ForThisProcess(string appPath, IReadOnlyList<string> gatewayArgs, IReadOnlyList<string> passThrough,
-        string python, string healthPath = Web.HealthEndpoints.DefaultPath)
+        string python, string healthPath = Web.HealthEndpoints.DefaultPath, Func<int, IReadOnlyList<string>>? kernelArgs = null)
     {
         var path = Environment.ProcessPath ?? "dotnet";
         var entry = typeof(WorkerLaunch).Assembly.Location;
@@ -53,6 +71,6 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
             }
             filtered.Add(gatewayArgs[i]);
         }
-        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, passThrough, python, healthPath);
+        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, passThrough, python, healthPath, kernelArgs);
     }
 }

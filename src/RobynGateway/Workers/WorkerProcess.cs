@@ -122,6 +122,9 @@ internal sealed partial class WorkerProcess
         if (!HasExited) kill(Pid, SigTerm);
     }
 
+    /// <summary>Requests it served by its own count (--balance kernel, where the front sees none), from its health answers.</summary>
+    public long Served { get; set; }
+
     public void Kill()
     {
         if (HasExited) return;

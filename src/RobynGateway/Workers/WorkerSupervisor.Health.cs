@@ -25,13 +25,14 @@ internal sealed partial class WorkerSupervisor
         while (!worker.HasExited && !_stopping.IsCancellationRequested)
         {
             var asked = DateTime.UtcNow;
-            var (health, text) = await _probe.AskAsync(worker, ProbeTimeout, _stopping.Token).ConfigureAwait(false);
+            var (health, text, served) = await _probe.AskAsync(worker, ProbeTimeout, _stopping.Token).ConfigureAwait(false);
             if (worker.HasExited || _stopping.IsCancellationRequested) return;
             switch (health)
             {
                 case WorkerHealth.Ready:
                     silentSince = null;
-                    if (RouteTo(worker)) Log.LogWarning("{Worker} answers again; sending it requests again", worker);
+                    if (RouteTo(worker)) Log.LogWarning(KernelBalance ? "{Worker} answers again" : "{Worker} answers again; sending it requests again", worker);
+                    if (served is { } count) ServedSoFar(worker, count);
                     break;
                 case WorkerHealth.Hung:
                     RouteAround(worker, evenTheLast: true);
@@ -52,7 +53,9 @@ internal sealed partial class WorkerSupervisor
                         return;
                     }
                     if (RouteAround(worker, evenTheLast: false))
-                        Log.LogWarning("{Worker} did not answer its health check ({Text}); sending requests to the other workers", worker, text);
+                        Log.LogWarning(KernelBalance
+                            ? "{Worker} did not answer its health check ({Text}); under --balance kernel the connections it is given wait until it answers or is replaced"
+                            : "{Worker} did not answer its health check ({Text}); sending requests to the other workers", worker, text);
                     break;
             }
             var wait = ProbeInterval - (DateTime.UtcNow - asked);

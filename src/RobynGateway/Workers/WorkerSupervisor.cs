@@ -62,6 +62,9 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
         _backoff = Enumerable.Repeat(FirstBackoff, count).ToArray();
     }
 
+    /// <summary>--balance kernel: the workers accept the public's connections themselves; the pool routes nothing.</summary>
+    public bool KernelBalance { get; init; }
+
     public string SocketDirectory => _folder.Path;
     public ILogger Log { get; }
 
@@ -207,6 +210,22 @@ internal sealed partial class WorkerSupervisor : IHostedLifecycleService
     public void Forwarded(WorkerProcess worker)
     {
         if (_maxRequests <= 0 || worker.CountRequest() != _maxRequests) return;
+        ReplaceServedOut(worker);
+    }
+
+    /// <summary>
+    /// --balance kernel: the front sees no request, so a worker counts its own and its health answer
+    /// says how many (<see cref="Web.ServedCount"/>); checked every second, so a worker is replaced
+    /// within about a second of its K-th request.
+    /// </summary>
+    void ServedSoFar(WorkerProcess worker, long served)
+    {
+        worker.Served = served;
+        if (_maxRequests > 0 && served >= _maxRequests) ReplaceServedOut(worker);
+    }
+
+    void ReplaceServedOut(WorkerProcess worker)
+    {
         lock (_gate)
         {
             if (_stopping.IsCancellationRequested || !_ready.Contains(worker) || !_recycling.Add(worker.Slot)) return;

@@ -35,14 +35,14 @@ public sealed partial class MetricsProcessTests
     }
 
     /// <summary>As Prometheus asks: gzip accepted (the answer must then be gzip, or plain without the header).</summary>
-    static async Task<string> Scrape(int port)
+    internal static async Task<string> Scrape(int port)
     {
         using var client = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.GZip });
         client.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip");
         return await client.GetStringAsync($"http://127.0.0.1:{port}/metrics");
     }
 
-    static double Sum(IEnumerable<Sample> samples, string name, Func<Sample, bool>? where = null) =>
+    internal static double Sum(IEnumerable<Sample> samples, string name, Func<Sample, bool>? where = null) =>
         samples.Where(s => s.Name == name && (where?.Invoke(s) ?? true)).Sum(s => s.Value);
 
     [Fact]
