@@ -184,7 +184,7 @@ def test_default_drain_fits_in_dockers_default_stop_timeout():
 # -- docker-compose.yml -------------------------------------------------------------------------
 
 def test_compose_runs_the_users_example_twice_behind_nginx_with_its_postgres(compose):
-    assert set(compose["services"]) == {"gateway-1", "gateway-2", "nginx", "postgres", "prometheus"}
+    assert set(compose["services"]) == {"gateway-1", "gateway-2", "nginx", "postgres", "prometheus", "grafana"}
     postgres = compose["services"]["postgres"]["environment"]
     for name in ("gateway-1", "gateway-2"):
         service = compose["services"][name]
