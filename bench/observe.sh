@@ -9,7 +9,8 @@
 #   dotnet build src/RobynGateway -c Release
 #   flock /work/wt/bench.lock unshare -n bash -c 'ip link set lo up && bench/observe.sh'
 #
-# Settings (environment): SECONDS_EACH (3), CONNECTIONS (4), PORT (8087), OUT (bench/results).
+# Settings (environment): SECONDS_EACH (3), CONNECTIONS (4), PORT (8087), OUT (bench/results),
+# KEEP_LOG=1 (keep the gateway log and the marks).
 set -euo pipefail
 export LC_ALL=C
 
@@ -32,11 +33,12 @@ cleanup() {  # stops only the gateway this script started, by its PID
         for _ in $(seq 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$SERVER" 2>/dev/null || true
     fi
-    [[ -n ${KEEP_LOG:-} ]] || rm -rf "$RUN"
+    if [[ -n ${KEEP_LOG:-} ]]; then echo "access log kept in $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
 
-# The app reads no database here (DATABASE_URL unset); the access log goes to stdout, so a file.
+# No database here (the app opens one only with BENCH_DATABASE_URL); the access log goes to stdout, so a file.
+unset BENCH_DATABASE_URL
 (cd "$HERE/apps" && PYTHONPATH="$ROOT/src/python" exec dotnet "$DLL" bench_app.py --port "$PORT" \
     --log-format json --log-level INFO >"$RUN/gateway.log" 2>&1) &
 SERVER=$!
@@ -53,7 +55,6 @@ for path in "${WORKLOADS[@]}"; do
     timeout $(( SECONDS_EACH + 30 )) wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" "http://127.0.0.1:$PORT$path" \
         | awk -v p="$path" '/Requests\/sec/ { print p ": " $2 " req/s" }'
 done
-cleanup_lines=$(wc -l <"$RUN/gateway.log")
-echo "{\"observe\": \"end\", \"line\": $cleanup_lines}" >>"$RUN/marks.jsonl"
+echo "{\"observe\": \"end\", \"line\": $(wc -l <"$RUN/gateway.log")}" >>"$RUN/marks.jsonl"
 
 "${CHART_PYTHON:-/usr/bin/python3}" "$HERE/observe_chart.py" "$RUN/gateway.log" "$RUN/marks.jsonl" "$OUT/where-time-goes.png"
