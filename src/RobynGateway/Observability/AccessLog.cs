@@ -19,9 +19,10 @@ internal static class AccessLog
 {
     public const string LoggerName = "RobynGateway.AccessLog";
 
+    // :l renders the strings as they are: JSON's rendered message (@m) quoted each one otherwise.
     const string Template =
-        "{ClientAddress} \"{RequestMethod} {RequestPath}\" {StatusCode} {ResponseBytes} B in {Elapsed:0.000} ms "
-        + "(Python {PythonMs:0.000} ms, wait {WaitMs:0.000} ms) route {Route} id {RequestId}";
+        "{ClientAddress:l} \"{RequestMethod:l} {RequestPath:l}\" {StatusCode} {ResponseBytes} B in {Elapsed:0.000} ms "
+        + "(Python {PythonMs:0.000} ms, wait {WaitMs:0.000} ms) route {Route:l} id {RequestId:l}";
 
     /// <summary>
     /// Whether the line can show: on, and INFO passes the level (or a Serilog section in

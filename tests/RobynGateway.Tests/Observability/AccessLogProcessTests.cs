@@ -58,6 +58,9 @@ public sealed class AccessLogProcessTests
         Assert.Equal("127.0.0.1", Str(user, "ClientAddress"));
         Assert.Equal("acc-1", Str(user, "RequestId"));
         Assert.Equal("-", Str(user, "Worker"));
+        // The rendered line reads as the text one does: no quotes around each value.
+        Assert.StartsWith("127.0.0.1 \"GET /users/7\" 200 ", Str(user, "@m"));
+        Assert.EndsWith(" route /users/:id id acc-1", Str(user, "@m"));
         Assert.False(user.TryGetProperty("@l", out _)); // Information: compact JSON leaves the level out
 
         // The app's own logger, from a sync handler, with the request's id.
