@@ -279,38 +279,24 @@ class LoadedApp:
 
     def hooked_sync(self, exchange, before, after, index, *fields) -> Tuple[Result, bool]:
         """A sync route's before hooks, handler and after hooks, all sync, in ONE trip from a sync
-        worker: what before_sync, handle_sync and after_sync do one after the other, with the
-        gateway's choices between them made here (a failed before hook skips the after hooks, a
-        streaming answer skips them too). Returns (answer, whether the after hooks made it): the
-        gateway adds the global response headers only to an answer they did not make."""
-        try:
-            self._open(exchange, index, fields)
-            context = exchange.context
-            if before:
-                result = context.run(run_before, exchange, self._before[before])
-                if result is not CONTINUE:
-                    if len(result) == 5 and result[3] == KIND_ERROR:
-                        return result, False
-                    return self._after_stage(exchange, after, result)
-        except Exception as exc:
-            return internal_error("".join(traceback.format_exception(exc))), False
-        try:
-            endpoint = self._endpoints[index]
-            request = self._for_handler(exchange, endpoint, index, ())
-            result = exchange.result = context.run(endpoint.run_request_sync, request)
-        except Exception as exc:
-            result = internal_error("".join(traceback.format_exception(exc)))
-        return self._after_stage(exchange, after, result)
+        worker: before_sync, handle_sync and after_sync one after the other, with the gateway's
+        choices between them made here (a failed before hook skips the after hooks, a streaming
+        answer skips them too). Returns (answer, whether the after hooks made it): the gateway
+        adds the global response headers only to an answer they did not make."""
+        if before:
+            result = self.before_sync(exchange, before, index, *fields)
+            if result is not CONTINUE:
+                if len(result) == 5 and result[3] == KIND_ERROR:
+                    return result, False
+                return self._after_stage(exchange, after, index, result)
+            fields = ()  # the request is open
+        return self._after_stage(exchange, after, index, self.handle_sync(exchange, 0, index, *fields))
 
-    def _after_stage(self, exchange: Exchange, after: int, result: Result) -> Tuple[Result, bool]:
+    def _after_stage(self, exchange: Exchange, after: int, index: int, result: Result) -> Tuple[Result, bool]:
         # As in Robyn, after hooks do not see streaming answers (the body does not exist yet).
         if not after or len(result) == 5 and result[3] in (KIND_STREAM, KIND_ASYNC_STREAM):
             return result, False
-        try:
-            return exchange.context.run(
-                run_after, exchange, self._after[after], self._globals_for(exchange.request.url.path)), True
-        except Exception as exc:
-            return internal_error("".join(traceback.format_exception(exc))), True
+        return self.after_sync(exchange, after, index), True
 
     def _open(self, exchange: Exchange, index: int, fields: tuple) -> None:
         """Builds the request from the first stage's fields."""
