@@ -194,7 +194,8 @@ internal static class GatewayHost
         web.UseRobynRequestIds();
         web.UseRequestIdInLogs();
         web.UseRobynTraceContext();
-        if (AccessLog.Wanted(options, web.Configuration)) web.UseRobynAccessLog();
+        if (AccessLog.Wanted(options, web.Configuration))
+            web.UseRobynAccessLog(frontProbe: options.IsWorker ? Workers.WorkerHealthProbe.ReadyPath(options.HealthPath) : null);
         // --root-path: routed (and seen by the app) without the proxy's prefix; the access log, before
         // this, names the path as the client sent it. Where the app runs: under --processes the
         // front forwards the path whole and each worker strips it.

@@ -34,7 +34,9 @@ internal static class AccessLog
             || settings.GetSection("Serilog").Exists());
 
     /// <summary>Goes first (after the request id), so the time covers the whole request.</summary>
-    public static IApplicationBuilder UseRobynAccessLog(this IApplicationBuilder app, bool front = false)
+    /// <paramref name="frontProbe"/>: on a worker, the path of its front's once-a-second health
+    /// probe, logged at Debug (a line per second per worker that no client sent).
+    public static IApplicationBuilder UseRobynAccessLog(this IApplicationBuilder app, bool front = false, string? frontProbe = null)
     {
         var worker = Environment.GetEnvironmentVariable("ROBYN_WORKER_SLOT") is { Length: > 0 } slot ? slot : null;
         RequestTiming.AccessLog = app.ApplicationServices.GetRequiredService<IDiagnosticContext>();
@@ -42,7 +44,11 @@ internal static class AccessLog
         return app.UseSerilogRequestLogging(o =>
         {
             o.MessageTemplate = Template;
-            o.GetLevel = front ? static (_, _, _) => LogEventLevel.Debug : static (_, _, _) => LogEventLevel.Information;
+            var probe = new PathString(frontProbe);
+            o.GetLevel = front ? static (_, _, _) => LogEventLevel.Debug
+                : frontProbe is null ? static (_, _, _) => LogEventLevel.Information
+                : (context, _, _) => context.Request.Path.Equals(probe, StringComparison.OrdinalIgnoreCase)
+                    ? LogEventLevel.Debug : LogEventLevel.Information;
             o.EnrichDiagnosticContext = (line, context) =>
             {
                 line.Set(Serilog.Core.Constants.SourceContextPropertyName, LoggerName);

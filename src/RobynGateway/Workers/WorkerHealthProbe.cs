@@ -30,10 +30,13 @@ internal sealed class WorkerHealthProbe : IDisposable
     readonly HttpClient _client;
     readonly string _readyPath;
 
+    /// <summary>What the probe asks a worker for (the worker's access log keeps it below INFO).</summary>
+    public static string ReadyPath(string healthPath) => healthPath + "/ready/gateway";
+
     public WorkerHealthProbe(string socketDirectory, string healthPath)
     {
         // The gateway's part alone: the app's checks may take seconds, and the front asks for them itself.
-        _readyPath = healthPath + "/ready/gateway";
+        _readyPath = ReadyPath(healthPath);
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,

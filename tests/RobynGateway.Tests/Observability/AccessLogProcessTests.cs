@@ -188,5 +188,9 @@ public sealed class AccessLogProcessTests
             Assert.Matches("^[0-9]+$", Str(line, "Worker"));
             Assert.Equal("127.0.0.1", Str(line, "ClientAddress"));
         }
+        // The front probes each worker every second: those are not requests anyone sent, and are not logged at INFO.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        Assert.DoesNotContain(JsonLines(gateway.Output), l => Str(l, "SourceContext") == "RobynGateway.AccessLog"
+            && Str(l, "RequestPath").Contains("/__robyn/health", StringComparison.Ordinal));
     }
 }
