@@ -24,9 +24,11 @@ internal static class GatewayFlags
     public static readonly NumberFlag<int> MaxRequests = new("--max-requests", "ROBYN_MAX_REQUESTS", "K",
         "With --processes: replace a worker after K requests.", (w, v) => ParseInt(w, v, 1, int.MaxValue)) { FrontOnly = true };
     public static readonly TextFlag Balance = new("--balance", "ROBYN_BALANCE", "MODE",
-        "With --processes: who spreads connections over the workers. front (default): the front process accepts them "
-        + "and proxies each request to a worker. kernel: the workers accept on the one listening socket the front opens, "
-        + "as gunicorn's and uvicorn's workers do (no proxy hop; websockets across workers need --broadcast).",
+        "With --processes: who spreads connections over the workers. kernel (the default on Linux): the workers accept "
+        + "on the port themselves, on SO_REUSEPORT sockets the front opens, as gunicorn's and uvicorn's workers do; nothing "
+        + "is proxied. front (the default elsewhere and with --max-connections): the front accepts every connection and "
+        + "proxies each request to a worker, so a request whose worker dies gets 502, a refused idempotent request is "
+        + "retried on another worker and a stopped worker is routed around.",
         (w, v) => v.Trim().ToLowerInvariant() is "front" or "kernel" ? v.Trim().ToLowerInvariant()
             : throw new UsageException($"{w} {v}: use front or kernel.")) { FrontOnly = true };
     public static readonly NumberFlag<int> Workers = new("--workers", "ROBYN_WORKERS", "M",

@@ -52,7 +52,8 @@ internal static class GatewayHost
             var plan = FrontPlan.Parse(json);
             options = WithAppStart(options, cli, env, plan.Start, builder, ref log);
             if (cli.AppPath is not null) builder.Services.AddRobynSignals(options);
-            if (tls is not null)
+            // Under --balance kernel the workers terminate TLS; the front's Kestrel serves only its own socket and metrics.
+            if (tls is not null && !options.KernelBalance)
             {
                 builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder's https:// URLs need it
                 builder.WebHost.UseTls(tls, log);
@@ -75,7 +76,7 @@ internal static class GatewayHost
                     RequestTimeouts.ProxyActivityTimeout.TotalSeconds, app.HealthChecks));
                 log.Warning("The front could not replace its image ({Reason}): it keeps the interpreter it read the app with", why);
             }
-            if (tls is not null) builder.WebHost.UseTls(tls, log);
+            if (tls is not null && !options.KernelBalance) builder.WebHost.UseTls(tls, log);
             return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), app.HealthChecks, log);
         }
         // The one process terminates TLS; a worker serves only its front, in clear.
@@ -200,8 +201,9 @@ internal static class GatewayHost
         // this, names the path as the client sent it. Where the app runs: under --processes the
         // front forwards the path whole and each worker strips it.
         if (options.RootPath.Length > 0) web.UsePathBase(options.RootPath);
-        // A worker's only peer is its front, which has applied --forwarded-allow-ips already.
+        // A worker of --balance front has one peer, its front, which has applied --forwarded-allow-ips already.
         if (!options.ServesPublic) web.UseForwardedFromFront();
+        else if (options.IsWorker) web.UseForwardedByListener(options.ForwardedTrust); // --balance kernel: the public and its front
         else web.UseRobynForwardedHeaders(options.ForwardedTrust);
         web.UseRobynHealth(options.HealthPath, worker: options.IsWorker);
         if (web.Services.GetService<ServedCount>() is not null) ServedCount.UseServedCount(web);

@@ -29,10 +29,12 @@ internal sealed record GatewayOptions
     public string? UnixSocket { get; init; }
     public int Processes { get; init; } = 1;
     /// <summary>
-    /// <c>--balance kernel</c>: the workers of --processes accept on one listening socket the front
-    /// opened and passed down (<see cref="Workers.SharedListener"/>), instead of the front proxying.
+    /// Who spreads --processes' connections (<see cref="BalanceMode"/>): kernel (the default on Linux),
+    /// the workers accept on the sockets the front opened and passed down (<see cref="Workers.SharedListener"/>);
+    /// front, the front accepts and proxies.
     /// </summary>
-    public bool KernelBalance { get; init; }
+    public BalanceMode Balance { get; init; } = BalanceMode.Choose(null, "", null, OperatingSystem.IsLinux());
+    public bool KernelBalance => Balance.Kernel;
     /// <summary>A worker under --balance kernel: the inherited listening descriptors it serves the public on.</summary>
     public IReadOnlyList<int> ListenFds { get; init; } = [];
     /// <summary>A worker that serves the public itself (--balance kernel): TLS, proxy trust, timeouts are its own.</summary>
@@ -122,7 +124,8 @@ internal sealed record GatewayOptions
             Port = cli.Setting(GatewayFlags.Port, env) ?? 8080,
             UnixSocket = cli.Setting(GatewayFlags.UnixSocket, env) is { } uds ? Path.GetFullPath(uds) : null,
             Processes = cli.Setting(GatewayFlags.Processes, env) ?? 1,
-            KernelBalance = cli.Setting(GatewayFlags.Balance, env) == "kernel",
+            Balance = BalanceMode.Choose(cli.Setting(GatewayFlags.Balance, env), cli.Get(GatewayFlags.Balance) is null ? "ROBYN_BALANCE=" : "--balance ",
+                cli.Setting(GatewayFlags.MaxConnections, env), OperatingSystem.IsLinux()),
             ListenFds = cli.Get(GatewayFlags.ListenFds) is { } fds ? ParseFds(fds) : [],
             Workers = cli.Setting(GatewayFlags.Workers, env) ?? 1,
             LogLevel = cli.Setting(GatewayFlags.LogLevel, env) ?? "INFO",
@@ -172,7 +175,14 @@ internal sealed record GatewayOptions
     public static bool IsDev(CommandLine cli, Func<string, string?> env) => cli.Setting(GatewayFlags.Dev, env);
 
     /// <summary>Fills what the command line and environment left open from the app's code: its start() call and Config.</summary>
-    public GatewayOptions WithAppStart(CommandLine cli, Func<string, string?> env, Python.StartArgs start) => this with
+    public GatewayOptions WithAppStart(CommandLine cli, Func<string, string?> env, Python.StartArgs start)
+    {
+        var resolved = FilledFromAppStart(cli, env, start);
+        if (resolved.Processes > 1 && !resolved.IsWorker) BalanceMode.CheckAsked(resolved.Balance, resolved.MaxConnections);
+        return resolved;
+    }
+
+    GatewayOptions FilledFromAppStart(CommandLine cli, Func<string, string?> env, Python.StartArgs start) => this with
     {
         Host = cli.Setting(GatewayFlags.Host, env) ?? start.Host ?? Host,
         Port = cli.Setting(GatewayFlags.Port, env) ?? start.Port ?? Port,

@@ -13,7 +13,9 @@ namespace RobynGateway.Hosting;
 internal static class StartBanner
 {
     /// <param name="pythonVersion">The workers' Python under --processes (the front runs none itself).</param>
-    public static void AnnounceStart(this WebApplication web, GatewayOptions options, Serilog.ILogger log, string? pythonVersion = null)
+    /// <param name="servedBy">Under --balance kernel, where the workers serve (the front's Kestrel listens only on its own socket).</param>
+    public static void AnnounceStart(this WebApplication web, GatewayOptions options, Serilog.ILogger log, string? pythonVersion = null,
+        string? servedBy = null)
     {
         if (options.IsWorker) return;
         web.Lifetime.ApplicationStarted.Register(() =>
@@ -22,12 +24,14 @@ internal static class StartBanner
             var metricsPort = options.MetricsPort is { } m ? $":{m}" : null;
             var serving = addresses.Where(a => metricsPort is null || !a.EndsWith(metricsPort, StringComparison.Ordinal)).ToList();
             var metrics = addresses.FirstOrDefault(a => metricsPort is not null && a.EndsWith(metricsPort, StringComparison.Ordinal));
-            var extras = (metrics is null ? "" : $"; metrics at {metrics}/metrics")
+            // Under --processes, who spreads the connections and why (the default depends on the platform and options).
+            var extras = (options.Processes == 1 ? "" : $"; --balance {options.Balance.Name}: {options.Balance.Why}")
+                + (metrics is null ? "" : $"; metrics at {metrics}/metrics")
                 + (options.RootPath.Length == 0 ? "" : $"; root path {options.RootPath}");
             log.Information("RobynGateway {Version} on Python {PythonVersion}: serving {App} at {Urls} ({Processes} {ProcessWord} × "
                 + "{Workers} sync {WorkerWord}{Extras})",
                 Version, pythonVersion ?? Python.PythonRuntime.Install.Version.ToString(), Path.GetFileName(options.AppPath),
-                serving.Count == 0 ? GatewayHost.PublicUrl(options) : string.Join(", ", serving),
+                servedBy ?? (serving.Count == 0 ? GatewayHost.PublicUrl(options) : string.Join(", ", serving)),
                 options.Processes, options.Processes == 1 ? "process" : "processes",
                 options.Workers, options.Workers == 1 ? "worker" : "workers", extras);
         });

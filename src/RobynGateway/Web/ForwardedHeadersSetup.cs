@@ -23,11 +23,14 @@ internal static class ForwardedHeadersSetup
     static readonly string OriginalProto = ForwardedHeadersDefaults.XOriginalProtoHeaderName;
 
     /// <summary>Goes first in the pipeline, so everything after it sees the client's address and scheme.</summary>
-    public static IApplicationBuilder UseRobynForwardedHeaders(this IApplicationBuilder app, ForwardedTrust trust)
+    public static IApplicationBuilder UseRobynForwardedHeaders(this IApplicationBuilder app, ForwardedTrust trust) =>
+        app.Use(Middleware(app, trust));
+
+    internal static Func<HttpContext, RequestDelegate, Task> Middleware(IApplicationBuilder app, ForwardedTrust trust)
     {
         var forwarders = new ForwardedHeadersMiddleware(static _ => Task.CompletedTask,
             app.ApplicationServices.GetRequiredService<ILoggerFactory>(), Options.Create(OptionsFor(trust)));
-        return app.Use((context, next) =>
+        return (context, next) =>
         {
             var headers = context.Request.Headers;
             if (!headers.ContainsKey(ForwardedFor) && !headers.ContainsKey(ForwardedProto))
@@ -40,7 +43,7 @@ internal static class ForwardedHeadersSetup
             Restore(headers, OriginalFor, originalFor);
             Restore(headers, OriginalProto, originalProto);
             return next(context);
-        });
+        };
     }
 
     internal static ForwardedHeadersOptions OptionsFor(ForwardedTrust trust)

@@ -13,7 +13,27 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class ForwardedFromFront
 {
-    public static void UseForwardedFromFront(this WebApplication web)
+    public static void UseForwardedFromFront(this WebApplication web) => web.Use(Middleware(web));
+
+    /// <summary>
+    /// A worker under --balance kernel serves the public on its inherited sockets and its front on
+    /// its worker socket (health probes, metrics). Each listener gets its own rule: the public's
+    /// headers by --forwarded-allow-ips, the worker socket's only with the front's key. (Without the
+    /// split, a process reaching the worker socket was a trusted Unix peer and chose request.ip_addr.)
+    /// </summary>
+    public static void UseForwardedByListener(this WebApplication web, Web.ForwardedTrust trust)
+    {
+        var fromFront = Middleware(web);
+        var fromPublic = Web.ForwardedHeadersSetup.Middleware(web, trust);
+        // The worker socket's connections are marked when accepted (GatewayHost); a TCP connection (one
+        // with a remote address) is the public's without looking further.
+        web.Use((context, next) => context.Connection.RemoteIpAddress is null
+            && context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items
+                .ContainsKey(Observability.MetricsSetup.FromFront) == true
+            ? fromFront(context, next) : fromPublic(context, next));
+    }
+
+    static Func<HttpContext, RequestDelegate, Task> Middleware(WebApplication web)
     {
         var workerSocket = web.Services.GetRequiredService<Hosting.GatewayOptions>().WorkerSocket!;
         var key = FrontKey.ReadBeside(workerSocket);
@@ -28,7 +48,7 @@ internal static class ForwardedFromFront
         options.KnownProxies.Clear();
         var forwarders = new ForwardedHeadersMiddleware(static _ => Task.CompletedTask,
             web.Services.GetRequiredService<ILoggerFactory>(), Options.Create(options));
-        web.Use((context, next) =>
+        return (context, next) =>
         {
             var headers = context.Request.Headers;
             var sent = headers[FrontKey.Header];
@@ -36,6 +56,6 @@ internal static class ForwardedFromFront
             headers.Remove(FrontKey.Header);
             if (key is not null && key.Matches(sent)) forwarders.ApplyForwarders(context);
             return next(context);
-        });
+        };
     }
 }

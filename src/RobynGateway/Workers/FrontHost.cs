@@ -103,7 +103,7 @@ internal static class FrontHost
 
         var web = builder.Build();
         web.AnnounceUnixSocket(options, log);
-        web.AnnounceStart(options, log, pythonVersion);
+        web.AnnounceStart(options, log, pythonVersion, shared is null ? null : shared.Url ?? shared.Where);
         web.UseRobynInFlightRequests();
         // The front assigns the id; the worker keeps the one YARP forwards, so both log the same.
         web.UseRobynRequestIds(front: true);

@@ -50,6 +50,9 @@ internal sealed class SharedListener : IDisposable
     /// <summary>For the start's log line.</summary>
     public string Where { get; }
 
+    /// <summary>For the start banner: the public address with the port bound (--port 0 included); null for systemd's sockets.</summary>
+    public string? Url { get; private init; }
+
     public static SharedListener Open(GatewayOptions options, int slots)
     {
         if (Listeners.PassedBySystemd(Environment.GetEnvironmentVariable) is var passed and > 0)
@@ -67,18 +70,21 @@ internal sealed class SharedListener : IDisposable
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
             var fd = Inherited(socket);
             return new SharedListener([socket], Enumerable.Repeat(new[] { fd }, slots).ToArray(), $"the Unix socket {path} (mode 0660), shared")
-                { _backlog = options.Backlog ?? DefaultBacklog };
+                { _backlog = options.Backlog ?? DefaultBacklog, Url = $"http://unix:{path}" };
         }
         var owned = new List<Socket>();
         var bySlot = Enumerable.Range(0, slots).Select(_ => new List<int>()).ToArray();
+        // --port 0: the first socket takes a free port, the others join it there.
+        var port = options.Port;
         try
         {
             foreach (var address in Addresses(options.Host))
             {
-                CheckFree(address, options.Port, options);
+                if (port != 0) CheckFree(address, port, options);
                 for (var slot = 0; slot < slots; slot++)
                 {
-                    var socket = Bind(address, options.Port, options);
+                    var socket = Bind(address, port, options);
+                    port = ((IPEndPoint)socket.LocalEndPoint!).Port;
                     owned.Add(socket);
                     bySlot[slot].Add(Inherited(socket));
                 }
@@ -89,8 +95,9 @@ internal sealed class SharedListener : IDisposable
             foreach (var s in owned) s.Dispose();
             throw;
         }
-        return new SharedListener(owned, bySlot.Select(l => l.ToArray()).ToArray(),
-            $"{GatewayHost.PublicUrl(options)} (one SO_REUSEPORT socket per worker)") { _backlog = options.Backlog ?? DefaultBacklog };
+        var url = GatewayHost.PublicUrl(options with { Port = port });
+        return new SharedListener(owned, bySlot.Select(l => l.ToArray()).ToArray(), $"{url} (one SO_REUSEPORT socket per worker)")
+            { _backlog = options.Backlog ?? DefaultBacklog, Url = url };
     }
 
     static int Inherited(Socket socket)

@@ -5,7 +5,10 @@ using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Deployment;
 
-/// <summary><c>--processes 2</c> with TLS: the front terminates it, applies the forwarded headers and answers health.</summary>
+/// <summary>
+/// <c>--processes 2 --balance front</c> with TLS: the front terminates it, applies the forwarded headers and
+/// answers health. (Under --balance kernel each worker terminates TLS itself: ClientFaultLogTests' TLS cases.)
+/// </summary>
 public sealed class TlsFront : IAsyncLifetime
 {
     public TestCertificate Certificate { get; } = TestCertificate.Create();
@@ -13,7 +16,7 @@ public sealed class TlsFront : IAsyncLifetime
 
     public async Task InitializeAsync() =>
         Gateway = await GatewayProcess.Start("deploy_app.py",
-            ["--processes", "2", "--ssl-certfile", Certificate.CertFile, "--ssl-keyfile", Certificate.KeyFile]).WaitReadyAsync();
+            ["--processes", "2", "--balance", "front", "--ssl-certfile", Certificate.CertFile, "--ssl-keyfile", Certificate.KeyFile]).WaitReadyAsync();
 
     public async Task DisposeAsync()
     {
@@ -62,7 +65,7 @@ public sealed class FrontDeploymentTests(TlsFront front) : IClassFixture<TlsFron
     }
 
     [Fact]
-    public void Only_the_front_serves_tls()
+    public void Under_front_balance_only_the_front_serves_tls()
     {
         Assert.Single(Regex.Matches(front.Gateway.Output, "HTTPS \\(HTTP/2 and HTTP/1.1\\) with"));
         Assert.DoesNotContain("TLS is not enabled", front.Gateway.Output);

@@ -29,11 +29,18 @@ public sealed class StartBannerProcessTests
         await gateway.WaitForOutputAsync("serving mounted_app.py at", TimeSpan.FromSeconds(60));
     }
 
-    [Fact]
-    public async Task Under_processes_only_the_front_announces_the_start_once_workers_are_ready()
+    /// <summary>It names the public address (under --balance kernel the workers listen on it, not the front's
+    /// Kestrel) and the balance mode with the reason it was chosen.</summary>
+    [Theory]
+    [InlineData(null, "kernel: the default on Linux")]
+    [InlineData("front", "front: --balance front")]
+    [InlineData("kernel", "kernel: --balance kernel")]
+    public async Task Under_processes_only_the_front_announces_the_start_once_workers_are_ready(string? balance, string mode)
     {
-        await using var gateway = await GatewayProcess.Start("mounted_app.py", ["--processes", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
-        await gateway.WaitForOutputMatchAsync($@"serving mounted_app\.py at http://127\.0\.0\.1:{gateway.Port} \(2 processes × 1 sync worker\)",
+        string[] args = balance is null ? ["--processes", "2"] : ["--processes", "2", "--balance", balance];
+        await using var gateway = await GatewayProcess.Start("mounted_app.py", args).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        await gateway.WaitForOutputMatchAsync($@"serving mounted_app\.py at http://127\.0\.0\.1:{gateway.Port} \(2 processes × 1 sync worker; "
+            + $@"--balance {Regex.Escape(mode)}",
             TimeSpan.FromSeconds(60));
         Assert.Single(Regex.Matches(gateway.Output, "serving mounted_app.py"));
         Assert.DoesNotContain("Now listening on", gateway.Output); // the workers' unix sockets neither

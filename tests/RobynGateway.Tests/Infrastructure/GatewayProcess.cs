@@ -19,6 +19,8 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public int Port { get; }
     public HttpClient Client { get; }
+    /// <summary>Started with --processes N (N &gt; 1) at a log level that shows the supervisor's "workers ready" line.</summary>
+    bool _waitForWorkers;
     public int Pid => _process.Id;
 
     GatewayProcess(Process process, int port)
@@ -65,13 +67,26 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var gateway = new GatewayProcess(process, p);
+        var argList = (args ?? []).ToList();
+        var gateway = new GatewayProcess(process, p) { _waitForWorkers = StartsWorkers(argList) };
         process.OutputDataReceived += (_, e) => gateway.Append(e.Data);
         process.ErrorDataReceived += (_, e) => gateway.Append(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return gateway;
+    }
+
+    /// <summary>
+    /// Under --balance kernel (the default) the port takes connections once the first worker
+    /// listens, not once every worker is ready as under --balance front: a test that needs both
+    /// workers waits for the supervisor's line too.
+    /// </summary>
+    static bool StartsWorkers(List<string> args)
+    {
+        var processes = args.IndexOf("--processes") is var i and >= 0 && i + 1 < args.Count && int.TryParse(args[i + 1], out var n) ? n : 1;
+        var level = args.IndexOf("--log-level") is var j and >= 0 && j + 1 < args.Count ? args[j + 1].ToUpperInvariant() : "INFO";
+        return processes > 1 && level is "INFO" or "DEBUG";
     }
 
     void Append(string? line)
@@ -90,16 +105,16 @@ public sealed partial class GatewayProcess : IAsyncDisposable
                 throw new InvalidOperationException($"gateway exited with {_process.ExitCode}:\n{Output}");
             try
             {
-                using var socket = new TcpClient();
-                await socket.ConnectAsync(IPAddress.Loopback, Port);
-                return this;
+                using (var socket = new TcpClient()) await socket.ConnectAsync(IPAddress.Loopback, Port);
+                if (!_waitForWorkers || Output.Contains("workers ready", StringComparison.Ordinal)) return this;
+                await Task.Delay(100);
             }
             catch (SocketException)
             {
                 await Task.Delay(100);
             }
         }
-        throw new TimeoutException($"gateway did not open port {Port}:\n{Output}");
+        throw new TimeoutException($"gateway did not open port {Port}{(_waitForWorkers ? " with every worker ready" : "")}:\n{Output}");
     }
 
     /// <summary>Waits until the output matches <paramref name="pattern"/>; fails with the output if it never does.</summary>

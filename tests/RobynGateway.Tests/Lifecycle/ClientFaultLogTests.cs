@@ -13,17 +13,24 @@ namespace RobynGateway.Tests.Lifecycle;
 /// </summary>
 public sealed class ClientFaultLogTests
 {
+    /// <param name="balance">With processes 2: front (the front's proxy answers 502 for a worker that dies and
+    /// logs it; YARP's own lines are checked) or kernel (the worker holds the client's connection: it closes
+    /// unanswered, and the supervisor logs the exit).</param>
     [Theory]
-    [InlineData(1, "INFO", false)]
-    [InlineData(2, "INFO", false)]
-    [InlineData(1, "DEBUG", true)]
-    [InlineData(2, "DEBUG", true)]
-    public async Task Client_faults_are_debug_lines_without_traces_and_server_faults_stay_errors(int processes, string level, bool tls)
+    [InlineData(1, "INFO", false, null)]
+    [InlineData(2, "INFO", false, "front")]
+    [InlineData(2, "INFO", false, "kernel")]
+    [InlineData(1, "DEBUG", true, null)]
+    [InlineData(2, "DEBUG", true, "front")]
+    [InlineData(2, "DEBUG", true, "kernel")]
+    public async Task Client_faults_are_debug_lines_without_traces_and_server_faults_stay_errors(int processes, string level, bool tls, string? balance)
     {
         using var certificate = TestCertificate.Create();
         string[] https = tls ? ["--ssl-certfile", certificate.CertFile, "--ssl-keyfile", certificate.KeyFile] : [];
+        string[] mode = balance is null ? [] : ["--balance", balance];
+        var front = balance == "front";
         await using var gateway = await GatewayProcess.Start("client_faults_app.py",
-            ["--processes", processes.ToString(), "--log-level", level, .. https]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+            ["--processes", processes.ToString(), "--log-level", level, .. mode, .. https]).WaitReadyAsync(TimeSpan.FromSeconds(120));
         var port = gateway.Port;
         using var client = tls ? certificate.ClientFor(port, HttpVersion.Version11) : null;
         var http = client ?? gateway.Client;
@@ -71,11 +78,18 @@ public sealed class ClientFaultLogTests
         Assert.False(string.IsNullOrEmpty(await http.GetStringAsync("/pid")));
         using (var failed = await http.GetAsync("/raise"))
             Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
-        if (processes > 1)
+        if (front)
         {
-            // A worker that dies running a request: our own error line says so.
+            // A worker that dies running a request: the front answers 502 and its own error line says so.
             using var lost = await http.GetAsync("/crash");
             Assert.Equal(HttpStatusCode.BadGateway, lost.StatusCode);
+        }
+        else if (processes > 1)
+        {
+            // --balance kernel: the worker held the connection; it ends unanswered, and the worker is replaced.
+            await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("/crash"));
+            await gateway.WaitForOutputMatchAsync(@"WRN\] RobynGateway.Workers.WorkerSupervisor: worker \d \(pid \d+\) exited with code", TimeSpan.FromSeconds(30));
+            Assert.False(string.IsNullOrEmpty(await http.GetStringAsync("/pid")));
         }
         await Task.Delay(1500); // the last lines
 
@@ -87,15 +101,16 @@ public sealed class ClientFaultLogTests
         Assert.Contains(lines, l => l.Contains("ERR] ") && l.Contains("GET /raise (GET /raise): failed in Python"));
         Assert.Contains("RuntimeError: a real server fault", output);
         Assert.Contains("Traceback (most recent call last)", output);
-        if (processes > 1)
+        if (front)
             Assert.Contains(lines, l => Regex.IsMatch(l, @"ERR\] RobynGateway.Workers.WorkerSupervisor: GET /crash: worker \d .* answered 502"));
 
         if (level == "DEBUG")
         {
-            // Each one is there, at Debug, with its reason on the same line.
-            Assert.Contains(lines, l => l.Contains("DBG] Microsoft.AspNetCore.Server.Kestrel.BadRequests: ") && l.Contains("Invalid request header") && l.Contains("(BadHttpRequestException: "));
-            Assert.Contains(lines, l => l.Contains("DBG] Microsoft.AspNetCore.Server.Kestrel.Https.Internal.HttpsConnectionMiddleware: Failed to authenticate HTTPS connection. ("));
-            if (processes > 1)
+            // Each one is there, at Debug, with its reason on the same line (under --balance kernel, a worker's: "w0 ").
+            Assert.Contains(lines, l => Regex.IsMatch(l, @"DBG\] (w\d )?Microsoft\.AspNetCore\.Server\.Kestrel\.BadRequests: ")
+                && l.Contains("Invalid request header") && l.Contains("(BadHttpRequestException: "));
+            Assert.Contains(lines, l => Regex.IsMatch(l, @"DBG\] (w\d )?Microsoft\.AspNetCore\.Server\.Kestrel\.Https\.Internal\.HttpsConnectionMiddleware: Failed to authenticate HTTPS connection\. \("));
+            if (front)
                 Assert.Contains(lines, l => Regex.IsMatch(l, @"DBG\] Yarp.ReverseProxy.Forwarder.HttpForwarder: Upgrade\w+: .* \(\w+: "));
         }
         else Assert.DoesNotContain("DBG]", output);

@@ -10,13 +10,17 @@ namespace RobynGateway.Tests.Lifecycle;
 /// </summary>
 public sealed class GracefulCutTests
 {
+    /// <param name="balance">With processes 2: front (the front names every cut request in one line) or
+    /// kernel (each worker names the requests it was running, since only it saw them).</param>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task Requests_cut_by_the_graceful_timeout_are_named_in_one_warning(int processes)
+    [InlineData(1, null)]
+    [InlineData(2, "front")]
+    [InlineData(2, "kernel")]
+    public async Task Requests_cut_by_the_graceful_timeout_are_named_in_one_warning(int processes, string? balance)
     {
+        string[] mode = balance is null ? [] : ["--balance", balance];
         await using var gateway = await GatewayProcess.Start("client_faults_app.py",
-            ["--graceful-timeout", "1", "--processes", processes.ToString()]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+            ["--graceful-timeout", "1", "--processes", processes.ToString(), .. mode]).WaitReadyAsync(TimeSpan.FromSeconds(120));
         var first = gateway.Client.GetAsync("/very-slow/first");
         var second = gateway.Client.GetAsync("/very-slow/second");
         await Task.Delay(1500); // both are running in Python
@@ -39,6 +43,18 @@ public sealed class GracefulCutTests
         }
 
         var output = gateway.Output;
+        if (balance == "kernel")
+        {
+            // One warning per worker that was running any (the two requests may have landed on one worker or both).
+            var warnings = output.Split('\n').Where(l => Regex.IsMatch(l, @"\] w\d RobynGateway.Hosting.InFlightRequests: Graceful stop: ")).ToList();
+            Assert.True(warnings.Count is 1 or 2, output);
+            Assert.Equal(2, warnings.Sum(w => int.Parse(Regex.Match(w, @"Graceful stop: (\d+) request\(s\)").Groups[1].Value)));
+            Assert.Single(warnings, w => Regex.IsMatch(w, @"GET /very-slow/first \(running [1-9]\d*\.\d s\)"));
+            Assert.Single(warnings, w => Regex.IsMatch(w, @"GET /very-slow/second \(running [1-9]\d*\.\d s\)"));
+            Assert.DoesNotContain(warnings, w => w.Contains("/pid"));
+            Assert.DoesNotContain("   at ", output);
+            return;
+        }
         var front = Assert.Single(output.Split('\n'), l => l.Contains("RobynGateway.Hosting.InFlightRequests") && !Regex.IsMatch(l, @"\] w\d "));
         Assert.Matches(@"^\[\d\d:\d\d:\d\d WRN\] RobynGateway.Hosting.InFlightRequests: Graceful stop: 2 request\(s\) still running after --graceful-timeout 1 s are cut: ", front);
         Assert.Matches(@"GET /very-slow/first \(running [1-9]\d*\.\d s\)", front);

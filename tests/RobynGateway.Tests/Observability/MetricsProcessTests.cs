@@ -117,12 +117,13 @@ public sealed partial class MetricsProcessTests
         Assert.Equal(3, Sum(samples, "robyn_websocket_messages_sent_total", s => s.Labels["http_route"] == "/echo"));
     }
 
+    /// <summary>Under --balance front (the front's own proxy series are checked too; --balance kernel: KernelBalanceTests).</summary>
     [Fact]
     public async Task The_front_of_processes_2_joins_every_workers_series_labelled_by_worker()
     {
         var metricsPort = GatewayProcess.FreePort();
         await using var gateway = await GatewayProcess.Start("observability_app.py",
-            ["--processes", "2", "--metrics-port", metricsPort.ToString(), "--no-access-log"]).WaitReadyAsync(TimeSpan.FromSeconds(90));
+            ["--processes", "2", "--balance", "front", "--metrics-port", metricsPort.ToString(), "--no-access-log"]).WaitReadyAsync(TimeSpan.FromSeconds(90));
         const int requests = 20;
         using var client = new HttpClient { BaseAddress = gateway.Client.BaseAddress };
         await Task.WhenAll(Enumerable.Range(0, requests).Select(async i => (await client.GetAsync($"/users/{i}")).EnsureSuccessStatusCode()));

@@ -56,12 +56,13 @@ public sealed class TracingProcessTests
         Assert.DoesNotContain(receiver.Spans, s => s.Name.Contains("health", StringComparison.Ordinal));
     }
 
+    /// <summary>Front-only: under --balance front the front's server span and its hop to the worker sit between the client and the worker.</summary>
     [Fact]
-    public async Task Front_and_worker_of_processes_2_are_one_trace()
+    public async Task Front_balance_front_and_worker_of_processes_2_are_one_trace()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var gateway = await GatewayProcess.Start("observability_app.py",
-            ["--processes", "2", "--otlp-endpoint", receiver.Endpoint, "--no-access-log"], env: FastExport)
+            ["--processes", "2", "--balance", "front", "--otlp-endpoint", receiver.Endpoint, "--no-access-log"], env: FastExport)
             .WaitReadyAsync(TimeSpan.FromSeconds(90));
 
         var seen = await GetTraced(gateway.Client, "/traced/9");
@@ -75,6 +76,26 @@ public sealed class TracingProcessTests
         var handler = Assert.Single(trace, s => s.Name == "python handler GET /traced/:id");
         Assert.Equal(worker.SpanId, handler.ParentSpanId);
         Assert.Equal(ClientTrace, Str(seen, "trace_id"));
+        Assert.Equal(worker.SpanId, Str(seen, "span_id"));
+    }
+
+    /// <summary>Under --balance kernel no process stands between: the worker's server span is the client's child.</summary>
+    [Fact]
+    public async Task Kernel_balance_workers_span_continues_the_clients_trace()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var gateway = await GatewayProcess.Start("observability_app.py",
+            ["--processes", "2", "--balance", "kernel", "--otlp-endpoint", receiver.Endpoint, "--no-access-log"], env: FastExport)
+            .WaitReadyAsync(TimeSpan.FromSeconds(90));
+
+        var seen = await GetTraced(gateway.Client, "/traced/9");
+        var spans = await receiver.WaitFor(s => s.Any(x => x.Scope == "Microsoft.AspNetCore" && x.TraceId == ClientTrace)
+            && s.Any(x => x.Name.StartsWith("python handler", StringComparison.Ordinal)));
+        var trace = spans.Where(s => s.TraceId == ClientTrace).ToList();
+        var worker = Assert.Single(trace, s => s.Scope == "Microsoft.AspNetCore");
+        Assert.Equal(ClientSpan, worker.ParentSpanId);
+        Assert.DoesNotContain(trace, s => s.Scope.StartsWith("System.Net.Http", StringComparison.Ordinal)); // no hop
+        Assert.Equal(worker.SpanId, Assert.Single(trace, s => s.Name == "python handler GET /traced/:id").ParentSpanId);
         Assert.Equal(worker.SpanId, Str(seen, "span_id"));
     }
 

@@ -116,10 +116,11 @@ public sealed class AppHealthCheckTests : IDisposable
         Assert.Equal(AllHealthy, await Until(gateway, HttpStatusCode.OK, _ => true));
     }
 
+    /// <summary>Front-only: the front's /ready joins every worker's checks. (Under --balance kernel a worker answers /ready itself, with its own checks.)</summary>
     [Fact]
     public async Task A_front_is_unhealthy_while_a_check_fails_on_its_workers_and_keeps_serving()
     {
-        await using var gateway = await Start("--processes", "2");
+        await using var gateway = await Start("--processes", "2", "--balance", "front");
         var healthy = await gateway.Client.GetStringAsync(Ready);
         Assert.StartsWith("ready\n", healthy);
         Assert.Equal(2, healthy.Split('\n').Count(l => l.EndsWith(": database: healthy", StringComparison.Ordinal)));

@@ -9,26 +9,27 @@ namespace RobynGateway.Tests.Workers;
 
 /// <summary>
 /// <c>--processes 2</c> with a worker that freezes: its Python keeps the GIL (it is replaced), or
-/// the whole process is stopped with SIGSTOP (requests go around it).
+/// the whole process is stopped with SIGSTOP (under --balance front, requests go around it).
 /// </summary>
 public sealed class FrozenWorkerTests
 {
-    static async Task<int> PidOf(HttpClient client)
-    {
-        using var doc = JsonDocument.Parse(await client.GetStringAsync("/pid"));
-        return doc.RootElement.GetProperty("pid").GetInt32();
-    }
-
-    [Fact]
-    public async Task A_worker_whose_Python_keeps_the_GIL_is_killed_and_replaced()
+    /// <summary>
+    /// Under both modes the supervisor finds the hang and replaces the worker. What the frozen
+    /// request's client gets differs: the front's 502, or (--balance kernel, where the worker holds
+    /// the client's connection itself) the connection closed without an answer.
+    /// </summary>
+    [Theory]
+    [InlineData("front")]
+    [InlineData("kernel")]
+    public async Task A_worker_whose_Python_keeps_the_GIL_is_killed_and_replaced(string balance)
     {
         await using var gateway = await GatewayProcess.Start("frozen_app.py",
-            ["--processes", "2", "--hang-timeout", "2", "--graceful-timeout", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+            ["--processes", "2", "--balance", balance, "--hang-timeout", "2", "--graceful-timeout", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
         var before = WorkersOf(gateway.Pid).ToHashSet();
         Assert.Equal(2, before.Count);
         try
         {
-            await FrozenWorkerIsReplaced(gateway, before);
+            await FrozenWorkerIsReplaced(gateway, before, balance == "kernel");
         }
         finally
         {
@@ -37,10 +38,16 @@ public sealed class FrozenWorkerTests
         }
     }
 
-    static async Task FrozenWorkerIsReplaced(GatewayProcess gateway, HashSet<int> before)
+    static async Task FrozenWorkerIsReplaced(GatewayProcess gateway, HashSet<int> before, bool kernel)
     {
-        // Kept in flight, so the front's load balancing sends the requests below to the other worker.
-        var frozen = HangWatchTests.Send(gateway.Client, HangWatchTests.Backtracking);
+        // Kept in flight: under --balance front the front's load balancing sends the requests below to the other worker.
+        // Under --balance kernel it goes out raw, once: .NET's HttpClient sends a GET again when its connection
+        // closes before any answer, which would take the poisonous request to the next worker in turn (the
+        // front never replays one).
+        Task<HttpResponseMessage>? frozen = null;
+        using var raw = kernel ? await RawClient.ConnectAsync(gateway.Port) : null;
+        if (raw is not null) await raw.SendAsync($"GET {HangWatchTests.Backtracking} HTTP/1.1\r\nHost: x\r\n\r\n");
+        else frozen = HangWatchTests.Send(gateway.Client, HangWatchTests.Backtracking);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         HashSet<int> now;
         while (true)
@@ -53,8 +60,9 @@ public sealed class FrozenWorkerTests
         var killed = Assert.Single(before.Except(now));
         Assert.Contains($"(pid {killed}) reports hung: no progress in Python for", gateway.Output);
         Assert.Contains("running GET /validate on sync worker 0; killing it and starting a new one", gateway.Output);
-        // The frozen request ends with the front's 502 rather than never.
-        Assert.Equal(HttpStatusCode.BadGateway, (await frozen.WaitAsync(TimeSpan.FromSeconds(30))).StatusCode);
+        // The frozen request ends rather than never: the front's 502, or its connection closed, unanswered, with its worker.
+        if (raw is not null) Assert.Equal(("", true), await raw.ReceiveUntilClosedAsync(TimeSpan.FromSeconds(30)));
+        else Assert.Equal(HttpStatusCode.BadGateway, (await frozen!.WaitAsync(TimeSpan.FromSeconds(30))).StatusCode);
 
         // Both workers serve once the new one is ready (its start takes seconds), the killed one is not among them.
         var seen = new HashSet<int>();
@@ -66,10 +74,15 @@ public sealed class FrozenWorkerTests
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30))); // a clean stop, not a hang
     }
 
+    /// <summary>
+    /// Front-only: the front stops routing to a worker that misses its health checks. Under --balance
+    /// kernel the connections hashed to a stopped worker's socket wait in its queue until it runs
+    /// again (or --hang-timeout replaces it): the README's "what you lose".
+    /// </summary>
     [Fact]
-    public async Task A_stopped_worker_is_routed_around_within_seconds_and_back_once_it_runs()
+    public async Task Front_balance_routes_around_a_stopped_worker_within_seconds_and_back_once_it_runs()
     {
-        await using var gateway = await GatewayProcess.Start("frozen_app.py", ["--processes", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        await using var gateway = await GatewayProcess.Start("frozen_app.py", ["--processes", "2", "--balance", "front"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
         var workers = WorkersOf(gateway.Pid);
         Assert.Equal(2, workers.Count);
         var stopped = workers[0];
