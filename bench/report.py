@@ -253,7 +253,7 @@ def cpu_per_request(run: Run):
     return value
 
 
-PROCESSES = re.compile(r"-p(\d+)(-kernel)?$")  # gateway-p2: the gateway with --processes 2; -kernel: --balance kernel
+PROCESSES = re.compile(r"-p(\d+)(-front|-kernel)?$")  # gateway-p2: --processes 2 (its default balance, kernel on Linux); -front: --balance front
 PROJECTED_CORES = (4, 8, 16)
 
 
@@ -268,8 +268,9 @@ def processes_section(run: Run) -> List[str]:
     if not targets:
         return []
     out = ["## `--processes`: the front's and a worker's CPU per request, and a projection", "",
-           "CPU per request from /proc over the measured reps (median of the reps): the front's (which proxies "
-           "every request) and the workers' (summed, per request they served). **The req/s for more cores are a "
+           "CPU per request from /proc over the measured reps (median of the reps): the front's (it proxies every "
+           "request under `--balance front`; under `--balance kernel`, the default on Linux, it only supervises, so "
+           "its share is near 0) and the workers' (summed, per request they served). **The req/s for more cores are a "
            "projection**, not a measurement: cores ÷ (front µs + worker µs), as if wrk ran on other cores, one worker "
            "per core, and the per-request costs stayed as measured here. The one-process gateway's CPU per request "
            "is beside them for comparison.", "",

@@ -146,9 +146,10 @@ GTHREAD_NAME=gunicorn-flask-gthread-w${GTHREAD_WORKERS}t${GTHREAD_THREADS}
 SYNC_NAME=gunicorn-flask-sync-w${SYNC_WORKERS}
 
 target gateway dotnet dotnet "$GATEWAY_DLL" "$APP" --host 127.0.0.1 --port '{port}' --log-level WARNING --python "$BENCH_PYTHON"
+# --processes 2 as users get it: on Linux --balance kernel (the workers accept on the port themselves; no front hop).
 target gateway-p2 dotnet dotnet "$GATEWAY_DLL" "$APP" --host 127.0.0.1 --port '{port}' --log-level WARNING --python "$BENCH_PYTHON" --processes 2
-# The same two workers accepting on one inherited listening socket (no front hop): gunicorn's model.
-target gateway-p2-kernel dotnet dotnet "$GATEWAY_DLL" "$APP" --host 127.0.0.1 --port '{port}' --log-level WARNING --python "$BENCH_PYTHON" --processes 2 --balance kernel
+# The same two workers behind the front's proxy (--balance front), for comparison.
+target gateway-p2-front dotnet dotnet "$GATEWAY_DLL" "$APP" --host 127.0.0.1 --port '{port}' --log-level WARNING --python "$BENCH_PYTHON" --processes 2 --balance front
 if [[ -n ${BEFORE_DLL:-} ]]; then
     # An older build of the gateway, same Python: the "before" of a before/after comparison.
     target gateway-before dotnet dotnet "$BEFORE_DLL" "${BEFORE_APP:-$APP}" --host 127.0.0.1 --port '{port}' --log-level WARNING --python "$BENCH_PYTHON"
