@@ -31,7 +31,9 @@ def http_get(sock: socket.socket, path: str = "/started") -> bytes:
         chunks.append(data)
 
 
-def test_a_listening_socket_passed_as_systemd_passes_it_is_served(tmp_path):
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_listening_socket_passed_as_systemd_passes_it_is_served(tmp_path, processes):
+    # With --processes 2 (deploy/systemd's unit) the workers accept on it themselves (--balance kernel, the default).
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -41,12 +43,14 @@ def test_a_listening_socket_passed_as_systemd_passes_it_is_served(tmp_path):
     unused = free_port()  # --port names another port: the passed socket must win
     # bash puts the descriptor at 3 and sets LISTEN_PID to its own pid, which exec keeps.
     script = f'exec 3<&{fd} {fd}<&-; export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"'
-    command = ["bash", "-c", script, "bash", "dotnet", gateway_dll(), APP, "--port", str(unused)]
+    command = ["bash", "-c", script, "bash", "dotnet", gateway_dll(), APP, "--port", str(unused), "--processes", processes]
     with Server(command, port, str(tmp_path), user_env(), pass_fds=(fd,)) as server:
         listener.close()  # the parent's copy goes; the gateway holds its own
         server.wait_ready("/started")
         assert server.request("/started") == (200, b'{"started":true}')
         assert "passed by systemd" in server.output, server.output
+        if processes == "2":
+            assert "--balance kernel" in server.output, server.output
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", unused), timeout=2).close()
         assert server.stop() == 0, server.output
