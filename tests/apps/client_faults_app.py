@@ -24,6 +24,7 @@ async def slow():
 
 @app.get("/very-slow/:name")
 async def very_slow(name: str):
+    print(f"very slow {name} started", flush=True)
     await asyncio.sleep(60)
     return f"{name} finished too late"
 
