@@ -35,7 +35,7 @@ internal sealed record BalanceMode(bool Kernel, string Why)
     public static void CheckAsked(BalanceMode mode, int? maxConnections)
     {
         if (mode.Kernel && maxConnections is not null)
-            throw new UsageException($"--max-connections with --balance kernel ({mode.Why}): the workers accept connections themselves, "
+            throw new UsageException($"--max-connections with {mode.Why}: the workers accept connections themselves, "
                 + "so no process can count the instance's; use --balance front, or drop --max-connections.");
     }
 }

@@ -162,7 +162,7 @@ public sealed class MultiProcessTests
     {
         await using var gateway = GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"]);
         // Wait until the front has started its workers, but not until they are ready.
-        for (var i = 0; i < 200 && WorkersOf(gateway.Pid).Count == 0; i++) await Task.Delay(50);
+        for (var i = 0; i < 1200 && WorkersOf(gateway.Pid).Count == 0; i++) await Task.Delay(50); // 60 s: the front reads the app first
         Assert.NotEmpty(WorkersOf(gateway.Pid));
         gateway.Signal(GatewayProcess.SIGTERM);
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60)));

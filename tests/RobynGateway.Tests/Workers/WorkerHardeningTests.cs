@@ -196,7 +196,11 @@ public sealed class WorkerHardeningTests(ITestOutputHelper log)
         Assert.Equal(5, CountLines(output, "crash requested in"));
         Assert.Equal(5, CountLines(output, "exited with code 1"));
         Assert.Equal(5, CountLines(output, "GET /crash: worker"));
-        Assert.True(ok >= 0.95 * total, $"healthy route answered {ok} of {total} ({string.Join("; ", failed.Take(5))})\n{output}");
+        // The healthy route asks one request at a time, so each death can take at most the one it had in
+        // flight on the dying worker (a 502, never replayed): 5 at most, however few requests a loaded
+        // machine got through in the 15 s (a share, 95 %, failed at 66 of 70 there). Usually none.
+        Assert.True(failed.Count <= 5 && ok > 5 * failed.Count,
+            $"healthy route answered {ok} of {total} ({string.Join("; ", failed.Take(5))})\n{output}");
     }
 
     [Fact]
