@@ -11,6 +11,10 @@
 #   ENV='DOTNET_GCgen0size=0x400000' bash bench/memory.sh   # a runtime setting for every process
 #   BREAKDOWN=1 bash bench/memory.sh             # and, per process, RSS/PSS/private by kind of mapping
 #
+# With PYTHONDONTWRITEBYTECODE in the environment (this machine's shell sets it), every process
+# compiles the robyn package from source at each start and keeps no .pyc: about 1 MB more RSS in
+# each Python process than with the bytecode cache (`ENV='-u PYTHONDONTWRITEBYTECODE'`, twice).
+#
 # Two readings per process: idle after start (SETTLE seconds after the first answer), and idle
 # again after REQUESTS requests (wrk, bounded). Run it under `flock /work/wt/bench.lock` on a
 # shared machine (it loads the server briefly), and inside `unshare -n` for a private loopback.
