@@ -53,8 +53,9 @@ internal static class Logging
             .Enrich.With<Observability.RequestIdEnricher>();
         Json = format == "json";
         if (Json && Process() is { Length: > 0 } worker) config.Enrich.WithProperty("Worker", worker.TrimEnd());
-        // Client faults (resets, bad requests, aborted handshakes) become Debug lines without a trace.
-        var console = LoggerSinkConfiguration.Wrap(sink => new ClientFaults(sink, minimum), to =>
+        // Client faults (resets, bad requests, aborted handshakes) become Debug lines without a
+        // trace; connections refused at --max-connections one line a second.
+        var console = LoggerSinkConfiguration.Wrap(sink => new RefusedConnections(new ClientFaults(sink, minimum)), to =>
         {
             if (Json) to.Console(new RenderedCompactJsonFormatter());
             else to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}");

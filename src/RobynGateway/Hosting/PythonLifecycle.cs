@@ -8,8 +8,12 @@ namespace RobynGateway.Hosting;
 /// a handler that raises fails the start. Shutdown runs in StoppedAsync, after the server has
 /// stopped accepting and in-flight requests have drained (bounded by the host's ShutdownTimeout);
 /// with the watchdog on, the whole stop is bounded too (StopDeadline), armed in StoppingAsync.
+/// A start that fails after the startup handler ran (the port is taken, say) never reaches
+/// StoppedAsync: the host is then disposed, and Dispose stops Python instead, so the shutdown
+/// handler runs and the loop thread ends before the process exits (it used to die with
+/// "Fatal Python error: PyThreadState_Get" as the runtime went away under it).
 /// </summary>
-internal sealed class PythonLifecycle(PythonApp app, GatewayOptions options) : IHostedLifecycleService
+internal sealed class PythonLifecycle(PythonApp app, GatewayOptions options) : IHostedLifecycleService, IDisposable
 {
     public Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +26,9 @@ internal sealed class PythonLifecycle(PythonApp app, GatewayOptions options) : I
         app.Stop(Serilog.Log.Logger);
         return Task.CompletedTask;
     }
+
+    /// <summary>Stop is idempotent: after a normal stop this does nothing.</summary>
+    public void Dispose() => app.Stop(Serilog.Log.Logger);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -29,7 +29,7 @@ internal static class MetricsSetup
     {
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
-                "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", GatewayMeters.Name)
+                "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "System.Runtime", GatewayMeters.Name)
             .AddPrometheusExporter());
         RequestTiming.On = true;
     }

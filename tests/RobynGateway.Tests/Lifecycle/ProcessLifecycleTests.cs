@@ -278,6 +278,27 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
+    public async Task Port_in_use_after_the_startup_handler_runs_the_shutdown_handler_and_exits_cleanly()
+    {
+        // The startup handler runs before Kestrel binds, so a taken port fails the start with
+        // Python's loop running: the app's shutdown handler still runs (a pool it opened is
+        // closed), and the loop stops before the runtime goes away under it.
+        var marker = Path.Combine(Path.GetTempPath(), $"robyn-shutdown-{Guid.NewGuid():N}");
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var gateway = GatewayProcess.Start("lifecycle_app.py", port: port,
+            env: new Dictionary<string, string> { ["SHUTDOWN_MARKER"] = marker });
+
+        Assert.Equal(1, await gateway.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("startup finished", gateway.Output);
+        Assert.Contains("address already in use", gateway.Output);
+        Assert.DoesNotContain("Fatal Python error", gateway.Output);
+        Assert.Equal("shutdown ran", File.ReadAllText(marker));
+        File.Delete(marker);
+    }
+
+    [Fact]
     public async Task App_start_arguments_are_honoured_when_the_command_line_is_silent()
     {
         var port = GatewayProcess.FreePort();

@@ -65,6 +65,10 @@ public sealed partial class MetricsProcessTests
         Assert.Equal(4, Sum(samples, "robyn_python_wait_seconds_count"));
         Assert.Contains(samples, s => s.Name == "robyn_sync_queue_depth");
         Assert.Contains(samples, s => s.Name.StartsWith("kestrel_", StringComparison.Ordinal));
+        // The runtime's own (GC, thread pool, working set), as an ASP.NET Core service has them.
+        Assert.True(Sum(samples, "dotnet_gc_heap_total_allocated_bytes_total") > 0);
+        Assert.True(Sum(samples, "dotnet_process_memory_working_set_bytes") > 0);
+        Assert.Contains(samples, s => s.Name == "dotnet_thread_pool_queue_length");
 
         // The app's port has no /metrics (the app's own 404), and the metrics port serves nothing else.
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Client.GetAsync("/metrics")).StatusCode);
