@@ -14,6 +14,8 @@
 # no two runners can pick the same free port): the 3.11 xunit tests, the 3.11 pytest suite and
 # the examples, and the newer versions one after the other. The xunit classes that time answers
 # in tens of milliseconds ([Collection(TimingSensitive.Name)]) run last, alone on the machine.
+# ROBYN_TEST_SERIAL=1 runs the runners one after the other instead (as does a machine without
+# unshare -n).
 # A runner's output is printed whole when it ends; the closing lines sum them up.
 #
 # ROBYN_TEST_TIMING=DIR (off by default) records where the time goes: each run's wall time and
@@ -49,9 +51,11 @@ run() {
 }
 
 # isolated COMMAND...: COMMAND on a network namespace of its own with loopback up. Where that is
-# not possible (no unshare -n), the runners below go one after the other instead.
+# not possible (no unshare -n), or with ROBYN_TEST_SERIAL=1, the runners go one after the other.
 isolate=0
 unshare -n true 2>/dev/null && command -v ip >/dev/null && isolate=1
+side_by_side=$isolate
+[ "${ROBYN_TEST_SERIAL:-}" = 1 ] && side_by_side=0
 isolated() {
     if [ "$isolate" = 1 ]; then unshare -n bash -c 'ip link set lo up && exec "$@"' isolated "$@"; else "$@"; fi
 }
@@ -82,12 +86,12 @@ alone_filter=$(printf 'FullyQualifiedName~.%s.|' $timing_classes)
 alone_filter=${alone_filter%|}
 beside_filter=$(printf '&FullyQualifiedName!~.%s.' $timing_classes)
 
-# The 3.11 xunit tests but the timing-sensitive ones. A hung test fails the run after 3 minutes
-# instead of eating CI's budget. Three at a time: most of them wait on processes of their own.
+# The 3.11 xunit tests but the timing-sensitive ones (two classes at a time, xunit's default on
+# two cores). A hung test fails the run after 3 minutes instead of eating CI's budget.
 runner_xunit() {
     mapfile -t args < <(xunit_timing xunit-3.11)
     run "3.11 xunit" isolated dotnet test RobynGateway.sln --no-build --blame-hang-timeout 3m \
-        --filter "FullyQualifiedName~RobynGateway.Tests$beside_filter" "${args[@]}" -- xUnit.MaxParallelThreads=3
+        --filter "FullyQualifiedName~RobynGateway.Tests$beside_filter" "${args[@]}"
 }
 
 # The pytest suite, then the examples' own tests (the users API, and the deep-dive document's app
@@ -125,7 +129,7 @@ runner_newer() {
     done
 }
 
-if [ "$isolate" = 1 ]; then
+if [ "$side_by_side" = 1 ]; then
     runner_xunit & xunit_job=$!
     runner_pytest & pytest_job=$!
     runner_newer & newer_job=$!
