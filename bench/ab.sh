@@ -9,6 +9,11 @@
 #   APP='bench/apps/bench_app.py --processes 2' TREE=1 PATHS=/json bash bench/ab.sh A B   # front + workers' CPU
 #   AFTER_ARGS='--metrics-port 19464' bash bench/ab.sh DIR DIR   # one build, a flag on and off
 #   AFTER_ARGS='--log-level INFO --log-format json' ...          # the access log, as JSON to a file
+#   PATHS='/db/users?page=50&per_page=20' bash bench/ab.sh A B  # the DB page (see below)
+#
+# A path under /db/ needs PostgreSQL: BENCH_DATABASE_URL if set, else a throwaway cluster of
+# bench/lib/postgres.sh (PG_BIN, DB_POOL as in run.sh) for the run. Bare Kestrel has no database
+# client: it answers 404 there, so its row (and the ratio to it) means nothing for such a path.
 #
 # Every server starts once; the reps interleave (before, after, bare; then the next rep starting
 # one target later) so that a drift of the machine's speed lands on all three alike. Run it under
@@ -35,8 +40,19 @@ CMD[before]="env ${BEFORE_ENV:-} dotnet $BEFORE/RobynGateway.dll $APP --log-leve
 CMD[after]="env ${AFTER_ENV:-} dotnet $AFTER/RobynGateway.dll $APP --log-level WARNING ${AFTER_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
 CMD[bare]="dotnet $BARE --static $ROOT/bench/apps/static --host 127.0.0.1 --port"
 
-cleanup() { for n in "${names[@]}"; do [[ -n ${PID[$n]:-} ]] && kill -TERM "${PID[$n]}" 2>/dev/null; done; wait 2>/dev/null || true; }
+cleanup() {
+    for n in "${names[@]}"; do [[ -n ${PID[$n]:-} ]] && kill -TERM "${PID[$n]}" 2>/dev/null; done; wait 2>/dev/null || true
+    if [[ -n ${PG_DIR:-} ]]; then pg_stop; rm -rf "$RAW"; fi
+}
 trap cleanup EXIT
+
+if [[ " $PATHS" == *" /db/"* && -z ${BENCH_DATABASE_URL:-} ]]; then
+    log() { echo "$*" >&2; }
+    BENCH_PYTHON=$PYTHON PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin} DB_POOL=${DB_POOL:-8} RAW=$(mktemp -d)
+    # shellcheck source=/dev/null
+    source "$ROOT/bench/lib/servers.sh"; source "$ROOT/bench/lib/postgres.sh"
+    pushd "$ROOT" >/dev/null && pg_start && popd >/dev/null   # exports BENCH_DATABASE_URL for the servers
+fi
 
 port=18600
 for n in "${names[@]}"; do

@@ -9,6 +9,11 @@
 #   bash bench/memory.sh                         # the Release build
 #   OUT=/tmp/other-build bash bench/memory.sh    # another build output (…/bin/Release/net10.0)
 #   ENV='DOTNET_GCgen0size=0x400000' bash bench/memory.sh   # a runtime setting for every process
+#   BREAKDOWN=1 bash bench/memory.sh             # and, per process, RSS/PSS/private by kind of mapping
+#
+# With PYTHONDONTWRITEBYTECODE in the environment (this machine's shell sets it), every process
+# compiles the robyn package from source at each start and keeps no .pyc: about 1 MB more RSS in
+# each Python process than with the bytecode cache (`ENV='-u PYTHONDONTWRITEBYTECODE'`, twice).
 #
 # Two readings per process: idle after start (SETTLE seconds after the first answer), and idle
 # again after REQUESTS requests (wrk, bounded). Run it under `flock /work/wt/bench.lock` on a
@@ -41,13 +46,45 @@ row() {
               (pc + pd) / 1024, anon / 1024, (rss - anon) / 1024, py }' "/proc/$p/smaps_rollup"
 }
 
+# breakdown <pid>: RSS, PSS and private (MB) by kind of mapping, biggest first. "JIT code and stubs"
+# is the runtime's double-mapped executable memory (W^X: code it compiled, precode and stubs);
+# "anon" holds the GC heap, Python's object arenas, thread stacks and the runtime's loader heaps
+# (adjacent anonymous mappings merge, so smaps cannot tell them apart); "[heap]" is malloc's
+# (Python's larger objects, the runtime's native allocations).
+breakdown() {
+    awk '
+        function kind(name) {
+            if (name ~ /libcoreclr/) return "coreclr"
+            if (name ~ /libclrjit/) return "clrjit (the JIT)"
+            if (name ~ /System\.Private\.CoreLib/) return "CoreLib"
+            if (name ~ /Microsoft\.(NETCore|AspNetCore)\.App\/.*\.dll$/) return "other framework assemblies"
+            if (name ~ /\.dll$/) return "our and NuGet assemblies"
+            if (name ~ /libpython/) return "libpython"
+            if (name ~ /cpython-|python3/) return "Python extension modules"
+            if (name ~ /doublemapper/) return "JIT code and stubs"
+            if (name == "[heap]") return "[heap] (malloc)"
+            if (name ~ /^\[/) return "[stack], [vdso]..."
+            if (name != "") return "other libraries and files"
+            return "anon (GC heap, Python arenas, stacks, loader heaps)"
+        }
+        /^[0-9a-f]+-[0-9a-f]+ / { name = ""; for (i = 6; i <= NF; i++) name = name (i > 6 ? " " : "") $i; k = kind(name); next }
+        /^Rss:/ { rss[k] += $2 } /^Pss:/ { pss[k] += $2 } /^Private_(Clean|Dirty):/ { pr[k] += $2 }
+        END { for (k in rss) if (rss[k] > 0) printf "    %7.1f %7.1f %7.1f  %s\n", rss[k] / 1024, pss[k] / 1024, pr[k] / 1024, k }
+    ' "/proc/$1/smaps" | sort -rn
+}
+
 report() {
     local when=$1 n=$2 w i=0
     echo "# --processes $n, $when"
     printf '%-10s %7s %7s %7s %7s %8s %8s  %s\n' role pid RSS PSS private anon file python
-    if ((n == 1)); then row single "$pid"; return; fi
-    row front "$pid"
-    for w in $(children "$pid"); do row "worker$i" "$w"; i=$((i + 1)); done
+    if ((n == 1)); then row single "$pid"; else
+        row front "$pid"
+        for w in $(children "$pid"); do row "worker$i" "$w"; i=$((i + 1)); done
+    fi
+    [[ ${BREAKDOWN:-0} == 1 ]] || return 0
+    echo "#   by mapping (RSS PSS private), the $( ((n == 1)) && echo "single process" || echo "front, then worker0")"
+    breakdown "$pid"
+    if ((n > 1)); then echo "    --"; breakdown "$(children "$pid" | head -1)"; fi
 }
 
 for n in $PROCESSES; do

@@ -13,7 +13,6 @@ from robyn.events import Events
 from robyn.function_info import FunctionInfo
 from robyn.headers import Headers
 from robyn.jsonify import jsonify
-from robyn.mcp import MCPApp
 from robyn.openapi import OpenAPI, RouteOpenAPIMeta
 from robyn.request import Request
 from robyn.response import Response
@@ -21,7 +20,6 @@ from robyn.responses import html, serve_file, serve_html
 from robyn.session import Session, SessionManager
 from robyn.streaming import SSEMessage, SSEResponse, StreamingResponse
 from robyn.sub_router import SubRouter
-from robyn.testing import TestClient
 from robyn.types import Directory, JsonBody, RequestBody, RequestMethod, RequestURL
 from robyn.version import __version__, get_version
 from robyn.env_populator import load_vars
@@ -37,6 +35,18 @@ def __getattr__(name: str):
     if name == "config":
         globals()["config"] = Config()
         return globals()["config"]
+    # Imported on first use, so that an app that uses neither (every worker of a hello app) does
+    # not carry them: robyn.mcp is the package's largest module (bench/memory.sh).
+    if name == "MCPApp":
+        from robyn.mcp import MCPApp
+
+        globals()[name] = MCPApp
+        return MCPApp
+    if name == "TestClient":
+        from robyn.testing import TestClient
+
+        globals()[name] = TestClient
+        return TestClient
     raise AttributeError(f"module 'robyn' has no attribute {name!r}")
 
 

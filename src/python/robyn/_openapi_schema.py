@@ -6,30 +6,30 @@ their own `model_json_schema()`, inline, with the models they nest put in
 `components.schemas` (as Robyn 0.88 does)."""
 
 import dataclasses
-import datetime
-import decimal
 import enum
 import inspect
 import json
 import sys
 import types
 import typing
-import uuid
 from collections import abc
 from typing import Any, Dict, List, Optional
 
 from robyn.pydantic_support import get_pydantic_openapi_schema, is_pydantic_v2_model
 
-# Stdlib leaf types, as pydantic (and Robyn 0.88) writes them. datetime before date: a subclass.
+# Stdlib leaf types, as pydantic (and Robyn 0.88) writes them, by module and name. datetime
+# before date: a subclass. They are looked up in sys.modules, never imported: an annotation can
+# name uuid.UUID only once uuid is imported, and an app that never does (a hello app) keeps
+# uuid, decimal and what they import out of its memory.
 _LEAVES = (
-    (datetime.datetime, {"type": "string", "format": "date-time"}),
-    (datetime.date, {"type": "string", "format": "date"}),
-    (datetime.time, {"type": "string", "format": "time"}),
-    (datetime.timedelta, {"type": "string", "format": "duration"}),
-    (uuid.UUID, {"type": "string", "format": "uuid"}),
-    (decimal.Decimal, {"type": "number"}),
-    (bytes, {"type": "string", "format": "binary"}),
-    (bytearray, {"type": "string", "format": "binary"}),
+    ("datetime", "datetime", {"type": "string", "format": "date-time"}),
+    ("datetime", "date", {"type": "string", "format": "date"}),
+    ("datetime", "time", {"type": "string", "format": "time"}),
+    ("datetime", "timedelta", {"type": "string", "format": "duration"}),
+    ("uuid", "UUID", {"type": "string", "format": "uuid"}),
+    ("decimal", "Decimal", {"type": "number"}),
+    ("builtins", "bytes", {"type": "string", "format": "binary"}),
+    ("builtins", "bytearray", {"type": "string", "format": "binary"}),
 )
 # bool before int: a subclass.
 _PRIMITIVES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"))
@@ -115,8 +115,9 @@ class Schemas:
             schema, nested = get_pydantic_openapi_schema(annotation)
             self.components.update(nested)
             return schema
-        for kind, schema in _LEAVES:
-            if issubclass(annotation, kind):
+        for module, name, schema in _LEAVES:
+            kind = getattr(sys.modules.get(module), name, None)
+            if kind is not None and issubclass(annotation, kind):
                 return dict(schema)
         if issubclass(annotation, enum.Enum):
             return _enum([member.value for member in annotation])

@@ -4,7 +4,7 @@ import logging
 import os
 import socket
 import sys
-from typing import Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from robyn._logging import original_basic_config
 from robyn.argument_parser import Config, setting
@@ -14,11 +14,13 @@ from robyn.headers import Headers
 from robyn.health import DEFAULT_TIMEOUT, HealthCheck, health_check_decorator
 from robyn.openapi import OpenAPI, spec_file
 from robyn.launcher import HandOver, apply_log_level, exec_gateway, start_args, under_gateway
-from robyn.mcp import MCPApp
 from robyn.router import BaseRouter
 from robyn.routes import normalize_endpoint
 from robyn.session import SessionManager
 from robyn.types import Directory
+
+if TYPE_CHECKING:  # imported by the first app.mcp: an app without MCP never loads robyn.mcp
+    from robyn.mcp import MCPApp
 
 _logger = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class Robyn(BaseRouter):
         self.directories: List[Directory] = []
         self.cors: Optional[tuple] = None  # (origins, headers), set by ALLOW_CORS
         self.session_manager: Optional[SessionManager] = None
-        self._mcp_app: Optional[MCPApp] = None  # made, with its /mcp routes, by the first app.mcp
+        self._mcp_app: Optional["MCPApp"] = None  # made, with its /mcp routes, by the first app.mcp
         self.health_checks: List[HealthCheck] = []  # @app.health_check, run by the readiness endpoint
         if not os.environ.get("ROBYN_CLI"):
             load_vars(self.directory_path)
@@ -141,10 +143,12 @@ class Robyn(BaseRouter):
         return manager
 
     @property
-    def mcp(self) -> MCPApp:
+    def mcp(self) -> "MCPApp":
         """MCP (Model Context Protocol) for this app, as in Robyn 0.88: `@app.mcp.resource(uri)`,
         `@app.mcp.tool()`, `@app.mcp.prompt()`, served at POST /mcp (see robyn.mcp)."""
         if self._mcp_app is None:
+            from robyn.mcp import MCPApp
+
             self._mcp_app = MCPApp(self)
         return self._mcp_app
 

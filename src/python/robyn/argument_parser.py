@@ -16,9 +16,27 @@ import sys
 from typing import Any, Dict, FrozenSet, Iterator, List, MutableMapping, Optional
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the terminal's width as shutil.get_terminal_size() finds it
+    (COLUMNS, then the terminal, then 80). Its own default imports shutil, which imports bz2 and
+    lzma: half a megabyte in every worker for the width of a usage line (bench/memory.sh)."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "0"))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                columns = 0
+        super().__init__(prog, width=(columns or 80) - 2)
+
+
 def _parser() -> argparse.ArgumentParser:
     # allow_abbrev=False: an unknown `--work` must not be taken for `--workers`.
-    parser = argparse.ArgumentParser(prog="robyn", add_help=False, allow_abbrev=False)
+    parser = argparse.ArgumentParser(prog="robyn", add_help=False, allow_abbrev=False, formatter_class=_Formatter)
     parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--log-level", dest="log_level", type=str.upper, default=None)

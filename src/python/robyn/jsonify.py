@@ -1,18 +1,21 @@
 """Compact JSON, as Robyn's orjson produces it: no spaces, UTF-8 not escaped."""
 
 import dataclasses
-import datetime
 import enum
 import json
-import uuid
+import sys
 from typing import Any
 
 
 def _default(value: Any) -> Any:
-    # The extra types orjson serialises natively, plus pydantic models.
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+    # The extra types orjson serialises natively, plus pydantic models. datetime and uuid are
+    # looked up, not imported: a value of theirs exists only once its module is, and an app that
+    # never imports them keeps them (uuid brings platform) out of every worker's memory.
+    dt = sys.modules.get("datetime")
+    if dt is not None and isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    uuid = sys.modules.get("uuid")
+    if uuid is not None and isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value

@@ -15,8 +15,6 @@ unless the command line has --python or ROBYN_PYTHON is set."""
 
 import logging
 import os
-import shlex
-import shutil
 import sys
 from typing import Any, Dict, List, Mapping, NoReturn, Optional
 
@@ -129,6 +127,9 @@ def gateway_command(
     """The command that serves `app_path` through the gateway; raises GatewayError when none is found.
     --python goes after the user's arguments (the app's sys.argv starts as typed), but before a `--`:
     after it, the gateway would leave it to the app."""
+    import shlex  # here, not at the top: a worker imports this module but never launches (bench/memory.sh)
+    import shutil
+
     python = [] if _gives_python(argv) or environ.get("ROBYN_PYTHON") or not executable else ["--python", executable]
     prefix = environ.get(COMMAND_ENV, "").strip()
     if prefix:
@@ -160,6 +161,8 @@ def _gives_python(argv: List[str]) -> bool:
 
 
 def exec_gateway(app_path: str, argv: List[str]) -> NoReturn:
+    import shutil
+
     from robyn._embedded import GatewayError
 
     package_dir = os.path.dirname(os.path.abspath(__file__))
