@@ -9,13 +9,14 @@
 # ROBYN_TEST_PYTHONS picks those versions ("3.13 3.14" by default; empty skips them). All always
 # run; the exit code is non-zero if any fails.
 #
-# Most of the suite waits (for processes to start, for timeouts and drains), so after the build
-# three runners go side by side, each on a loopback of its own where it starts servers (unshare -n:
-# no two runners can pick the same free port): the 3.11 xunit tests, the 3.11 pytest suite and
-# the examples, and the newer versions one after the other. The xunit classes that time answers
-# in tens of milliseconds ([Collection(TimingSensitive.Name)]) run last, alone on the machine.
-# ROBYN_TEST_SERIAL=1 runs the runners one after the other instead (as does a machine without
-# unshare -n).
+# After the build, three runners: the 3.11 xunit tests, the 3.11 pytest suite and the examples,
+# and the newer versions one after the other. They run one after the other (as CI runs them: the
+# process tests hold their timing on a loaded 2-core machine, but three runners at once on two
+# cores is more than they were made for). Most of the suite waits (for processes to start, for
+# timeouts and drains), so on a machine with cores to spare ROBYN_TEST_PARALLEL=1 runs the three
+# side by side, each on a loopback of its own where it starts servers (unshare -n: no two runners
+# can pick the same free port). Either way the xunit classes that time answers in tens of
+# milliseconds ([Collection(TimingSensitive.Name)]) run last, alone on the machine.
 # A runner's output is printed whole when it ends; the closing lines sum them up.
 #
 # ROBYN_TEST_TIMING=DIR (off by default) records where the time goes: each run's wall time and
@@ -50,12 +51,12 @@ run() {
     return 0
 }
 
-# isolated COMMAND...: COMMAND on a network namespace of its own with loopback up. Where that is
-# not possible (no unshare -n), or with ROBYN_TEST_SERIAL=1, the runners go one after the other.
+# isolated COMMAND...: COMMAND on a network namespace of its own with loopback up. Side by side
+# only with ROBYN_TEST_PARALLEL=1 and where that is possible (unshare -n).
 isolate=0
 unshare -n true 2>/dev/null && command -v ip >/dev/null && isolate=1
-side_by_side=$isolate
-[ "${ROBYN_TEST_SERIAL:-}" = 1 ] && side_by_side=0
+side_by_side=0
+[ "${ROBYN_TEST_PARALLEL:-}" = 1 ] && side_by_side=$isolate
 isolated() {
     if [ "$isolate" = 1 ]; then unshare -n bash -c 'ip link set lo up && exec "$@"' isolated "$@"; else "$@"; fi
 }
