@@ -28,6 +28,8 @@ dpkg -s python3-venv >/dev/null 2>&1 || missing+=(python3-venv)
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 # The example's tests run against a throwaway cluster that scripts/postgres.sh starts.
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
+# scripts/test.sh runs its concurrent runners each on a loopback of its own (unshare -n, then `ip link set lo up`).
+command -v ip >/dev/null || missing+=(iproute2)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
 # The MCP client test drives the server with the official TypeScript SDK, pinned by
 # tests/mcp-client/package-lock.json (the test runs `npm ci` itself too, and skips without node).

@@ -13,6 +13,14 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, SRC)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "version_independent: the Python version cannot change the outcome (C# behind a trivial app, or files); "
+        "scripts/test.sh runs these on 3.11 only, not again on 3.13 and 3.14",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_process_state(monkeypatch):
     """load() and Robyn() touch process state (argv, environ, sys.path, the root

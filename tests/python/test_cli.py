@@ -201,7 +201,7 @@ def test_python_m_robyn_dev_reloads_after_an_edit(tmp_path):
                     break
             except OSError:
                 pass  # restarting
-            time.sleep(0.2)
+            time.sleep(0.05)
         assert answer == (200, b"two"), server.output
         second_child = int(server.request("/pid")[1])
         assert second_child != first_child and pid_exited(first_child)
@@ -222,7 +222,7 @@ def test_open_browser_opens_the_address_once_listening(tmp_path):
         server.wait_ready()
         deadline = time.monotonic() + 30
         while not seen.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(0.05)
         assert seen.read_text().split() == [f"http://127.0.0.1:{port}"], server.output
         assert server.stop() == 0
 

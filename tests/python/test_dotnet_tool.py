@@ -10,6 +10,10 @@ import pytest
 
 from gateway_process import Server, free_port
 
+# The Python version cannot matter here: the tool is packed and installed by .NET, and the app it serves
+# is a one-line handler (every other test serves apps on each version). scripts/test.sh runs it on 3.11 only.
+pytestmark = pytest.mark.version_independent
+
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir))
 
 APP = '''from robyn import Robyn

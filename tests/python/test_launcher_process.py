@@ -59,7 +59,7 @@ def get_json(port: int, deadline: float):
         except OSError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.2)
+            time.sleep(0.05)
 
 
 @pytest.mark.parametrize("python", interpreters())

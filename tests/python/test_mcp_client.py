@@ -57,7 +57,7 @@ def wait_until_serving(port: int, process: subprocess.Popen, deadline: float) ->
             pytest.fail(f"the gateway exited with {process.returncode}:\n{process.stdout.read()[-4000:]}")
         if time.monotonic() > deadline:
             pytest.fail("the gateway did not answer within 120 s")
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

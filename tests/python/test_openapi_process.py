@@ -60,7 +60,7 @@ class Served:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(f"not serving: {self.stop()}") from None
-                time.sleep(0.2)
+                time.sleep(0.05)
 
     def stop(self):
         if self.process.poll() is None:

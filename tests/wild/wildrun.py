@@ -53,7 +53,7 @@ def start(command: List[str], cwd: str, tmp_path, env: Optional[Dict[str, str]] 
             if time.monotonic() > deadline:
                 process.kill()
                 pytest.fail(f"{command} did not listen within {timeout} s:\n{running.output()}")
-            time.sleep(0.2)
+            time.sleep(0.05)
 
 
 def stop(running: Running) -> str:

@@ -74,7 +74,7 @@ def server():
             if time.monotonic() > deadline:
                 process.kill()
                 pytest.fail(f"the app did not listen on {port}:\n{process.stdout.read()}")
-            time.sleep(0.3)
+            time.sleep(0.05)
     yield f"http://127.0.0.1:{port}", port, process
     process.send_signal(signal.SIGTERM)
     try:

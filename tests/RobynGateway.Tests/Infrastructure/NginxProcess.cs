@@ -114,7 +114,7 @@ public sealed partial class NginxProcess : IAsyncDisposable
             }
             catch (SocketException)
             {
-                await Task.Delay(100);
+                await Task.Delay(25);
             }
         }
         throw new TimeoutException($"nginx did not open port {Port}:\n{ErrorLog}");

@@ -110,6 +110,8 @@ public sealed class SignalTests
     {
         await using var gateway = await GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"])
             .WaitReadyAsync(TimeSpan.FromSeconds(120));
+        // The front's port can open before both workers have started (a loaded machine showed 0).
+        for (var i = 0; i < 1200 && Workers.MultiProcessTests.WorkersOf(gateway.Pid).Count < 2; i++) await Task.Delay(50);
         var before = Workers.MultiProcessTests.WorkersOf(gateway.Pid).ToHashSet();
         Assert.Equal(2, before.Count);
 
