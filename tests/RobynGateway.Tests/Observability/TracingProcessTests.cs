@@ -56,14 +56,17 @@ public sealed class TracingProcessTests
         Assert.DoesNotContain(receiver.Spans, s => s.Name.Contains("health", StringComparison.Ordinal));
     }
 
+    static Task<GatewayProcess> TwoProcesses(string balance, OtlpReceiver receiver) =>
+        GatewayProcess.Start("observability_app.py",
+            ["--processes", "2", "--balance", balance, "--otlp-endpoint", receiver.Endpoint, "--no-access-log"], env: FastExport)
+            .WaitReadyAsync(TimeSpan.FromSeconds(90));
+
     /// <summary>Front-only: under --balance front the front's server span and its hop to the worker sit between the client and the worker.</summary>
     [Fact]
     public async Task Front_balance_front_and_worker_of_processes_2_are_one_trace()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var gateway = await GatewayProcess.Start("observability_app.py",
-            ["--processes", "2", "--balance", "front", "--otlp-endpoint", receiver.Endpoint, "--no-access-log"], env: FastExport)
-            .WaitReadyAsync(TimeSpan.FromSeconds(90));
+        await using var gateway = await TwoProcesses("front", receiver);
 
         var seen = await GetTraced(gateway.Client, "/traced/9");
         var spans = await receiver.WaitFor(s => s.Count(x => x.Scope == "Microsoft.AspNetCore" && x.TraceId == ClientTrace) >= 2
@@ -84,9 +87,7 @@ public sealed class TracingProcessTests
     public async Task Kernel_balance_workers_span_continues_the_clients_trace()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var gateway = await GatewayProcess.Start("observability_app.py",
-            ["--processes", "2", "--balance", "kernel", "--otlp-endpoint", receiver.Endpoint, "--no-access-log"], env: FastExport)
-            .WaitReadyAsync(TimeSpan.FromSeconds(90));
+        await using var gateway = await TwoProcesses("kernel", receiver);
 
         var seen = await GetTraced(gateway.Client, "/traced/9");
         var spans = await receiver.WaitFor(s => s.Any(x => x.Scope == "Microsoft.AspNetCore" && x.TraceId == ClientTrace)
