@@ -41,6 +41,19 @@ public sealed class RequestIdTests(ObservabilityAppFactory factory) : IClassFixt
         Assert.NotEqual(first, second);
     }
 
+    [Fact]
+    public void Ids_made_at_once_on_many_threads_are_all_different()
+    {
+        // Random.Shared is one generator per thread: no two threads (nor two calls) repeat an id.
+        var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (var i = 0; i < 25_000; i++) ids.Add(RequestIds.New());
+        });
+        Assert.Equal(200_000, ids.Distinct().Count());
+        Assert.All(ids.Take(1000), id => Assert.Matches("^[0-9a-f]{32}$", id));
+    }
+
     [Theory]
     [InlineData("has space")]
     [InlineData("quote\"d")]
