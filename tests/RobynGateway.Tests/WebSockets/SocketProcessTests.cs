@@ -42,6 +42,26 @@ public sealed class SocketProcessTests
     }
 
     [Fact]
+    public async Task A_client_that_never_answers_the_servers_close_frame_is_dropped_after_the_5_s_close_handshake()
+    {
+        await using var gateway = await GatewayProcess.Start("multiprocess_app.py").WaitReadyAsync();
+        var uri = new Uri($"ws://127.0.0.1:{gateway.Port}/room");
+        await using var a = await SocketClient.ConnectAsync(uri);
+        await using var b = await SocketClient.ConnectAsync(uri);
+        await a.ReceiveTextAsync();
+        var bId = (await b.ReceiveTextAsync()).Split(' ')[1]; // "joined <id> on <pid>"
+
+        Assert.Equal("kicked: True", await a.AskAsync($"kick:{bId}"));
+        var kicked = Stopwatch.StartNew();
+        Assert.Equal((WebSocketCloseStatus)4000, (await b.ReceiveCloseAsync()).CloseStatus);
+        // b never answers. The server waits for its close frame (RFC 6455 §7.1.1), then drops it.
+        Assert.Contains(bId, await a.AskAsync("who"));
+        while (kicked.Elapsed < TimeSpan.FromSeconds(15) && (await a.AskAsync("who")).Contains(bId)) await Task.Delay(100);
+        Assert.DoesNotContain(bId, await a.AskAsync("who"));
+        Assert.InRange(kicked.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task A_client_that_stops_answering_pings_is_dropped_and_its_close_handler_runs()
     {
         await using var gateway = await GatewayProcess.Start("websocket_app.py",
