@@ -17,7 +17,7 @@ internal enum TestSocketMessageKind { Text = 0, Binary = 1, Close = 2 }
 /// Design notes:
 /// * A pump task reads whole messages as they come and queues them, so <see cref="Receive"/> can
 ///   give up after its timeout without cancelling a read (a cancelled websocket read aborts the
-///   socket): the next Receive finds the message whenever it arrives.
+///   socket): the next Receive finds the message whenever it arrives, even while none waits.
 /// * The close the server sends (or a dropped connection, as 1006) is the last message, and every
 ///   Receive after it returns it again.
 /// * Sends are serialised (a WebSocket allows one send at a time); Close sends the close frame
@@ -114,10 +114,15 @@ internal sealed class TestSocket
     public TestSocketMessage Receive(TimeSpan timeout)
     {
         if (_closed is { } closed) return closed;
-        var reading = _inbox.Reader.ReadAsync().AsTask();
-        if (!reading.Wait(timeout))
-            throw new TestRequestTimeoutException($"no websocket message within {timeout.TotalSeconds:0.###} s.");
-        var message = reading.GetAwaiter().GetResult();
+        // Waits without taking: a ReadAsync given up at its timeout would still take the next
+        // message when it came (before a later Receive asked), and that message would be lost.
+        if (!_inbox.Reader.TryRead(out var message))
+        {
+            if (!_inbox.Reader.WaitToReadAsync().AsTask().Wait(timeout))
+                throw new TestRequestTimeoutException($"no websocket message within {timeout.TotalSeconds:0.###} s.");
+            // The pump writes the close before it completes the inbox, so a message is there.
+            if (!_inbox.Reader.TryRead(out message)) message = new(TestSocketMessageKind.Close, [], Abnormal);
+        }
         if (message.Kind == TestSocketMessageKind.Close) _closed = message;
         return message;
     }
