@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using RobynGateway.Hosting;
 using RobynGateway.Python;
+using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Hosting;
 
@@ -9,15 +10,8 @@ namespace RobynGateway.Tests.Hosting;
 /// front where kernel mode cannot keep a promise (off Linux, --max-connections), and whatever the
 /// command line, ROBYN_BALANCE or appsettings' Robyn:Balance asks for, in that order.
 /// </summary>
-public sealed class BalanceModeTests : IDisposable
+public sealed class BalanceModeTests : TempAppFile
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("robyn-balance-").FullName;
-    string AppFile => Path.Combine(_dir, "app.py");
-
-    public BalanceModeTests() => File.WriteAllText(AppFile, "");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     GatewayOptions Resolve(string[] args, Dictionary<string, string>? environment = null, Dictionary<string, string?>? appsettings = null,
         int? codeProcesses = null)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using RobynGateway.Hosting;
 using RobynGateway.Python;
+using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Hosting;
 
@@ -8,20 +9,13 @@ namespace RobynGateway.Tests.Hosting;
 /// --header-timeout, --max-connections, --backlog, --root-path and their variables, and the
 /// appsettings.json layer every option with a variable has: parsed, checked, in the right order.
 /// </summary>
-public sealed class KestrelLimitFlagsTests : IDisposable
+public sealed class KestrelLimitFlagsTests : TempAppFile
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("robyn-limits-").FullName;
-    string AppFile => Path.Combine(_dir, "app.py");
-
-    public KestrelLimitFlagsTests() => File.WriteAllText(AppFile, "");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     static readonly StartArgs NoCode = new(null, null, null, null, null, null, null, false);
 
     GatewayOptions Resolve(string[] args, Dictionary<string, string>? environment = null, string? appsettings = null, StartArgs? code = null)
     {
-        if (appsettings is not null) File.WriteAllText(Path.Combine(_dir, "appsettings.json"), appsettings);
+        if (appsettings is not null) File.WriteAllText(Path.Combine(Dir, "appsettings.json"), appsettings);
         var cli = CommandLine.Parse([AppFile, .. args]);
         var config = new ConfigurationBuilder().AddAppFolder(AppFile, "Production").Build();
         var env = AppSettings.Layer(config, RobynEnvFile.Layer(AppFile, name => environment?.GetValueOrDefault(name)));

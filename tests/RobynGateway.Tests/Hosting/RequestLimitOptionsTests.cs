@@ -1,18 +1,12 @@
 using RobynGateway.Hosting;
 using RobynGateway.Python;
+using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Hosting;
 
 /// <summary><c>--timeout</c> / ROBYN_TIMEOUT and <c>--max-queue</c> / ROBYN_MAX_QUEUE: defaults, precedence, bad values.</summary>
-public sealed class RequestLimitOptionsTests : IDisposable
+public sealed class RequestLimitOptionsTests : TempAppFile
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("robyn-limits-").FullName;
-    string AppFile => Path.Combine(_dir, "app.py");
-
-    public RequestLimitOptionsTests() => File.WriteAllText(AppFile, "");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     GatewayOptions Resolve(string[] args, Dictionary<string, string>? environment = null)
     {
         var cli = CommandLine.Parse([AppFile, .. args]);

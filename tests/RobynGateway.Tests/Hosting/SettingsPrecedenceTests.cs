@@ -1,5 +1,6 @@
 using RobynGateway.Hosting;
 using RobynGateway.Python;
+using RobynGateway.Tests.Infrastructure;
 
 namespace RobynGateway.Tests.Hosting;
 
@@ -7,15 +8,8 @@ namespace RobynGateway.Tests.Hosting;
 /// The precedence table: the command line, then the environment (the process's, then robyn.env
 /// beside the app), then the app's code (app.start(...) and its Config), then the defaults.
 /// </summary>
-public sealed class SettingsPrecedenceTests : IDisposable
+public sealed class SettingsPrecedenceTests : TempAppFile
 {
-    readonly string _dir = Directory.CreateTempSubdirectory("robyn-settings-").FullName;
-    string AppFile => Path.Combine(_dir, "app.py");
-
-    public SettingsPrecedenceTests() => File.WriteAllText(AppFile, "");
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     static readonly Microsoft.Extensions.Configuration.IConfiguration NoConfig =
         new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
 
@@ -89,7 +83,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
     [Fact]
     public void Robyn_env_beside_the_app_fills_what_the_environment_does_not_set()
     {
-        File.WriteAllLines(Path.Combine(_dir, "robyn.env"), [
+        File.WriteAllLines(Path.Combine(Dir, "robyn.env"), [
             "# settings", "ROBYN_MAX_PAYLOAD_SIZE=2048", "ROBYN_PORT = 8100", "ROBYN_DEV_MODE=True", "ROBYN_KEEP_ALIVE_TIMEOUT=4",
             "not a setting", "=nameless", "SECRET=a=b"]);
         var o = Resolve([], new() { ["ROBYN_PORT"] = "8200" }, new StartArgs(null, 9000, null, null));
@@ -106,7 +100,7 @@ public sealed class SettingsPrecedenceTests : IDisposable
     [InlineData("ROBYN_MAX_PAYLOAD_SIZE", "big")]
     public void Bad_environment_values_are_usage_errors_that_name_the_variable(string name, string value)
     {
-        File.WriteAllText(Path.Combine(_dir, "robyn.env"), $"{name}={value}\n");
+        File.WriteAllText(Path.Combine(Dir, "robyn.env"), $"{name}={value}\n");
         var ex = Assert.Throws<UsageException>(() => Resolve([], [], Code));
         Assert.Contains(name, ex.Message);
     }
