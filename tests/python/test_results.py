@@ -83,6 +83,30 @@ def test_orjson_extras_serialise():
     )
 
 
+@pytest.mark.parametrize("value", [
+    {"a": [1, 2.5, -0.0, 10**30, None, True, False], "nested": {"x": ({"y": []},)}},
+    ["é\u2028\x00\"\\/", "\ud83d\ude00", float("inf"), float("nan")],
+    {1: "int key", 2.5: "float key", None: "none key", True: "bool key"},
+    "a bare \"string\"", 3, [], {},
+])
+def test_json_bodies_are_what_the_standard_encoder_writes(value):
+    # dumps calls CPython's C encoder directly (made once); the standard JSONEncoder with the same
+    # settings is the reference it must match, byte for byte.
+    import json
+    import importlib
+    jsonify_module = importlib.import_module("robyn.jsonify")
+    reference = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False,
+                                 default=jsonify_module._default)
+    assert jsonify_module.dumps(value) == reference.encode(value)
+    # On CPython the C encoder is in use, not the fallback (JSONEncoder.encode, a bound method).
+    assert getattr(jsonify_module.dumps, "__self__", None) is not jsonify_module._ENCODER
+
+
+def test_a_json_key_of_another_type_is_a_type_error():
+    with pytest.raises(TypeError):
+        to_result({(1, 2): "tuple key"})
+
+
 def test_jsonify_returns_a_compact_string_which_is_sent_as_text():
     assert jsonify({"a": 1, "b": "é"}) == '{"a":1,"b":"é"}'
     assert to_result(jsonify({"a": 1}))[1] is TEXT_PLAIN

@@ -254,7 +254,8 @@ class LoadedApp:
     def handle_sync(self, exchange, mask, index, *fields) -> Result:
         try:
             endpoint = self._endpoints[index]
-            request = self._for_handler(exchange, endpoint, index, fields)
+            self._open(exchange, index, fields)
+            request = self._for_handler(exchange, endpoint)
             exchange.result = exchange.context.run(endpoint.run_request_sync, request)
             return exchange.result
         except Exception as exc:
@@ -263,7 +264,7 @@ class LoadedApp:
     def handle_async(self, token, exchange, mask, index, *fields) -> None:
         def handle():
             endpoint = self._endpoints[index]
-            return self._handled(exchange, endpoint.run_request_async(self._for_handler(exchange, endpoint, index, ())))
+            return self._handled(exchange, endpoint.run_request_async(self._for_handler(exchange, endpoint)))
         self._start(token, exchange, index, fields, handle)
 
     def after_sync(self, exchange, mask, index, *fields) -> Result:
@@ -279,24 +280,38 @@ class LoadedApp:
 
     def hooked_sync(self, exchange, before, after, index, *fields) -> Tuple[Result, bool]:
         """A sync route's before hooks, handler and after hooks, all sync, in ONE trip from a sync
-        worker: before_sync, handle_sync and after_sync one after the other, with the gateway's
-        choices between them made here (a failed before hook skips the after hooks, a streaming
-        answer skips them too). Returns (answer, whether the after hooks made it): the gateway
-        adds the global response headers only to an answer they did not make."""
+        worker: what before_sync, handle_sync and after_sync do one after the other, with the
+        gateway's choices between them made here (a failed before hook skips the after hooks, a
+        streaming answer skips them too), in one run of the request's context. Returns (answer,
+        whether the after hooks made it): the gateway adds the global response headers only to an
+        answer they did not make."""
+        try:
+            self._open(exchange, index, fields)
+            return exchange.context.run(self._hooked, exchange, before, after, index)
+        except Exception as exc:
+            return internal_error("".join(traceback.format_exception(exc))), False
+
+    def _hooked(self, exchange: Exchange, before: int, after: int, index: int) -> Tuple[Result, bool]:
         if before:
-            result = self.before_sync(exchange, before, index, *fields)
+            result = run_before(exchange, self._before[before])
             if result is not CONTINUE:
                 if len(result) == 5 and result[3] == KIND_ERROR:
                     return result, False
-                return self._after_stage(exchange, after, index, result)
-            fields = ()  # the request is open
-        return self._after_stage(exchange, after, index, self.handle_sync(exchange, 0, index, *fields))
+                return self._after_stage(exchange, after, result)
+        try:
+            endpoint = self._endpoints[index]
+            result = exchange.result = endpoint.run_request_sync(self._for_handler(exchange, endpoint))
+        except Exception as exc:
+            result = internal_error("".join(traceback.format_exception(exc)))
+        return self._after_stage(exchange, after, result)
 
-    def _after_stage(self, exchange: Exchange, after: int, index: int, result: Result) -> Tuple[Result, bool]:
+    def _after_stage(self, exchange: Exchange, after: int, result: Result) -> Tuple[Result, bool]:
         # As in Robyn, after hooks do not see streaming answers (the body does not exist yet).
         if not after or len(result) == 5 and result[3] in (KIND_STREAM, KIND_ASYNC_STREAM):
             return result, False
-        return self.after_sync(exchange, after, index), True
+        request = exchange.request
+        path = request._path if request._url is None else request._url.path
+        return run_after(exchange, self._after[after], self._globals_for(path)), True
 
     def _open(self, exchange: Exchange, index: int, fields: tuple) -> None:
         """Builds the request from the first stage's fields."""
@@ -307,8 +322,8 @@ class LoadedApp:
                 method, path, query, headers, body, names, params, client_ip, host, scheme, parts[0] if parts else None)
             exchange.params = params
 
-    def _for_handler(self, exchange: Exchange, endpoint: Any, index: int, fields: tuple) -> Optional[Request]:
-        self._open(exchange, index, fields)
+    def _for_handler(self, exchange: Exchange, endpoint: Any) -> Optional[Request]:
+        """The request the handler gets (the exchange's, opened by the first stage)."""
         if endpoint.invoke is None:
             return None
         request = exchange.request

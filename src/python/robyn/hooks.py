@@ -93,21 +93,20 @@ def _param_slots(pattern: Optional[str]) -> Tuple[Tuple[str, int, bool], ...]:
     )
 
 
-class HookChains:
+class HookChains(dict):
     """The app's hooks in the order the gateway numbers them: global ones first, then the
     route-bound authentication checks, then scoped ones, each in registration order.
-    Chains are cached per mask."""
+    Indexed by mask, each chain made once (a dict: a chain made before is found without a Python
+    call)."""
 
     def __init__(self, hooks: List[Hook]) -> None:
+        super().__init__()
         self.hooks = sorted(hooks, key=lambda h: h.order)  # stable
         if len(self.hooks) > 64:
             raise ValueError(f"{len(self.hooks)} hooks of one kind; the gateway supports at most 64")
-        self._chains: Dict[int, Tuple[Hook, ...]] = {}
 
-    def __getitem__(self, mask: int) -> Tuple[Hook, ...]:
-        chain = self._chains.get(mask)
-        if chain is None:
-            chain = self._chains[mask] = tuple(h for i, h in enumerate(self.hooks) if mask >> i & 1)
+    def __missing__(self, mask: int) -> Tuple[Hook, ...]:
+        chain = self[mask] = tuple(h for i, h in enumerate(self.hooks) if mask >> i & 1)
         return chain
 
 
@@ -199,7 +198,7 @@ def _opening_response(exchange: Exchange, global_headers: Optional[Headers]) -> 
         for name, values in global_headers._d.items():
             if name not in headers._d:
                 headers._d[name] = list(values)
-    response = Response(status, headers, _text_or_bytes(body))
+    response = Response._made(status, headers, _text_or_bytes(body))
     if len(result) == 5 and result[3] == KIND_FILE:
         response._file_path = result[4]
         response._response_type = "static_file"

@@ -27,10 +27,31 @@ def _default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# Built once: `encode` then runs the C encoder without per-call setup.
-dumps = json.JSONEncoder(
-    separators=(",", ":"), ensure_ascii=False, check_circular=False, default=_default
-).encode
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False, default=_default)
+
+
+def _c_dumps() -> Any:
+    """CPython's C encoder, made once with the settings above: JSONEncoder.encode makes a new one
+    on every call, through two Python frames (about 0.3 µs of a 1.5 µs request). None where the
+    C accelerator is missing, or answers differently from JSONEncoder (checked here, once)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        encode = make(None, _default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+
+        def dumps(value: Any) -> str:
+            if type(value) is str:
+                return json.encoder.encode_basestring(value)
+            return "".join(encode(value, 0))
+
+        sample = {"a": [1, 2.5, None, True, "é\n\"", {"b": -1e300}], "c": ()}
+        return dumps if dumps(sample) == _ENCODER.encode(sample) else None
+    except Exception:  # another signature in some later Python
+        return None
+
+
+dumps = _c_dumps() or _ENCODER.encode
 
 
 def jsonify(value: Any) -> str:
