@@ -6,6 +6,7 @@
 #   bash bench/ab.sh BEFORE_DIR AFTER_DIR            # two build outputs (…/bin/Release/net10.0 copies)
 #   PATHS='/json /async-json' REPS=3 DURATION=5 bash bench/ab.sh /tmp/a src/RobynGateway/bin/Release/net10.0
 #   AFTER_ENV='DOTNET_X=1' bash bench/ab.sh DIR DIR   # one build, a runtime setting on and off
+#   STARTS=3 PATHS=/json bash bench/ab.sh A B          # every server started fresh 3 times, figures summed
 #   APP='bench/apps/bench_app.py --processes 2' TREE=1 PATHS=/json bash bench/ab.sh A B   # front + workers' CPU
 #   AFTER_ARGS='--metrics-port 19464' bash bench/ab.sh DIR DIR   # one build, a flag on and off
 #   AFTER_ARGS='--log-level INFO --log-format json' ...          # the access log, as JSON to a file
@@ -15,8 +16,11 @@
 # bench/lib/postgres.sh (PG_BIN, DB_POOL as in run.sh) for the run. Bare Kestrel has no database
 # client: it answers 404 there, so its row (and the ratio to it) means nothing for such a path.
 #
-# Every server starts once; the reps interleave (before, after, bare; then the next rep starting
-# one target later) so that a drift of the machine's speed lands on all three alike. Run it under
+# Every server starts once (STARTS=N: N times, all of them fresh each time, the figures summed
+# over the starts: one instance of a server can be 10% faster than the next on this shared
+# machine, whichever build it runs, so an A/B of a few percent needs STARTS=3 or more); the reps
+# interleave (before, after, bare; then the next rep starting one target later) so that a drift
+# of the machine's speed lands on all three alike. Run it under
 # `flock /work/wt/bench.lock` on a shared machine, and inside `unshare -n` for a private loopback.
 set -euo pipefail
 
@@ -27,6 +31,7 @@ PATHS=${PATHS:-/json /async-json /hooked/json}
 REPS=${REPS:-3}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-8}
+STARTS=${STARTS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
 PYTHON=${BENCH_PYTHON:-/usr/bin/python3}
 APP=${APP:-$ROOT/bench/apps/bench_app.py}
@@ -54,20 +59,28 @@ if [[ " $PATHS" == *" /db/"* && -z ${BENCH_DATABASE_URL:-} ]]; then
     pushd "$ROOT" >/dev/null && pg_start && popd >/dev/null   # exports BENCH_DATABASE_URL for the servers
 fi
 
-port=18600
-for n in "${names[@]}"; do
-    PORT[$n]=$port
-    ${CMD[$n]} "$port" >"/tmp/ab-$n.log" 2>&1 &
-    PID[$n]=$!
-    port=$((port + 1))
-done
-for n in "${names[@]}"; do
-    for _ in $(seq 1 120); do
-        curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null && break
-        sleep 0.5
+# start: every server fresh, on its own port, answering.
+start() {
+    local port=18600 n
+    for n in "${names[@]}"; do
+        PORT[$n]=$port
+        ${CMD[$n]} "$port" >"/tmp/ab-$n.log" 2>&1 &
+        PID[$n]=$!
+        port=$((port + 1))
     done
-    curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null || { echo "$n did not start: $(tail -5 /tmp/ab-$n.log)" >&2; exit 1; }
-done
+    for n in "${names[@]}"; do
+        for _ in $(seq 1 120); do
+            curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null && break
+            sleep 0.5
+        done
+        curl -fs "http://127.0.0.1:${PORT[$n]}/json" >/dev/null || { echo "$n did not start: $(tail -5 /tmp/ab-$n.log)" >&2; exit 1; }
+    done
+}
+
+stop() {
+    local n
+    for n in "${names[@]}"; do kill -TERM "${PID[$n]}" 2>/dev/null; wait "${PID[$n]}" 2>/dev/null || true; PID[$n]=; done
+}
 
 # TREE=1: the server's CPU with its children's (the workers of --processes, via APP='app.py --processes 2').
 if [[ ${TREE:-0} == 1 ]]; then
@@ -86,21 +99,29 @@ run() {
     echo "$(awk '/requests in/ { print $1 }' <<<"$out") $((t1 - t0))"
 }
 
-printf '%-14s %-7s %9s %6s %9s %6s\n' path target req/s ratio us/req cpu×
-for path in $PATHS; do
-    for n in "${names[@]}"; do run "$n" "$path" "$WARMUP" >/dev/null; done
-    declare -A REQ=() TK=()
-    for rep in $(seq 0 $((REPS - 1))); do
-        for i in 0 1 2; do
-            n=${names[$(((i + rep) % 3))]}
-            read -r r t < <(run "$n" "$path" "$DURATION")
-            REQ[$n]=$(( ${REQ[$n]:-0} + r ))
-            TK[$n]=$(( ${TK[$n]:-0} + t ))
+# Per path and target, summed over every start and rep.
+declare -A REQ=() TK=()
+for start in $(seq 1 "$STARTS"); do
+    start
+    for path in $PATHS; do
+        for n in "${names[@]}"; do run "$n" "$path" "$WARMUP" >/dev/null; done
+        for rep in $(seq 0 $((REPS - 1))); do
+            for i in 0 1 2; do
+                n=${names[$(((i + rep + start) % 3))]}
+                read -r r t < <(run "$n" "$path" "$DURATION")
+                REQ[$path,$n]=$(( ${REQ[$path,$n]:-0} + r ))
+                TK[$path,$n]=$(( ${TK[$path,$n]:-0} + t ))
+            done
         done
     done
-    total=$((REPS * DURATION))
+    stop
+done
+
+printf '%-14s %-7s %9s %6s %9s %6s\n' path target req/s ratio us/req cpu×
+total=$((STARTS * REPS * DURATION))
+for path in $PATHS; do
     for n in "${names[@]}"; do
-        awk -v p="$path" -v n="$n" -v r="${REQ[$n]}" -v t="${TK[$n]}" -v br="${REQ[bare]}" -v bt="${TK[bare]}" \
+        awk -v p="$path" -v n="$n" -v r="${REQ[$path,$n]}" -v t="${TK[$path,$n]}" -v br="${REQ[$path,bare]}" -v bt="${TK[$path,bare]}" \
             -v s="$total" -v hz="$TICK" 'BEGIN {
                 us = t / hz * 1e6 / r; bus = bt / hz * 1e6 / br
                 printf "%-14s %-7s %9.0f %6.2f %9.1f %6.2f\n", p, n, r / s, r / br, us, us / bus }'
