@@ -213,9 +213,8 @@ class LoadedApp:
         self._health = HealthRunner(getattr(app, "health_checks", ()), lambda: self._loop.loop)
         self.health_checks = tuple((c.name, c.timeout) for c in self._health.checks)
 
-        excluded = set(self.excluded_paths)
-        globals_ = None if app.response_headers.is_empty() else app.response_headers
-        self._globals_for = lambda path: None if path in excluded else globals_
+        self._excluded = set(self.excluded_paths)
+        self._globals = None if app.response_headers.is_empty() else app.response_headers
 
     def dispatch_sync(self, index, method, path, query, headers, body, params, client_ip, host, scheme, parts=None) -> Result:
         try:
@@ -270,13 +269,13 @@ class LoadedApp:
     def after_sync(self, exchange, mask, index, *fields) -> Result:
         try:
             self._open(exchange, index, fields)
-            return exchange.context.run(run_after, exchange, self._after[mask], self._globals_for(exchange.request.url.path))
+            return exchange.context.run(run_after, exchange, self._after[mask], self._globals_for(exchange.request))
         except Exception as exc:
             return internal_error("".join(traceback.format_exception(exc)))
 
     def after_async(self, token, exchange, mask, index, *fields) -> None:
         self._start(token, exchange, index, fields, lambda: run_after_async(
-            exchange, self._after[mask], self._globals_for(exchange.request.url.path)))
+            exchange, self._after[mask], self._globals_for(exchange.request)))
 
     def hooked_sync(self, exchange, before, after, index, *fields) -> Tuple[Result, bool]:
         """A sync route's before hooks, handler and after hooks, all sync, in ONE trip from a sync
@@ -309,9 +308,12 @@ class LoadedApp:
         # As in Robyn, after hooks do not see streaming answers (the body does not exist yet).
         if not after or len(result) == 5 and result[3] in (KIND_STREAM, KIND_ASYNC_STREAM):
             return result, False
-        request = exchange.request
+        return run_after(exchange, self._after[after], self._globals_for(exchange.request)), True
+
+    def _globals_for(self, request: Request) -> Any:
+        """The global response headers for the after hooks, unless the request's path is excluded."""
         path = request._path if request._url is None else request._url.path
-        return run_after(exchange, self._after[after], self._globals_for(path)), True
+        return None if path in self._excluded else self._globals
 
     def _open(self, exchange: Exchange, index: int, fields: tuple) -> None:
         """Builds the request from the first stage's fields."""

@@ -65,22 +65,23 @@ class Hook:
         return 0 if self.pattern is None and self.route < 0 else 1 if self.route >= 0 else 2
 
     def before(self, request: Request) -> Any:
-        self._fill_params(request)
+        if self._params:
+            self._fill_params(request)
         return self.function(request) if self.arity else self.function()
 
     def after(self, request: Request, response: Response) -> Any:
-        self._fill_params(request)
+        if self._params:
+            self._fill_params(request)
         if self.arity >= 2:
             return self.function(request, response)
         return self.function(response) if self.arity == 1 else self.function()
 
     def _fill_params(self, request: Request) -> None:
         # Robyn gives a scoped hook the parameters of its own pattern.
-        if self._params:
-            segments = request.url.path.split("/")
-            request.path_params = {
-                name: "/".join(segments[i:]) if rest else segments[i] for name, i, rest in self._params
-            }
+        segments = request.url.path.split("/")
+        request.path_params = {
+            name: "/".join(segments[i:]) if rest else segments[i] for name, i, rest in self._params
+        }
 
 
 def _param_slots(pattern: Optional[str]) -> Tuple[Tuple[str, int, bool], ...]:
@@ -119,6 +120,9 @@ def run_before(exchange: Exchange, hooks: Tuple[Hook, ...]) -> Result:
             value = hook.before(exchange.request)
         except _FAILURES as exc:
             return _hook_raised("before_request", hook, exc)
+        if isinstance(value, Request):  # the common outcome, without a call
+            exchange.request = value
+            continue
         answer = _before_outcome(exchange, hook, value)
         if answer is not None:
             return answer

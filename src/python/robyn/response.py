@@ -9,7 +9,7 @@ _MISSING: Any = object()
 
 
 class Response:
-    __slots__ = ("_status_code", "_headers", "_description", "_response_type", "_file_path", "cookies")
+    __slots__ = ("_status_code", "_headers", "_description", "_response_type", "_file_path", "_cookies")
 
     def __init__(
         self,
@@ -27,7 +27,7 @@ class Response:
         self.description = body if description is _MISSING else description
         self._response_type = "text"
         self._file_path: Optional[str] = None
-        self.cookies = Cookies()
+        self._cookies: Optional[Cookies] = None  # made on first use: most answers set none
 
     @classmethod
     def _made(cls, status_code: int, headers: Headers, description: Union[str, bytes]) -> "Response":
@@ -35,8 +35,19 @@ class Response:
         are already checked, so without __init__'s checks (one after-hooked request less ~0.2 µs)."""
         response = object.__new__(cls)
         response._status_code, response._headers, response._description = status_code, headers, description
-        response._response_type, response._file_path, response.cookies = "text", None, Cookies()
+        response._response_type, response._file_path, response._cookies = "text", None, None
         return response
+
+    @property
+    def cookies(self) -> Cookies:
+        cookies = self._cookies
+        if cookies is None:
+            cookies = self._cookies = Cookies()
+        return cookies
+
+    @cookies.setter
+    def cookies(self, value: Cookies) -> None:
+        self._cookies = value
 
     @property
     def status_code(self) -> int:
@@ -97,8 +108,9 @@ class Response:
 
     def _to_result(self) -> Tuple[int, Tuple[str, ...], bytes]:
         headers = self._headers._flat()
-        if self.cookies._d:  # not len(): a Python call on every answer
-            headers += tuple(x for v in self.cookies._set_cookie_values() for x in ("set-cookie", v))
+        cookies = self._cookies
+        if cookies:
+            headers += tuple(x for v in cookies._set_cookie_values() for x in ("set-cookie", v))
         body = self._description
         return self._status_code, headers, body.encode() if isinstance(body, str) else body
 
