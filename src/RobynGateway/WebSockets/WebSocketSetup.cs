@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http.Features;
 using RobynGateway.Hosting;
 using RobynGateway.Python;
 using RobynGateway.Routing;
@@ -33,19 +34,34 @@ internal static class WebSocketSetup
         var hub = web.Services.GetRequiredService<PythonApp>().Sockets;
         if (hub.IsEmpty) return;
         var session = web.Services.GetRequiredService<SocketSession>();
-        web.UseWebSockets(); // keep-alive is set per connection, at accept
-        web.Use((context, next) =>
+        // Only a request that can upgrade meets the websockets middleware: it allocates a handshake
+        // feature for every request it sees, and most requests are plain HTTP.
+        web.UseWhen(MayUpgrade, upgrades =>
         {
-            if (!context.WebSockets.IsWebSocketRequest || !hub.TryGetEndpoint(context.Request.Path.Value ?? "/", out var endpoint))
-                return next(context);
-            if (hub.Stopping)
+            upgrades.UseWebSockets(); // keep-alive is set per connection, at accept
+            upgrades.Use((context, next) =>
             {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                return context.Response.WriteAsync("Service unavailable: the server is shutting down");
-            }
-            return session.RunAsync(context, endpoint);
+                if (!context.WebSockets.IsWebSocketRequest || !hub.TryGetEndpoint(context.Request.Path.Value ?? "/", out var endpoint))
+                    return next(context);
+                if (hub.Stopping)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    return context.Response.WriteAsync("Service unavailable: the server is shutting down");
+                }
+                return session.RunAsync(context, endpoint);
+            });
         });
     }
+
+    /// <summary>
+    /// What the websockets middleware itself requires before it looks further: an HTTP/1.1 request
+    /// the server may upgrade (it has <c>Connection: upgrade</c>), or an HTTP/2 extended CONNECT;
+    /// or a server that brings its own websockets (TestServer's client sets the feature itself).
+    /// </summary>
+    static bool MayUpgrade(HttpContext context) =>
+        context.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true
+        || context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect == true
+        || context.Features.Get<IHttpWebSocketFeature>() is not null;
 }
 
 /// <summary>
