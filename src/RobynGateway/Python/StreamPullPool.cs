@@ -73,6 +73,9 @@ internal sealed class StreamPullPool : IDisposable
 
     bool ClaimIdle()
     {
+        // A full fence between the caller's queueing and the read of _idle, pairing with the idle
+        // thread's increment and re-check in Run (see SyncWorkerPool.WakeOneIfAsleep for why).
+        Interlocked.MemoryBarrier();
         while (true)
         {
             var idle = Volatile.Read(ref _idle);

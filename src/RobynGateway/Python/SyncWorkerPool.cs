@@ -42,13 +42,23 @@ internal sealed class SyncWorkerPool : IDisposable
     {
         Interlocked.Increment(ref _waiting);
         _queue.Enqueue(call);
-        // Pairs with the sleeper's re-check below: either it sees this item, or we see it asleep.
-        if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
+        WakeOneIfAsleep();
     }
 
     /// <summary>Wakes a sleeping worker so it drops the references released since (see PythonApp.ReleaseSoon).</summary>
-    public void Poke()
+    public void Poke() => WakeOneIfAsleep();
+
+    /// <summary>
+    /// After this thread queued work (a call, or references to drop): wakes a worker if one sleeps.
+    /// Pairs with the sleeper's re-check in Run: either it sees the work, or this sees it asleep.
+    /// That takes a full fence between the queueing and the read of _sleepers: the queue publishes
+    /// an item with a plain (release) store, which x64 may hold in its store buffer past the load
+    /// that follows, so both sides could miss each other and the call wait for the next request or
+    /// release to wake the worker (a ping once waited 727 ms behind a stream's next item).
+    /// </summary>
+    void WakeOneIfAsleep()
     {
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleepers) > 0) _wake.Release();
     }
 
@@ -68,7 +78,8 @@ internal sealed class SyncWorkerPool : IDisposable
                     continue;
                 }
                 Interlocked.Increment(ref _sleepers);
-                if (_queue.IsEmpty && !_stopping) _wake.Wait();
+                // Re-check after counting ourselves asleep: work queued just before found no sleeper.
+                if (_queue.IsEmpty && !_app.HasReleases && !_stopping) _wake.Wait();
                 Interlocked.Decrement(ref _sleepers);
                 if (_stopping && _queue.IsEmpty) break;
                 continue;
