@@ -14,7 +14,7 @@ hooks then too)."""
 
 import traceback
 from contextvars import Context
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from robyn.dispatch import internal_error
 from robyn.headers import Headers
