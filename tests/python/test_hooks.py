@@ -224,3 +224,30 @@ def test_the_next_stage_may_enter_the_context_while_the_loop_still_reports_the_l
     app.loop.call_soon_threadsafe(app.before_async, 1, exchange, 0b1, 0, *fields())
     assert gateway.wait_for(1)[1] is CONTINUE
     assert answers[0][:3] == (200, ("content-type", "text/plain"), b"handled")
+
+
+def test_an_after_hook_sets_a_cookie_on_the_answer_it_was_handed():
+    # The Response an after hook gets makes its Cookies on first use; a cookie set there is sent,
+    # and an answer whose hooks set none carries no set-cookie.
+    from robyn.hooks import Exchange, run_after
+    from robyn.request import request_from_bridge
+    from robyn.results import TEXT_PLAIN
+
+    def remember(response):
+        response.set_cookie("sid", "abc", http_only=True)
+        return response
+
+    def untouched(response):
+        return response
+
+    def answered(hook):
+        exchange = Exchange()
+        exchange.request = request_from_bridge("GET", "/", "", "", b"", (), (), "127.0.0.1", "h", "http")
+        exchange.result = (200, TEXT_PLAIN, b"hi")
+        return run_after(exchange, (Hook(hook, False, 1, None),), None)
+
+    status, headers, body = answered(remember)
+    cookies = [headers[i + 1] for i in range(0, len(headers), 2) if headers[i] == "set-cookie"]
+    assert (status, body) == (200, b"hi")
+    assert len(cookies) == 1 and cookies[0].startswith("sid=abc") and "HttpOnly" in cookies[0]
+    assert "set-cookie" not in answered(untouched)[1]
