@@ -9,7 +9,7 @@ namespace RobynGateway.Workers;
 /// <item>No answer within <see cref="ProbeTimeout"/> (SIGSTOP, a frozen process): it leaves the pool at
 ///   once, unless it is the last worker that could take requests (a machine too busy to answer in
 ///   time must not turn every request away); it comes back when it answers again, and is killed and
-///   replaced once it has not answered for <c>--hang-timeout</c>.</item>
+///   replaced once it has not answered for <c>--hang-timeout</c> plus <see cref="HeardWithin"/>.</item>
 /// </list>
 /// Requests already sent to such a worker may fail (502 once it is killed); new ones go elsewhere.
 /// </summary>
@@ -17,6 +17,15 @@ internal sealed partial class WorkerSupervisor
 {
     static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
     static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How much longer than <c>--hang-timeout</c> a silent worker gets before it is killed: a worker
+    /// whose Python hangs says so itself (its watchdog notices within a tick, at most a second, and the
+    /// next probe hears it), and that answer names the route. Killing a silent worker at exactly
+    /// <c>--hang-timeout</c> raced it: on a busy machine two slow probes won, and the log said only
+    /// "has not answered".
+    /// </summary>
+    static readonly TimeSpan HeardWithin = TimeSpan.FromSeconds(2);
 
     /// <summary>From the moment a worker is ready until it exits (or the server stops).</summary>
     async Task WatchHealthAsync(WorkerProcess worker)
@@ -43,11 +52,11 @@ internal sealed partial class WorkerSupervisor
                 case WorkerHealth.NoAnswer:
                     silentSince ??= asked;
                     var silent = DateTime.UtcNow - silentSince.Value;
-                    if (_hangTimeout > TimeSpan.Zero && silent >= _hangTimeout)
+                    if (_hangTimeout > TimeSpan.Zero && silent >= _hangTimeout + HeardWithin)
                     {
                         RouteAround(worker, evenTheLast: true);
-                        Log.LogError("{Worker} has not answered its health checks for {Seconds:F0} s (--hang-timeout); killing it and starting a new one",
-                            worker, silent.TotalSeconds);
+                        Log.LogError("{Worker} has not answered its health checks for {Seconds:F0} s (--hang-timeout {Timeout} s); killing it and starting a new one",
+                            worker, silent.TotalSeconds, _hangTimeout.TotalSeconds);
                         worker.StopCause = "unresponsive";
                         worker.Kill();
                         return;

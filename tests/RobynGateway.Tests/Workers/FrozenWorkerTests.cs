@@ -118,6 +118,52 @@ public sealed class FrozenWorkerTests
         Assert.Contains($"(pid {stopped}) answers again", gateway.Output);
     }
 
+    /// <summary>
+    /// A worker stopped with SIGSTOP cannot say what it runs: it is killed and replaced once it has
+    /// not answered for --hang-timeout and the 2 s a hung worker would take to say so itself, under
+    /// either mode, and the process is not stopped for good in between.
+    /// </summary>
+    [Theory]
+    [InlineData("front")]
+    [InlineData("kernel")]
+    public async Task A_stopped_worker_is_replaced_after_the_hang_timeout_and_the_time_a_hung_one_takes_to_say_so(string balance)
+    {
+        await using var gateway = await GatewayProcess.Start("frozen_app.py",
+            ["--processes", "2", "--balance", balance, "--hang-timeout", "3", "--graceful-timeout", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var before = WorkersOf(gateway.Pid).ToHashSet();
+        Assert.Equal(2, before.Count);
+        var stopped = before.First();
+        var clock = Stopwatch.StartNew();
+        kill(stopped, SIGSTOP);
+        try
+        {
+            HashSet<int> now;
+            TimeSpan? replacedAt = null;
+            while (true)
+            {
+                now = WorkersOf(gateway.Pid).ToHashSet();
+                if (!now.Contains(stopped)) replacedAt ??= clock.Elapsed;
+                if (!now.Contains(stopped) && now.Count == 2 || clock.Elapsed > TimeSpan.FromSeconds(60)) break;
+                await Task.Delay(200);
+            }
+            Assert.True(!now.Contains(stopped) && now.Count == 2, $"not replaced: {string.Join(",", before)} -> {string.Join(",", now)}\n{gateway.Output}");
+            Assert.True(replacedAt >= TimeSpan.FromSeconds(5), $"gone after {replacedAt}, sooner than 3 s + 2 s");
+            Assert.Contains($"(pid {stopped}) has not answered its health checks for ", gateway.Output);
+            Assert.Contains("(--hang-timeout 3 s); killing it and starting a new one", gateway.Output);
+            Assert.DoesNotContain("reports hung", gateway.Output);
+
+            // The new worker serves beside the one that was never stopped.
+            var seen = new HashSet<int>();
+            var serving = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (seen.Count < 2 && DateTime.UtcNow < serving) seen.Add(await PidOf(gateway.Client));
+            Assert.True(now.SetEquals(seen), $"answered from {string.Join(",", seen)}, workers {string.Join(",", now)}\n{gateway.Output}");
+        }
+        finally
+        {
+            if (WorkersOf(gateway.Pid).Contains(stopped)) { kill(stopped, SIGCONT); kill(stopped, SIGKILL); }
+        }
+    }
+
     /// <summary>The pid that answered, or 0 for a failure (an error status, no answer in time).</summary>
     static async Task<int> Answer(HttpClient client)
     {
