@@ -49,7 +49,10 @@ public sealed class SlowWorkTests(ITestOutputHelper output)
         Assert.True(clock.Elapsed < OneStream * 1.5, $"two {OneStream.TotalSeconds} s streams took {clock.Elapsed.TotalSeconds:0.00} s together");
         // Behind the streams' pulls a ping waited 0.6 to 1.2 s; margin for a loaded machine on the worst one.
         Assert.True(pings.Min() < TimeSpan.FromMilliseconds(50), $"the quickest ping took {pings.Min().TotalMilliseconds:0.0} ms");
-        Assert.True(pings.Max() < TimeSpan.FromMilliseconds(500), $"the slowest ping took {pings.Max().TotalMilliseconds:0.0} ms");
+        // The server's own account (its access log's time in, waiting and in Python) tells a slow
+        // gateway from a client whose thread pool was late to read the answer.
+        Assert.True(pings.Max() < TimeSpan.FromMilliseconds(500), $"the slowest ping took {pings.Max().TotalMilliseconds:0.0} ms; "
+            + $"the server says:\n{string.Join("\n", gateway.Output.Split('\n').Where(l => l.Contains("\"GET /ping\"")))}");
     }
 
     [Fact]
