@@ -2,7 +2,9 @@
 # User-space instructions per request, counted by callgrind: the steady figure for an A/B of a
 # change to the per-request path. CPU time per request (bench/ab.sh) moves by 10% from one
 # server instance to the next on this shared machine, even summed over three starts; the count of
-# instructions a request takes moves by 1-2% between runs.
+# instructions a request takes moved by 1-2% between runs of one build in one invocation, and by up
+# to 6% between invocations (other warm-up, a busier machine: a GC more or less in the window), so
+# compare builds within one invocation, and repeat it for a difference of a few percent.
 #
 #   bash bench/instructions.sh BEFORE_DIR AFTER_DIR              # two build outputs (…/bin/Release/net10.0 copies)
 #   PATHS='/json /async-json' N=2000 bash bench/instructions.sh A B

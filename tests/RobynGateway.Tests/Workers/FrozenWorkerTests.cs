@@ -23,10 +23,8 @@ public sealed class FrozenWorkerTests
     [InlineData("kernel")]
     public async Task A_worker_whose_Python_keeps_the_GIL_is_killed_and_replaced(string balance)
     {
-        await using var gateway = await GatewayProcess.Start("frozen_app.py",
-            ["--processes", "2", "--balance", balance, "--hang-timeout", "2", "--graceful-timeout", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
-        var before = WorkersOf(gateway.Pid).ToHashSet();
-        Assert.Equal(2, before.Count);
+        var (gateway, before) = await StartWithTwoWorkers(balance, hangTimeout: 2);
+        await using var _ = gateway;
         try
         {
             await FrozenWorkerIsReplaced(gateway, before, balance == "kernel");
@@ -65,10 +63,7 @@ public sealed class FrozenWorkerTests
         else Assert.Equal(HttpStatusCode.BadGateway, (await frozen!.WaitAsync(TimeSpan.FromSeconds(30))).StatusCode);
 
         // Both workers serve once the new one is ready (its start takes seconds), the killed one is not among them.
-        var seen = new HashSet<int>();
-        var serving = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (seen.Count < 2 && DateTime.UtcNow < serving) seen.Add(await PidOf(gateway.Client));
-        Assert.True(now.SetEquals(seen), $"answered from {string.Join(",", seen)}, workers {string.Join(",", now)}\n{gateway.Output}");
+        await BothServe(gateway, now);
 
         gateway.Signal(GatewayProcess.SIGTERM);
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30))); // a clean stop, not a hang
@@ -129,10 +124,8 @@ public sealed class FrozenWorkerTests
     [InlineData("kernel")]
     public async Task A_stopped_worker_is_replaced_after_the_hang_timeout_and_the_time_a_hung_one_takes_to_say_so(string balance)
     {
-        await using var gateway = await GatewayProcess.Start("frozen_app.py",
-            ["--processes", "2", "--balance", balance, "--hang-timeout", "3", "--graceful-timeout", "2"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
-        var before = WorkersOf(gateway.Pid).ToHashSet();
-        Assert.Equal(2, before.Count);
+        var (gateway, before) = await StartWithTwoWorkers(balance, hangTimeout: 3);
+        await using var _ = gateway;
         var stopped = before.First();
         var clock = Stopwatch.StartNew();
         kill(stopped, SIGSTOP);
@@ -156,15 +149,40 @@ public sealed class FrozenWorkerTests
             Assert.DoesNotContain("reports hung", gateway.Output);
 
             // The new worker serves beside the one that was never stopped.
-            var seen = new HashSet<int>();
-            var serving = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (seen.Count < 2 && DateTime.UtcNow < serving) seen.Add(await PidOf(gateway.Client));
-            Assert.True(now.SetEquals(seen), $"answered from {string.Join(",", seen)}, workers {string.Join(",", now)}\n{gateway.Output}");
+            await BothServe(gateway, now);
         }
         finally
         {
             if (WorkersOf(gateway.Pid).Contains(stopped)) { kill(stopped, SIGCONT); kill(stopped, SIGKILL); }
         }
+    }
+
+    /// <summary>frozen_app.py under --processes 2, ready, and its two workers' pids.</summary>
+    static async Task<(GatewayProcess Gateway, HashSet<int> Workers)> StartWithTwoWorkers(string balance, int hangTimeout)
+    {
+        var gateway = GatewayProcess.Start("frozen_app.py", ["--processes", "2", "--balance", balance,
+            "--hang-timeout", hangTimeout.ToString(), "--graceful-timeout", "2"]);
+        try
+        {
+            await gateway.WaitReadyAsync(TimeSpan.FromSeconds(120));
+            var workers = WorkersOf(gateway.Pid).ToHashSet();
+            Assert.Equal(2, workers.Count);
+            return (gateway, workers);
+        }
+        catch
+        {
+            await gateway.DisposeAsync(); // a start that failed leaves no process behind
+            throw;
+        }
+    }
+
+    /// <summary>Requests are answered by exactly these workers, each at least once, within a minute.</summary>
+    static async Task BothServe(GatewayProcess gateway, HashSet<int> workers)
+    {
+        var seen = new HashSet<int>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (seen.Count < 2 && DateTime.UtcNow < deadline) seen.Add(await PidOf(gateway.Client));
+        Assert.True(workers.SetEquals(seen), $"answered from {string.Join(",", seen)}, workers {string.Join(",", workers)}\n{gateway.Output}");
     }
 
     /// <summary>The pid that answered, or 0 for a failure (an error status, no answer in time).</summary>
