@@ -54,7 +54,9 @@ internal sealed class SyncWorkerPool : IDisposable
     /// That takes a full fence between the queueing and the read of _sleepers: the queue publishes
     /// an item with a plain (release) store, which x64 may hold in its store buffer past the load
     /// that follows, so both sides could miss each other and the call wait for the next request or
-    /// release to wake the worker (a ping once waited 727 ms behind a stream's next item).
+    /// release to wake the worker. (A ping that waited 727 ms behind a stream's next item looked
+    /// like that; such a wait was seen once more after the fence, so it is not the whole story:
+    /// SlowWorkTests prints the server's own timing when it happens.)
     /// </summary>
     void WakeOneIfAsleep()
     {
