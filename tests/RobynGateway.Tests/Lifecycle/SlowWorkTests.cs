@@ -47,11 +47,12 @@ public sealed class SlowWorkTests(ITestOutputHelper output)
             Assert.Equal(string.Concat(Enumerable.Range(0, Items).Select(i => $"event: progress\ndata: step {i}\n\n")), body);
         // Pulled one after the other (on the one worker) they took the sum, 2 x 3 s.
         Assert.True(clock.Elapsed < OneStream * 1.5, $"two {OneStream.TotalSeconds} s streams took {clock.Elapsed.TotalSeconds:0.00} s together");
-        // Behind the streams' pulls a ping waited 0.6 to 1.2 s; margin for a loaded machine on the worst one.
-        Assert.True(pings.Min() < TimeSpan.FromMilliseconds(50), $"the quickest ping took {pings.Min().TotalMilliseconds:0.0} ms");
-        // The server's own account (its access log's time in, waiting and in Python) tells a slow
-        // gateway from a client whose thread pool was late to read the answer.
-        Assert.True(pings.Max() < TimeSpan.FromMilliseconds(500), $"the slowest ping took {pings.Max().TotalMilliseconds:0.0} ms; "
+        // Behind the streams' pulls every ping waited up to 1.2 s (0.6 on average), so the quickest
+        // and all but the slowest are far below that. One may meet a hiccup of the machine: CI saw
+        // 621 ms for a ping whose whole stay in the gateway was 0.4 ms by its access log.
+        var sorted = pings.Order().ToArray();
+        Assert.True(sorted[0] < TimeSpan.FromMilliseconds(50), $"the quickest ping took {sorted[0].TotalMilliseconds:0.0} ms");
+        Assert.True(sorted[^2] < TimeSpan.FromMilliseconds(300), $"the second slowest ping took {sorted[^2].TotalMilliseconds:0.0} ms; "
             + $"the server says:\n{string.Join("\n", gateway.Output.Split('\n').Where(l => l.Contains("\"GET /ping\"")))}");
     }
 
