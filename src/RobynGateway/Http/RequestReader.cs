@@ -66,7 +66,7 @@ internal static class RequestReader
         call.SetField(PythonCall.PathField, path.IsEmpty ? "/" : path);
         var query = request.QueryString.Value.AsSpan();
         call.SetField(PythonCall.QueryField, query.IsEmpty ? query : query[1..]);
-        WriteHeaders(request.Headers, call, globals);
+        WriteHeaders(request.Headers, Observability.RequestIds.Of(context), call, globals);
         if (Hosting.Logging.Json) call.RequestId = Observability.RequestIds.Of(context); // for Python's log records
         WriteClientIp(context.Connection.RemoteIpAddress, call);
         call.SetField(PythonCall.HostField, request.Host.Value);
@@ -158,21 +158,31 @@ internal static class RequestReader
     /// `name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md); then the
     /// app's global request headers, which replace the client's values for <c>set_request_header</c>.
     /// </summary>
-    internal static void WriteHeaders(IHeaderDictionary headers, PythonCall call, GlobalHeaders globals)
+    /// <summary>
+    /// The request's headers, one "name:value" line each, with the request's id as its
+    /// <c>X-Request-ID</c> in place of the one the client sent (which may have been unsafe, or
+    /// absent), and the app's global request headers in place of the client's of those names.
+    /// </summary>
+    internal static void WriteHeaders(IHeaderDictionary headers, string requestId, PythonCall call, GlobalHeaders globals)
     {
         call.BeginField();
         var first = true;
         var rules = globals.HasRequestRules;
         foreach (var header in headers)
         {
-            if (rules && globals.Replaces(header.Key)) continue;
+            if (IsRequestIdHeader(header.Key) || (rules && globals.Replaces(header.Key))) continue;
             foreach (var value in header.Value)
                 AppendLine(call, header.Key, value, ref first);
         }
+        if (!(rules && globals.Replaces(Observability.RequestIds.Header)))
+            AppendLine(call, Observability.RequestIds.Header, requestId, ref first);
         foreach (var rule in globals.RequestRules)
             AppendLine(call, rule.Name, rule.Value, ref first);
         call.EndField(PythonCall.HeadersField);
     }
+
+    static bool IsRequestIdHeader(string name) =>
+        name.Length == Observability.RequestIds.Header.Length && name.Equals(Observability.RequestIds.Header, StringComparison.OrdinalIgnoreCase);
 
     static void AppendLine(PythonCall call, string name, string? value, ref bool first)
     {

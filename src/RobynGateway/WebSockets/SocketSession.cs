@@ -63,7 +63,7 @@ internal sealed class SocketSession(PythonApp app, WebSocketHub hub, SocketOptio
         call.SetField(PythonCall.PathField, connection.Id); // an OPEN's path slot carries the connection id
         var query = request.QueryString.Value.AsSpan();
         call.SetField(PythonCall.QueryField, query.IsEmpty ? query : query[1..]);
-        RequestReader.WriteHeaders(request.Headers, call, globals);
+        RequestReader.WriteHeaders(request.Headers, Observability.RequestIds.Of(context), call, globals);
         RequestReader.WriteClientIp(context.Connection.RemoteIpAddress, call);
         await ReportAsync(call, connection, SocketEvent.Open, connection.Endpoint.OpenOnLoop);
         if (!call.Exchange.IsNull) return true;
