@@ -18,11 +18,13 @@ public sealed class RuntimeSettingsTests
     }
 
     [Fact]
-    public void Idle_thread_pool_workers_sleep_at_once_instead_of_spinning()
+    public void Idle_thread_pool_workers_busy_wait_briefly_and_never_yield_the_core()
     {
-        // Spinning idle workers cost a quarter of the CPU of an async database route (sched_yield
-        // in the pool's semaphore while the loop thread, which makes their work, wants the core).
+        // Spin rounds from the 10th on yield the core (sched_yield): those cost a quarter of the
+        // CPU of an async database route while the loop thread, which makes the pool's work,
+        // wanted the core. The first 10 are busy-waits, which spare a request that arrives when
+        // the pool is idle the wake-up of a sleeping thread (40 % of the req/s of one connection).
         var limit = ConfigProperties().GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit");
-        Assert.Equal(0, limit.GetInt32());
+        Assert.Equal(10, limit.GetInt32());
     }
 }
