@@ -158,10 +158,22 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public void Signal(int signal)
     {
+        // A gateway started from a process that ignores SIGHUP (a run under nohup) inherits that,
+        // and .NET keeps an inherited SIG_IGN: the signal would vanish, and the test fail saying
+        // only that nothing happened.
+        if (signal == SIGHUP && HangUpIgnoredHere())
+            throw new InvalidOperationException("this test process ignores SIGHUP (started under nohup?), and so does every gateway it starts: " +
+                "run the tests without nohup (setsid alone keeps them apart from the terminal)");
         if (!_process.HasExited) kill(_process.Id, signal);
     }
 
-    public const int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
+    static bool HangUpIgnoredHere()
+    {
+        var ignored = File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & 1UL << (SIGHUP - 1)) != 0;
+    }
+
+    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
 
     public async ValueTask DisposeAsync()
     {

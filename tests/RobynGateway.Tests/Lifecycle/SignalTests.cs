@@ -11,7 +11,6 @@ namespace RobynGateway.Tests.Lifecycle;
 /// </summary>
 public sealed class SignalTests
 {
-    public const int SIGHUP = 1;
     const string Ready = "/__robyn/health/ready";
 
     /// <summary>A fresh connection per request, as a load balancer's new clients make: a closed port is refused at once.</summary>
@@ -97,7 +96,7 @@ public sealed class SignalTests
     public async Task SIGHUP_on_one_process_is_logged_and_ignored()
     {
         await using var gateway = await GatewayProcess.Start("lifecycle_app.py").WaitReadyAsync();
-        gateway.Signal(SIGHUP);
+        gateway.Signal(GatewayProcess.SIGHUP);
         for (var i = 0; i < 100 && !gateway.Output.Contains("SIGHUP ignored"); i++) await Task.Delay(50);
         Assert.Contains("SIGHUP ignored", gateway.Output);
         Assert.Equal("{\"started\":true}", await gateway.Client.GetStringAsync("/started"));
@@ -140,7 +139,7 @@ public sealed class SignalTests
         }
         var load = Enumerable.Range(0, 4).Select(_ => Task.Run(Load)).ToArray();
         await Task.Delay(500);
-        gateway.Signal(SIGHUP);
+        gateway.Signal(GatewayProcess.SIGHUP);
         while (!stop.IsCancellationRequested && !gateway.Output.Contains("rolling restart done")) await Task.Delay(100);
         Volatile.Write(ref rolled, true);
         await Task.Delay(1000); // some requests on the new workers

@@ -174,7 +174,7 @@ public sealed class KernelBalanceTests
         }
         var load = new[] { true, true, false, false }.Select(fresh => Task.Run(() => Load(fresh))).ToArray();
         await Task.Delay(500);
-        gateway.Signal(Lifecycle.SignalTests.SIGHUP);
+        gateway.Signal(GatewayProcess.SIGHUP);
         while (!stop.IsCancellationRequested && !gateway.Output.Contains("rolling restart done")) await Task.Delay(100);
         await Task.Delay(1000);
         stop.Cancel();
