@@ -155,13 +155,10 @@ internal static class RequestReader
     }
 
     /// <summary>
-    /// `name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md); then the
-    /// app's global request headers, which replace the client's values for <c>set_request_header</c>.
-    /// </summary>
-    /// <summary>
-    /// The request's headers, one "name:value" line each, with the request's id as its
-    /// <c>X-Request-ID</c> in place of the one the client sent (which may have been unsafe, or
-    /// absent), and the app's global request headers in place of the client's of those names.
+    /// `name:value` lines, names lower-cased, one line per value (docs/bridge-protocol.md): the
+    /// request's id as its <c>X-Request-ID</c>, in place of what the client sent (which may have been
+    /// unsafe, or absent); then the app's global request headers, which replace the client's values
+    /// for <c>set_request_header</c>.
     /// </summary>
     internal static void WriteHeaders(IHeaderDictionary headers, string requestId, PythonCall call, GlobalHeaders globals)
     {

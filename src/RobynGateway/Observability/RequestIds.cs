@@ -8,7 +8,7 @@ namespace RobynGateway.Observability;
 /// among the request's headers (<c>request.request_id</c>): <see cref="Http.RequestReader"/> writes
 /// it there in place of what the client sent. Only a front of <c>--processes</c> writes it into the
 /// request's own headers, for YARP to forward to a worker (which then keeps it): in one process that
-/// write (a header Kestrel does not know, kept in a dictionary) cost about 5k instructions a request.
+/// write (a header Kestrel does not know, kept in a dictionary) cost about 3.6k instructions a request.
 ///
 /// Safe means 1 to 128 characters from <c>A-Z a-z 0-9 - _ . : + = / @</c>: enough for UUIDs,
 /// nginx's ids, AWS and W3C trace ids, and nothing that could break a log line or a header
