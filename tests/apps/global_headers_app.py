@@ -10,6 +10,8 @@ app.add_response_header("x-multi", "two")
 app.exclude_response_headers_for(["/excluded"])
 app.set_request_header("x-replaced", "by-the-app")
 app.add_request_header("x-added", "by-the-app")
+# Replaces the request id Python sees (the gateway's own stays on the response and in the logs).
+app.set_request_header("x-request-id", "by-the-app")
 
 
 @app.get("/echo")
@@ -17,6 +19,7 @@ def echo(request: Request):
     return {
         "replaced": request.headers.get_all("x-replaced"),
         "added": request.headers.get_all("x-added"),
+        "request_ids": request.headers.get_all("x-request-id"),
     }
 
 

@@ -62,6 +62,21 @@ public sealed class GlobalHeaderTests(GlobalHeadersAppFactory factory) : IClassF
         Assert.Equal(["by-the-client", "by-the-app"], body.GetProperty("added").EnumerateArray().Select(e => e.GetString()));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("by-the-client")]
+    public async Task A_global_x_request_id_is_the_one_python_sees_once_and_the_response_keeps_the_gateways(string? sent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/echo");
+        if (sent is not null) request.Headers.Add("X-Request-ID", sent);
+        using var r = await _client.SendAsync(request);
+        var body = await r.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["by-the-app"], body.GetProperty("request_ids").EnumerateArray().Select(e => e.GetString()));
+        var returned = r.Headers.GetValues("X-Request-ID").Single();
+        if (sent is null) Assert.Matches("^[0-9a-f]{32}$", returned);
+        else Assert.Equal(sent, returned);
+    }
+
     [Fact]
     public async Task A_request_without_those_headers_still_gets_them()
     {
