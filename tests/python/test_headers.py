@@ -86,3 +86,50 @@ def test_flat_keeps_order_and_repeats():
     h.append("a", "2")
     h.append("b", "3")
     assert h._flat() == ("b", "1", "b", "3", "a", "2")
+
+
+def test_a_request_block_answers_get_and_contains_without_being_parsed():
+    h = Headers._from_raw("host:localhost:8080\naccept:a\naccept:b\nx-empty:\nbroken-line")
+    assert h.get("Accept") == "b"  # the last line of that name
+    assert h["host"] == "localhost:8080"
+    assert h.get("x-empty") == ""
+    assert h.get("missing", "fallback") == "fallback"
+    assert "ACCEPT" in h and "broken-line" not in h
+    assert h._raw is not None  # still the block: nothing above needed the whole map
+
+
+def test_a_name_holding_a_lines_separators_matches_no_line_of_a_block():
+    h = Headers._from_raw("host:localhost:8080\naccept:a")
+    for name in ("host:localhost", "accept\nhost", "ost:localhost:8080\naccept"):
+        assert h.get(name) is None and name not in h
+    h._map()  # parsed, the same answers
+    assert all(h.get(name) is None and name not in h for name in ("host:localhost", "accept\nhost"))
+
+
+def test_sets_on_a_block_read_as_if_each_had_been_made_on_the_parsed_map():
+    h = Headers._from_raw("a:1\nb:2\nb:3\nc:4")
+    h.set("B", "x")
+    h.set("z", "9")
+    h["A"] = "y"
+    assert h.get("b") == "x" and h.get("z") == "9" and h.get("c") == "4"
+    assert h.multi_items() == [("a", "y"), ("b", "x"), ("c", "4"), ("z", "9")]
+    parsed_first = Headers({"a": "1", "b": ["2", "3"], "c": "4"})
+    parsed_first.set("B", "x")
+    parsed_first.set("z", "9")
+    parsed_first["A"] = "y"
+    assert h == parsed_first and h._flat() == parsed_first._flat()
+
+
+def test_append_and_the_views_of_a_block_see_its_lines_and_the_sets_made_on_it():
+    h = Headers._from_raw("b:2\nc:3\nc:4")
+    h.set("b", "x")
+    h.append("b", "y")
+    assert h.get_all("b") == ["x", "y"]
+    assert h.get_all("c") == ["3", "4"]
+    assert Headers._from_raw("c:3\nc:4").to_dict() == {"c": "3, 4"}
+    assert Headers._from_raw("c:3").keys() == ["c"] and Headers._from_raw("c:3").values() == ["3"]
+    copy = Headers(Headers._from_raw("c:3"))
+    copy.set("c", "changed")
+    assert copy.get("c") == "changed"
+    assert not Headers._from_raw("c:3").is_empty() and Headers._from_raw("").is_empty()
+    assert repr(Headers._from_raw("c:3")) == "Headers({'c': ['3']})"

@@ -251,3 +251,46 @@ def test_an_after_hook_sets_a_cookie_on_the_answer_it_was_handed():
     assert (status, body) == (200, b"hi")
     assert len(cookies) == 1 and cookies[0].startswith("sid=abc") and "HttpOnly" in cookies[0]
     assert "set-cookie" not in answered(untouched)[1]
+
+
+def test_the_body_an_after_hook_is_handed_is_text_when_it_reads_it_and_goes_back_as_it_came_when_not():
+    from robyn.hooks import Exchange, run_after
+    from robyn.request import request_from_bridge
+    from robyn.results import OCTET_STREAM, TEXT_PLAIN
+
+    seen = []
+
+    def reads(response):
+        seen.append(response.description)
+        return response
+
+    def untouched(response):
+        response.headers.set("x-after", "1")
+        return response
+
+    def rewrites(response):
+        response.description = response.description + "!"
+        return response
+
+    def answered(hook, result):
+        exchange = Exchange()
+        exchange.request = request_from_bridge("GET", "/", "", "", b"", (), (), "127.0.0.1", "h", "http")
+        exchange.result = result
+        return run_after(exchange, (Hook(hook, False, 1, None),), None)
+
+    assert answered(reads, (200, TEXT_PLAIN, "hé".encode()))[2] == "hé".encode()
+    assert answered(reads, (200, OCTET_STREAM, b"\xff\x00"))[2] == b"\xff\x00"
+    assert seen == ["hé", b"\xff\x00"]  # text when it is UTF-8, else the bytes
+    assert answered(untouched, (200, OCTET_STREAM, b"\xff\x00")) == (200, OCTET_STREAM + ("x-after", "1"), b"\xff\x00")
+    assert answered(rewrites, (200, TEXT_PLAIN, b"hi"))[2] == b"hi!"
+
+
+def test_hooked_sync_runs_a_requests_three_stages_in_one_call_on_an_exchange_of_its_own(load):
+    app = load(HOOKS)
+    index = next(i for method, path, i, *_ in app.routes if path == "/users/:id")
+    answer, after_ran = app.hooked_sync(0b11, 0b010, index, *fields(path="/users/7", headers="x-who:ann", params=("7",)))
+    status, headers, body = answer
+    assert after_ran and status == 200
+    assert body == b'{"id":"7","scoped":"7","first":"1","who":"ann"}'
+    assert ("x-who", "ann") == headers[headers.index("x-who"):headers.index("x-who") + 2]
+    assert ("x-global", "g") == headers[headers.index("x-global"):headers.index("x-global") + 2]

@@ -44,9 +44,24 @@ internal static unsafe class CallMarshaller
         if (token != 0) args[n++] = CApi.PyLong_FromLongLong(token);
         args[n++] = call.Exchange.Borrow().NewReference();
         args[n++] = CApi.PyLong_FromLongLong((long)(call.Stage == CallStage.After ? call.AfterMask : call.BeforeMask));
-        if (call.Stage == CallStage.Hooked) args[n++] = CApi.PyLong_FromLongLong((long)call.AfterMask);
         args[n++] = (call.Route?.IndexObject ?? PyConstants.MinusOne).NewReference();
         if (first) AddFields(args, ref n, call);
+        return CallAndRelease(function, args, n);
+    }
+
+    /// <summary>
+    /// Calls hooked_sync: <c>(before_mask, after_mask, index, fields...)</c>, the request's one
+    /// trip, so Python makes its Exchange and drops it. Null with the error pending when it raised.
+    /// </summary>
+    public static NewRef InvokeHooked(BorrowedRef function, PythonCall call, GilHeld gil)
+    {
+        var slots = stackalloc NewRef[MaxArgs + 4];
+        var args = slots + 1;
+        var n = 0;
+        args[n++] = CApi.PyLong_FromLongLong((long)call.BeforeMask);
+        args[n++] = CApi.PyLong_FromLongLong((long)call.AfterMask);
+        args[n++] = call.Route!.IndexObject.NewReference();
+        AddFields(args, ref n, call);
         return CallAndRelease(function, args, n);
     }
 

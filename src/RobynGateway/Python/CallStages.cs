@@ -75,7 +75,7 @@ internal sealed unsafe class CallStages
         CallMarshaller.InvokeStage(function, call, token, s._exchangeType, gil);
 
     static NewRef Hooked(CallStages s, BorrowedRef function, PythonCall call, long token, GilHeld gil) =>
-        CallMarshaller.InvokeStage(function, call, token, s._exchangeType, gil);
+        CallMarshaller.InvokeHooked(function, call, gil);
 
     static NewRef Stream(CallStages s, BorrowedRef function, PythonCall call, long token, GilHeld gil) =>
         CallMarshaller.InvokeStream(function, call, token, gil);

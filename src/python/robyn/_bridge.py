@@ -44,6 +44,7 @@ _logger = logging.getLogger("robyn.bridge")
 Complete = Callable[[int, Result], None]
 RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...], Optional[float]]
 
+_new = object.__new__
 
 if sys.version_info >= (3, 12):
     def _new_task(loop: Any, coroutine: Any, context: Optional[contextvars.Context]) -> Any:
@@ -277,20 +278,26 @@ class LoadedApp:
         self._start(token, exchange, index, fields, lambda: run_after_async(
             exchange, self._after[mask], self._globals_for(exchange.request)))
 
-    def hooked_sync(self, exchange, before, after, index, *fields) -> Tuple[Result, bool]:
+    def hooked_sync(self, before, after, index, method, path, query, headers, body, params, client_ip, host, scheme,
+                    parts=None) -> Tuple[Result, bool]:
         """A sync route's before hooks, handler and after hooks, all sync, in ONE trip from a sync
         worker: what before_sync, handle_sync and after_sync do one after the other, with the
         gateway's choices between them made here (a failed before hook skips the after hooks, a
         streaming answer skips them too), in one run of the request's context. Returns (answer,
         whether the after hooks made it): the gateway adds the global response headers only to an
-        answer they did not make."""
+        answer they did not make. The request's only trip: its Exchange is made here (as
+        Exchange() would, without the call) and dropped when it returns."""
         try:
-            self._open(exchange, index, fields)
-            return exchange.context.run(self._hooked, exchange, before, after, index)
+            endpoint = self._endpoints[index]
+            exchange = _new(Exchange)
+            exchange.request = request_from_bridge(
+                method, path, query, headers, body, endpoint.param_names, params, client_ip, host, scheme, parts)
+            exchange.params, exchange.context, exchange.result = params, contextvars.Context(), None
+            return exchange.context.run(self._hooked, exchange, endpoint, before, after)
         except Exception as exc:
             return internal_error("".join(traceback.format_exception(exc))), False
 
-    def _hooked(self, exchange: Exchange, before: int, after: int, index: int) -> Tuple[Result, bool]:
+    def _hooked(self, exchange: Exchange, endpoint: Any, before: int, after: int) -> Tuple[Result, bool]:
         if before:
             result = run_before(exchange, self._before[before])
             if result is not CONTINUE:
@@ -298,7 +305,6 @@ class LoadedApp:
                     return result, False
                 return self._after_stage(exchange, after, result)
         try:
-            endpoint = self._endpoints[index]
             result = exchange.result = endpoint.run_request_sync(self._for_handler(exchange, endpoint))
         except Exception as exc:
             result = internal_error("".join(traceback.format_exception(exc)))
