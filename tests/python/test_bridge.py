@@ -602,3 +602,36 @@ def test_cancel_task_before_the_task_started_still_completes_once(load, gateway)
     else:
         assert done[5][0] == 500 and "CancelledError" in done[5][4]
     assert app._tasks == {}
+
+
+def test_an_apps_task_factory_makes_the_tasks_its_async_requests_run_in(load, gateway):
+    # On 3.11 the gateway makes a request's task itself (named, which spares formatting
+    # "Task-<n>"), but only while the loop has no task factory: one the app set still gets it.
+    app = load("""
+        import asyncio
+        from robyn import Robyn
+
+        app = Robyn(__file__)
+        made = []
+
+        def factory(loop, coro, context=None):
+            task = asyncio.Task(coro, loop=loop, context=context)
+            made.append(task)
+            return task
+
+        @app.get("/factory")
+        async def install():
+            asyncio.get_running_loop().set_task_factory(factory)
+            return "set"
+
+        @app.get("/mine")
+        async def mine():
+            await asyncio.sleep(0)  # still the same task after a suspension
+            return str(asyncio.current_task() in made)
+    """)
+    dispatch_async(app, 1, 1, *fields(path="/mine"))
+    assert gateway.wait_for(1)[1][2] == b"False"
+    dispatch_async(app, 2, 0, *fields(path="/factory"))
+    gateway.wait_for(2)
+    dispatch_async(app, 3, 1, *fields(path="/mine"))
+    assert gateway.wait_for(3)[3][2] == b"True"

@@ -45,12 +45,21 @@ Complete = Callable[[int, Result], None]
 RouteEntry = Tuple[str, str, int, bool, Tuple[str, ...], Optional[float]]
 
 _new = object.__new__
+TASK_NAME = "robyn-request"  # the name of a request's task on 3.11 (see _new_task)
 
+# A request's task: made here unless the app set a task factory (then the factory makes it).
+# On 3.12+ it starts eagerly. On 3.11 it is named: a Task made without a name formats
+# "Task-<n>" at once there (about a thousand instructions a request; 3.12 formats it when
+# asked), and uvloop's create_task names a task only after making it.
 if sys.version_info >= (3, 12):
     def _new_task(loop: Any, coroutine: Any, context: Optional[contextvars.Context]) -> Any:
-        return asyncio.Task(coroutine, loop=loop, context=context, eager_start=True)
+        if loop.get_task_factory() is None:
+            return asyncio.Task(coroutine, loop=loop, context=context, eager_start=True)
+        return loop.create_task(coroutine, context=context)
 else:
     def _new_task(loop: Any, coroutine: Any, context: Optional[contextvars.Context]) -> Any:
+        if loop.get_task_factory() is None:
+            return asyncio.Task(coroutine, loop=loop, context=context, name=TASK_NAME)
         return loop.create_task(coroutine, context=context)
 
 
@@ -230,7 +239,9 @@ class LoadedApp:
             # A task runs in a copy of the current context: a fresh one per request.
             # (Loop and endpoint are looked up before the coroutine exists, so a
             # failure here leaves no coroutine un-awaited.)
-            loop, endpoint = self._running_loop(), self._endpoints[index]
+            loop, endpoint = self._loop.loop, self._endpoints[index]
+            if loop is None:  # _running_loop, inline: one call less per request
+                raise RuntimeError("the app's event loop is not running")
             self._spawn(loop, token, endpoint.run_async(
                 method, path, query, headers, body, params, client_ip, host, scheme, parts
             ))
@@ -399,7 +410,10 @@ class LoadedApp:
         except BaseException as exc:
             result = internal_error("".join(traceback.format_exception(exc)))
         self._tasks.pop(token, None)
-        self._finish(token, result)
+        try:  # _finish, inline: one call less per request
+            self._complete(token, result)
+        except Exception:
+            _logger.exception("complete(%s) failed", token)
 
     # ---- Streaming responses: one item per trip (docs/bridge-protocol.md) ---------------------
 
