@@ -133,3 +133,10 @@ def test_append_and_the_views_of_a_block_see_its_lines_and_the_sets_made_on_it()
     assert copy.get("c") == "changed"
     assert not Headers._from_raw("c:3").is_empty() and Headers._from_raw("").is_empty()
     assert repr(Headers._from_raw("c:3")) == "Headers({'c': ['3']})"
+
+
+def test_from_flat_reads_one_header_or_many_back_into_the_map():
+    assert Headers._from_flat(("content-type", "text/plain")).multi_items() == [("content-type", "text/plain")]
+    many = Headers._from_flat(("a", "1", "b", "2", "a", "3"))
+    assert many.get_all("a") == ["1", "3"] and many._flat() == ("a", "1", "a", "3", "b", "2")
+    assert Headers._from_flat(()).is_empty()

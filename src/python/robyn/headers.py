@@ -54,9 +54,12 @@ class Headers:
     @classmethod
     def _from_flat(cls, flat: Tuple[str, ...]) -> "Headers":
         """The inverse of `_flat`."""
-        d: Dict[str, List[str]] = {}
-        for i in range(0, len(flat) - 1, 2):
-            d.setdefault(flat[i], []).append(flat[i + 1])
+        if len(flat) == 2:  # one header, as most answers have (their content type): no loop
+            d: Dict[str, List[str]] = {flat[0]: [flat[1]]}
+        else:
+            d = {}
+            for i in range(0, len(flat) - 1, 2):
+                d.setdefault(flat[i], []).append(flat[i + 1])
         headers = cls.__new__(cls)
         headers._d, headers._raw = d, None
         return headers
