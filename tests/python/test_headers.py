@@ -132,6 +132,7 @@ def test_append_and_the_views_of_a_block_see_its_lines_and_the_sets_made_on_it()
     copy.set("c", "changed")
     assert copy.get("c") == "changed"
     assert not Headers._from_raw("c:3").is_empty() and Headers._from_raw("").is_empty()
+    assert Headers._from_raw("no-colon-so-no-header").is_empty()
     assert repr(Headers._from_raw("c:3")) == "Headers({'c': ['3']})"
 
 

@@ -132,7 +132,7 @@ class Headers:
                 values.extend(str(v) for v in value)
 
     def is_empty(self) -> bool:
-        return not self._d and self._raw is None
+        return not self._map()
 
     def _flat(self) -> Tuple[str, ...]:
         """The bridge form: (name, value, name, value, ...)."""
