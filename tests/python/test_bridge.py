@@ -614,8 +614,8 @@ def test_an_apps_task_factory_makes_the_tasks_its_async_requests_run_in(load, ga
         app = Robyn(__file__)
         made = []
 
-        def factory(loop, coro, context=None):
-            task = asyncio.Task(coro, loop=loop, context=context)
+        def factory(loop, coro, **options):  # context, and eager_start from uvloop on 3.14
+            task = asyncio.Task(coro, loop=loop, **options)
             made.append(task)
             return task
 

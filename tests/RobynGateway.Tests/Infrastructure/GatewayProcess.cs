@@ -158,19 +158,23 @@ public sealed partial class GatewayProcess : IAsyncDisposable
 
     public void Signal(int signal)
     {
-        // A gateway started from a process that ignores SIGHUP (a run under nohup) inherits that,
-        // and .NET keeps an inherited SIG_IGN: the signal would vanish, and the test fail saying
-        // only that nothing happened.
-        if (signal == SIGHUP && HangUpIgnoredHere())
+        // A gateway started from a process that ignores SIGHUP (a run under nohup) or SIGINT (a
+        // background job of a non-interactive shell: `cmd &` in a script) inherits that, and .NET
+        // keeps an inherited SIG_IGN: the signal would vanish, and the test fail a minute later
+        // saying only that nothing happened.
+        if (signal == SIGHUP && IgnoredHere(SIGHUP))
             throw new InvalidOperationException("this test process ignores SIGHUP (started under nohup?), and so does every gateway it starts: " +
                 "run the tests without nohup (setsid alone keeps them apart from the terminal)");
+        if (signal == SIGINT && IgnoredHere(SIGINT))
+            throw new InvalidOperationException("this test process ignores SIGINT (started with & from a script? a non-interactive shell " +
+                "ignores it in its background jobs), and so does every gateway it starts: run the tests in the foreground, or reset SIGINT to its default first");
         if (!_process.HasExited) kill(_process.Id, signal);
     }
 
-    static bool HangUpIgnoredHere()
+    static bool IgnoredHere(int signal)
     {
         var ignored = File.ReadLines("/proc/self/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & 1UL << (SIGHUP - 1)) != 0;
+        return (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & 1UL << (signal - 1)) != 0;
     }
 
     public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
