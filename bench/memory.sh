@@ -4,7 +4,9 @@
 # /proc/<pid>/smaps_rollup: RSS, PSS (shared pages divided among the processes that map them: the
 # workers share the runtime's and Python's files, so PSS is what one more worker really costs),
 # private (pages no other process maps), and the file-backed part of RSS (mapped assemblies and
-# libraries). Whether the process has libpython mapped is shown too.
+# libraries). Whether the process has libpython mapped is shown too, and its runtime: jit (the
+# .NET runtime and its JIT) or aot (the front's NativeAOT image, which the front becomes when OUT
+# has one in front/: `bash scripts/build-front.sh OUT`; this script builds none).
 #
 #   bash bench/memory.sh                         # the Release build
 #   OUT=/tmp/other-build bash bench/memory.sh    # another build output (…/bin/Release/net10.0)
@@ -37,13 +39,14 @@ children() { awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat 2>/dev/null 
 
 # row <role> <pid>: RSS, PSS, private and file-backed RSS in MB, and whether libpython is mapped.
 row() {
-    local role=$1 p=$2 py=no
+    local role=$1 p=$2 py=no rt=aot
     grep -q 'libpython' "/proc/$p/maps" && py=yes
-    awk -v role="$role" -v pid="$p" -v py="$py" '
+    grep -q 'libcoreclr' "/proc/$p/maps" && rt=jit
+    awk -v role="$role" -v pid="$p" -v py="$py" -v rt="$rt" '
         /^Rss:/ { rss = $2 } /^Pss:/ { pss = $2 } /^Pss_File:/ { pf = $2 }
         /^Private_Clean:/ { pc = $2 } /^Private_Dirty:/ { pd = $2 } /^Anonymous:/ { anon = $2 }
-        END { printf "%-10s %7d %7.1f %7.1f %7.1f %8.1f %8.1f  %s\n", role, pid, rss / 1024, pss / 1024,
-              (pc + pd) / 1024, anon / 1024, (rss - anon) / 1024, py }' "/proc/$p/smaps_rollup"
+        END { printf "%-10s %7d %7.1f %7.1f %7.1f %8.1f %8.1f  %-6s  %s\n", role, pid, rss / 1024, pss / 1024,
+              (pc + pd) / 1024, anon / 1024, (rss - anon) / 1024, py, rt }' "/proc/$p/smaps_rollup"
 }
 
 # breakdown <pid>: RSS, PSS and private (MB) by kind of mapping, biggest first. "JIT code and stubs"
@@ -59,6 +62,7 @@ breakdown() {
             if (name ~ /System\.Private\.CoreLib/) return "CoreLib"
             if (name ~ /Microsoft\.(NETCore|AspNetCore)\.App\/.*\.dll$/) return "other framework assemblies"
             if (name ~ /\.dll$/) return "our and NuGet assemblies"
+            if (name ~ /\/front\/RobynGateway$/) return "the front'"'"'s NativeAOT image"
             if (name ~ /libpython/) return "libpython"
             if (name ~ /cpython-|python3/) return "Python extension modules"
             if (name ~ /doublemapper/) return "JIT code and stubs"
@@ -76,7 +80,7 @@ breakdown() {
 report() {
     local when=$1 n=$2 w i=0
     echo "# --processes $n, $when"
-    printf '%-10s %7s %7s %7s %7s %8s %8s  %s\n' role pid RSS PSS private anon file python
+    printf '%-10s %7s %7s %7s %7s %8s %8s  %-6s  %s\n' role pid RSS PSS private anon file python runtime
     if ((n == 1)); then row single "$pid"; else
         row front "$pid"
         for w in $(children "$pid"); do row "worker$i" "$w"; i=$((i + 1)); done

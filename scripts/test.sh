@@ -73,6 +73,9 @@ done
 # never builds on its own. A failed build fails the xunit runs.
 run build dotnet build RobynGateway.sln -nologo
 gateway_dll="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll"
+# The front's NativeAOT image beside that build, as the wheel and the Docker image carry it, so
+# every --processes test runs the front users deploy (FrontImageTests check it is the one).
+run front bash scripts/build-front.sh "$(dirname "$gateway_dll")"
 
 # test_wheel's slow self-contained publish (scripts/build-wheel.sh caches it by a hash of the
 # sources), made once here for every version: the cache is under the checkout, where the roots
@@ -162,6 +165,7 @@ tally() {   # tally NAME KIND: adds one run's counts; a failed run without faile
     summary+=("$1: $p passed, $f failed")
 }
 tally build build
+tally front build
 tally "3.11 xunit" xunit
 tally "3.11 xunit alone" xunit
 tally "3.11 pytest" pytest

@@ -95,6 +95,15 @@ def test_dockerfile_builds_the_wheel_with_the_sdk_and_runs_on_the_official_pytho
     assert any(name == "RUN" and "scripts/build-wheel.sh /dist" in args for name, args in stages()["wheel"])
 
 
+def test_the_wheel_stage_has_what_the_fronts_nativeaot_image_needs():
+    # scripts/build-wheel.sh calls scripts/build-front.sh, which links with clang against zlib.
+    wheel = stages()["wheel"]
+    copied = [source for name, args in wheel if name == "COPY" for source in copy_parts(args)[1]]
+    assert "scripts/build-front.sh" in copied
+    installs = " ".join(args for name, args in wheel if name == "RUN" and "apt-get install" in args).split()
+    assert {"clang", "zlib1g-dev"} <= set(installs)
+
+
 def test_every_copy_from_the_context_exists_and_is_not_ignored():
     ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")]

@@ -59,9 +59,13 @@ internal static class GatewayHost
                 builder.WebHost.UseTls(tls, log);
             }
             RequestTimeouts.ProxyActivityTimeout = TimeSpan.FromSeconds(plan.ProxyActivityTimeoutSeconds);
-            return FrontHost.Build(builder, options, plan.Python, plan.PythonVersion, plan.HealthChecks, log);
+            return FrontHost.Build(builder, options, plan.WorkerProgram, plan.Python, plan.PythonVersion, plan.HealthChecks, log);
         }
 
+        // The front's NativeAOT image never gets here (Program refuses to start it without a plan).
+        // Saying so makes the rest constant-dead there, so the AOT compiler leaves it out: Python,
+        // routing and the app's pipeline are not in the image.
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported) throw new System.Diagnostics.UnreachableException();
         var (app, python) = LoadApp(options, env, log);
         options = WithAppStart(options, cli, env, app.StartArgs, builder, ref log);
         // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).
@@ -72,12 +76,13 @@ internal static class GatewayHost
             RequestTimeouts.SetProxyActivityTimeout(options.Timeout, app.Routes);
             if (becomeFront is not null)
             {
-                var why = becomeFront(new FrontPlan(app.StartArgs, python, PythonRuntime.Install.Version.ToString(),
+                var why = becomeFront(new FrontPlan(app.StartArgs, WorkerLaunch.ThisProgram(), python, PythonRuntime.Install.Version.ToString(),
                     RequestTimeouts.ProxyActivityTimeout.TotalSeconds, app.HealthChecks));
                 log.Warning("The front could not replace its image ({Reason}): it keeps the interpreter it read the app with", why);
             }
             if (tls is not null && !options.KernelBalance) builder.WebHost.UseTls(tls, log);
-            return Workers.FrontHost.Build(builder, options, python, PythonRuntime.Install.Version.ToString(), app.HealthChecks, log);
+            return FrontHost.Build(builder, options, WorkerLaunch.ThisProgram(), python, PythonRuntime.Install.Version.ToString(),
+                app.HealthChecks, log);
         }
         // The one process terminates TLS; a worker serves only its front, in clear.
         // A worker serves only the front, in clear, unless it accepts the public's connections itself (--balance kernel).

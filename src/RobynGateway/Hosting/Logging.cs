@@ -61,9 +61,22 @@ internal static class Logging
             else to.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] " + Process() + "{SourceContext}: {Message:lj}{NewLine}{Exception}");
         });
         config.WriteTo.Sink(console);
-        if (settings?.GetSection("Serilog").Exists() == true) config.ReadFrom.Configuration(settings);
+        if (settings?.GetSection("Serilog").Exists() == true) config.ReadFrom.Configuration(settings, SettingsReader());
         Log.Logger = config.CreateLogger();
     }
+
+    /// <summary>
+    /// Where a Serilog section's names (sinks, enrichers) are looked up. The JIT-compiled gateway
+    /// finds them by scanning its assemblies, as Serilog does by default; the front's NativeAOT image
+    /// (Workers/FrontExec) has no assembly files to scan, so it names the Serilog assemblies it was
+    /// built with (kept whole by the project file).
+    /// </summary>
+    static Serilog.Settings.Configuration.ConfigurationReaderOptions SettingsReader() =>
+        System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported
+            ? new()
+            : new(typeof(Log).Assembly, typeof(ConsoleLoggerConfigurationExtensions).Assembly,
+                typeof(FileLoggerConfigurationExtensions).Assembly, typeof(RenderedCompactJsonFormatter).Assembly,
+                typeof(Serilog.Settings.Configuration.ConfigurationReaderOptions).Assembly);
 
     static bool _wholeLines;
 

@@ -14,8 +14,8 @@ namespace RobynGateway.Workers;
 /// </summary>
 internal static class FrontHost
 {
-    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, string python, string pythonVersion,
-        IReadOnlyList<Python.AppHealthCheck> appChecks, Serilog.ILogger log)
+    public static WebApplication Build(WebApplicationBuilder builder, GatewayOptions options, IReadOnlyList<string> workerProgram,
+        string python, string pythonVersion, IReadOnlyList<Python.AppHealthCheck> appChecks, Serilog.ILogger log)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--processes needs Linux (Unix sockets, signals).");
         // Worker and relay sockets live here; only our user may open it, and only our requests are believed.
@@ -36,7 +36,7 @@ internal static class FrontHost
         // --balance kernel: the public socket is opened here, once, before any worker starts (a port
         // in use fails the start now); the workers inherit it and accept on it themselves.
         var shared = options.KernelBalance ? SharedListener.Open(options, options.Processes) : null;
-        var launch = WorkerLaunch.ForThisProcess(options.AppPath, options.GatewayArgs, options.PassThrough, python, options.HealthPath,
+        var launch = WorkerLaunch.For(workerProgram, options.AppPath, options.GatewayArgs, options.PassThrough, python, options.HealthPath,
             shared is null ? null : slot => WorkerLaunch.KernelArguments(options, shared.FdsFor(slot)));
 
         builder.Host.UseSerilog();

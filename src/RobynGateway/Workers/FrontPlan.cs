@@ -7,11 +7,13 @@ namespace RobynGateway.Workers;
 /// <summary>
 /// What the front of <c>--processes</c> learnt from the app file, handed to the front's own image
 /// (<see cref="FrontExec"/>) so that it never starts Python: the app's <c>app.start(...)</c>
-/// arguments, the interpreter the workers embed (and its version, for the start banner), and how long the proxy outwaits a worker (the
-/// longest route timeout), and the app's health checks (the front asks the workers for them). It travels as JSON in the internal <c>--front-plan</c> option.
+/// arguments, the program that runs the workers (its own: the front's image may be a NativeAOT build
+/// that cannot), the interpreter they embed (and its version, for the start banner), how long the
+/// proxy outwaits a worker (the longest route timeout), and the app's health checks (the front asks
+/// the workers for them). It travels as JSON in the internal <c>--front-plan</c> option.
 /// </summary>
-internal sealed record FrontPlan(StartArgs Start, string Python, string PythonVersion, double ProxyActivityTimeoutSeconds,
-    IReadOnlyList<AppHealthCheck> HealthChecks)
+internal sealed record FrontPlan(StartArgs Start, IReadOnlyList<string> WorkerProgram, string Python, string PythonVersion,
+    double ProxyActivityTimeoutSeconds, IReadOnlyList<AppHealthCheck> HealthChecks)
 {
     public string ToJson() => JsonSerializer.Serialize(this, FrontPlanJson.Default.FrontPlan);
 

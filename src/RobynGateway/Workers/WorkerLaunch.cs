@@ -1,7 +1,7 @@
 namespace RobynGateway.Workers;
 
 /// <summary>
-/// How the front starts a worker: this same program (the apphost, or <c>dotnet RobynGateway.dll</c>),
+/// How the front starts a worker: the program that read the app (the apphost, or <c>dotnet RobynGateway.dll</c>),
 /// the same app and app arguments, the interpreter the front chose, and the worker-only flags.
 /// </summary>
 internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix, string appPath,
@@ -50,13 +50,23 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
         return args;
     }
 
-    /// <summary>This process's own command: <c>dotnet x.dll</c> when run through the muxer, else the apphost.</summary>
-    public static WorkerLaunch ForThisProcess(string appPath, IReadOnlyList<string> gatewayArgs, IReadOnlyList<string> passThrough,
-        string python, string healthPath = Web.HealthEndpoints.DefaultPath, Func<int, IReadOnlyList<string>>? kernelArgs = null)
+    /// <summary>
+    /// The command that runs this program: <c>dotnet x.dll</c> through the muxer, else the apphost.
+    /// The process that read the app computes it and hands it to the front's own image in its plan:
+    /// that image (a NativeAOT build, Workers/FrontExec) cannot run Python, so it must not start itself.
+    /// </summary>
+    public static IReadOnlyList<string> ThisProgram()
     {
         var path = Environment.ProcessPath ?? "dotnet";
-        var entry = typeof(WorkerLaunch).Assembly.Location;
         var viaMuxer = Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+        return viaMuxer ? [path, typeof(WorkerLaunch).Assembly.Location] : [path];
+    }
+
+    /// <summary>Workers of <paramref name="program"/> (<see cref="ThisProgram"/>) for the front's own arguments.</summary>
+    public static WorkerLaunch For(IReadOnlyList<string> program, string appPath, IReadOnlyList<string> gatewayArgs,
+        IReadOnlyList<string> passThrough, string python, string healthPath = Web.HealthEndpoints.DefaultPath,
+        Func<int, IReadOnlyList<string>>? kernelArgs = null)
+    {
         // Flags that are the front's alone (processes, TLS, trust of proxies, health: the front
         // answers those), and --python, which the front resolves and passes explicitly.
         // GatewayArgs holds "--flag value" pairs (CommandLine normalises "--flag=value").
@@ -71,6 +81,6 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
             }
             filtered.Add(gatewayArgs[i]);
         }
-        return new WorkerLaunch(path, viaMuxer ? [entry] : [], appPath, filtered, passThrough, python, healthPath, kernelArgs);
+        return new WorkerLaunch(program[0], [.. program.Skip(1)], appPath, filtered, passThrough, python, healthPath, kernelArgs);
     }
 }

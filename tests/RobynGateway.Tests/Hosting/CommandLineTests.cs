@@ -191,8 +191,12 @@ public sealed class CommandLineTests
     {
         var front = CommandLine.Parse(["app.py", "--processes", "2", "--workers=3", "--ssl-certfile", "c.pem", "--timeout", "5",
             "--my-flag", "--", "--prot", "1"]);
-        var launch = RobynGateway.Workers.WorkerLaunch.ForThisProcess("/srv/app.py", front.GatewayArgs, front.PassThrough, "/usr/bin/python3");
-        var args = launch.Arguments("/tmp/w.sock", 0).SkipWhile(a => a != "/srv/app.py").ToList();
+        var launch = RobynGateway.Workers.WorkerLaunch.For(["/opt/gw/RobynGateway"], "/srv/app.py", front.GatewayArgs,
+            front.PassThrough, "/usr/bin/python3");
+        // The program from the front's plan, as given: never the front's own image (a NativeAOT front cannot run Python).
+        Assert.Equal("/opt/gw/RobynGateway", launch.FileName);
+        var args = launch.Arguments("/tmp/w.sock", 0).ToList();
+        Assert.Equal("/srv/app.py", args[0]);
         var worker = CommandLine.Parse(args);
         Assert.Equal("/srv/app.py", worker.AppPath);
         Assert.Equal((3, 5.0), (worker.Get(GatewayFlags.Workers), worker.Get(GatewayFlags.Timeout)));

@@ -42,9 +42,12 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts the gateway; with <paramref name="port"/> null a free port is passed as --port.</summary>
+    /// <summary>
+    /// Starts the gateway (<paramref name="gatewayDll"/>, or the build beside the tests); with
+    /// <paramref name="port"/> null a free port is passed as --port.
+    /// </summary>
     public static GatewayProcess Start(string appFile, IEnumerable<string>? args = null, int? port = null,
-        IDictionary<string, string>? env = null, bool passPort = true)
+        IDictionary<string, string>? env = null, bool passPort = true, string? gatewayDll = null)
     {
         var p = port ?? FreePort();
         var psi = new ProcessStartInfo("dotnet")
@@ -54,7 +57,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        psi.ArgumentList.Add(TestApps.GatewayDll);
+        psi.ArgumentList.Add(gatewayDll ?? TestApps.GatewayDll);
         psi.ArgumentList.Add(Path.IsPathRooted(appFile) || appFile.StartsWith('-') ? appFile : TestApps.PathOf(appFile));
         if (passPort)
         {

@@ -5,10 +5,129 @@ namespace RobynGateway.Tests.Workers;
 
 /// <summary>
 /// The front of <c>--processes</c> reads the app with Python, then replaces its image (same pid)
-/// with one that has no interpreter: it only proxies (Workers/FrontExec).
+/// with one that has no interpreter: it only proxies (Workers/FrontExec). That image is the
+/// front's NativeAOT build beside the gateway (scripts/build-front.sh; scripts/test.sh puts one
+/// beside the tests' gateway), else the gateway's own.
 /// </summary>
 public sealed class FrontImageTests
 {
+    static readonly string Image = Path.Combine(AppContext.BaseDirectory, "front", "RobynGateway");
+
+    static void RequireImage() => Assert.True(File.Exists(Image),
+        $"no front image at {Image}: run `bash scripts/build-front.sh {AppContext.BaseDirectory}` (scripts/test.sh does)");
+
+    [Fact]
+    public async Task The_front_runs_its_NativeAOT_image_with_no_JIT_in_under_50_MB_and_starts_workers_of_the_gateway()
+    {
+        RequireImage();
+        await using var gateway = await GatewayProcess.Start("multiprocess_app.py", ["--processes", "2", "--balance", "front"])
+            .WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var workers = await PidsSeen(gateway.Client, 2);
+        Assert.Equal(2, workers.Count);
+
+        Assert.Equal(Image, Exe(gateway.Pid));
+        var maps = await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps");
+        Assert.DoesNotContain("libcoreclr", maps);
+        Assert.DoesNotContain("libclrjit", maps);
+        Assert.DoesNotContain(".dll", maps);
+        foreach (var worker in workers)
+        {
+            // A worker is the program that read the app (here `dotnet RobynGateway.dll`), never the image.
+            Assert.NotEqual(Image, Exe(worker));
+            Assert.Contains("libpython", await File.ReadAllTextAsync($"/proc/{worker}/maps"));
+        }
+        // Idle after start, with the requests above served through it (bench/memory.sh measures the same).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var rssKb = long.Parse(File.ReadLines($"/proc/{gateway.Pid}/status").First(l => l.StartsWith("VmRSS:"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Assert.True(rssKb <= 50 * 1024, $"the front's RSS is {rssKb / 1024} MB");
+        Assert.Equal(0, await Stop(gateway));
+    }
+
+    [Fact]
+    public async Task An_apps_Serilog_section_applies_in_the_front_image_too()
+    {
+        // The image cannot scan assembly files for Serilog's sinks and enrichers (it has none): it names them.
+        RequireImage();
+        var folder = Directory.CreateTempSubdirectory("robyn-front-serilog-");
+        try
+        {
+            File.Copy(TestApps.PathOf("multiprocess_app.py"), Path.Combine(folder.FullName, "app.py"));
+            File.WriteAllText(Path.Combine(folder.FullName, "appsettings.json"), """
+                {"Serilog": {"Enrich": ["FromLogContext"], "Properties": {"Application": "shop"},
+                             "MinimumLevel": {"Override": {"RobynGateway": "Debug"}}}}
+                """);
+            await using var gateway = await GatewayProcess.Start(Path.Combine(folder.FullName, "app.py"),
+                ["--processes", "2", "--balance", "front", "--log-format", "json"]).WaitReadyAsync(TimeSpan.FromSeconds(120));
+            Assert.Equal(Image, Exe(gateway.Pid));
+            (await gateway.Client.GetAsync("/pid")).EnsureSuccessStatusCode();
+            Assert.Equal(0, await Stop(gateway));
+            var lines = gateway.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            // The front's own lines (no Worker property) carry the section's property, and the
+            // section's level for the gateway's lines shows the front's DEBUG line (INFO by default).
+            var front = lines.Where(l => !l.TryGetProperty("Worker", out _)).ToList();
+            Assert.Contains(front, l => l.TryGetProperty("Application", out var a) && a.GetString() == "shop");
+            Assert.Contains(front, l => l.GetProperty("@m").GetString()!.StartsWith("Front process: 2 worker processes"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Without_its_image_beside_the_gateway_the_front_runs_on_the_gateways_own()
+    {
+        var copy = Directory.CreateTempSubdirectory("robyn-no-front-image-");
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(AppContext.BaseDirectory))
+                File.Copy(file, Path.Combine(copy.FullName, Path.GetFileName(file)));
+            foreach (var dir in new[] { "python" })
+                CopyTree(Path.Combine(AppContext.BaseDirectory, dir), Path.Combine(copy.FullName, dir));
+            await using var gateway = await GatewayProcess.Start(TestApps.PathOf("multiprocess_app.py"), ["--processes", "2"],
+                gatewayDll: Path.Combine(copy.FullName, "RobynGateway.dll")).WaitReadyAsync(TimeSpan.FromSeconds(120));
+            Assert.Equal(2, (await PidsSeen(gateway.Client, 2)).Count);
+            Assert.EndsWith("/dotnet", Exe(gateway.Pid));
+            Assert.DoesNotContain("libpython", await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps"));
+            Assert.Equal(0, await Stop(gateway));
+        }
+        finally
+        {
+            copy.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_image_alone_refuses_to_serve_an_app_and_says_what_to_run()
+    {
+        RequireImage();
+        var psi = new System.Diagnostics.ProcessStartInfo(Image, [TestApps.PathOf("multiprocess_app.py")])
+            { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("this is the front image of --processes, which runs no Python", error);
+    }
+
+    static Task<int> Stop(GatewayProcess gateway)
+    {
+        gateway.Signal(GatewayProcess.SIGTERM);
+        return gateway.WaitForExitAsync(TimeSpan.FromSeconds(40));
+    }
+
+    static string Exe(int pid) => new FileInfo($"/proc/{pid}/exe").LinkTarget!;
+
+    static void CopyTree(string from, string to)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+    }
+
     [Fact]
     public async Task The_front_keeps_its_pid_and_maps_no_Python_while_each_worker_does()
     {
