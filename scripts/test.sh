@@ -73,9 +73,11 @@ done
 # never builds on its own. A failed build fails the xunit runs.
 run build dotnet build RobynGateway.sln -nologo
 gateway_dll="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll"
-# The front's NativeAOT image beside that build, as the wheel and the Docker image carry it, so
-# every --processes test runs the front users deploy (FrontImageTests check it is the one).
-run front bash scripts/build-front.sh "$(dirname "$gateway_dll")"
+# The front's NativeAOT image beside that build and the xunit tests' copy of it, as the wheel and
+# the Docker image carry it, so every --processes test runs the front users deploy
+# (FrontImageTests check it is the one). The second call copies the first's.
+run front bash -c 'bash scripts/build-front.sh "$1" && bash scripts/build-front.sh "$2"' front \
+    "$(dirname "$gateway_dll")" tests/RobynGateway.Tests/bin/Debug/net10.0
 
 # test_wheel's slow self-contained publish (scripts/build-wheel.sh caches it by a hash of the
 # sources), made once here for every version: the cache is under the checkout, where the roots

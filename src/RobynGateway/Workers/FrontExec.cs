@@ -33,26 +33,36 @@ internal static partial class FrontExec
     {
         if (!OperatingSystem.IsLinux()) return "--processes needs Linux";
         if (Environment.ProcessPath is null) return "the path of this program is unknown";
-        var argv = NativeImage() is { } image ? [image] : new List<string>(WorkerLaunch.ThisProgram());
-        argv.Add(Hosting.GatewayFlags.FrontPlan.Name);
-        argv.Add(plan.ToJson());
-        argv.AddRange(args);
+        List<string> tail = [Hosting.GatewayFlags.FrontPlan.Name, plan.ToJson(), .. args];
 
         // The environment .NET started with (an app's os.environ changes never reached the workers either).
         var env = new List<string>();
         foreach (DictionaryEntry e in Environment.GetEnvironmentVariables()) env.Add($"{e.Key}={e.Value}");
 
         Python.PythonRuntime.FlushStdio();
+        Span<byte> empty = stackalloc byte[128]; // sigset_t: no signal blocked
+        empty.Clear();
+        pthread_sigmask(SigSetMask, ref MemoryMarshal.GetReference(empty), 0);
+        if (NativeImage() is { } image)
+        {
+            // It can fail where the gateway runs (an image built for another CPU, a folder mounted
+            // noexec): the gateway's own image is the front then, as without one.
+            var why = Exec([image, .. tail], env);
+            Serilog.Log.Warning("The front's NativeAOT image {Image} could not start ({Reason}): the front runs on the gateway's own image",
+                image, why);
+        }
+        return Exec([.. WorkerLaunch.ThisProgram(), .. tail], env);
+    }
+
+    /// <summary>execve; returns only if it failed, with the reason.</summary>
+    static string Exec(List<string> argv, List<string> env)
+    {
         Console.Out.Flush();
         Console.Error.Flush();
-
         var argvNative = ToNative(argv);
         var envNative = ToNative(env);
         try
         {
-            Span<byte> empty = stackalloc byte[128]; // sigset_t: no signal blocked
-            empty.Clear();
-            pthread_sigmask(SigSetMask, ref MemoryMarshal.GetReference(empty), 0);
             execve(argv[0], argvNative, envNative);
             return Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
         }

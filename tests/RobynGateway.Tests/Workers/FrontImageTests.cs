@@ -9,6 +9,7 @@ namespace RobynGateway.Tests.Workers;
 /// front's NativeAOT build beside the gateway (scripts/build-front.sh; scripts/test.sh puts one
 /// beside the tests' gateway), else the gateway's own.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // --processes is Linux only
 public sealed class FrontImageTests
 {
     static readonly string Image = Path.Combine(AppContext.BaseDirectory, "front", "RobynGateway");
@@ -75,8 +76,10 @@ public sealed class FrontImageTests
         }
     }
 
-    [Fact]
-    public async Task Without_its_image_beside_the_gateway_the_front_runs_on_the_gateways_own()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // say, an image built for another CPU
+    public async Task Without_an_image_that_runs_beside_the_gateway_the_front_runs_on_the_gateways_own(bool unusableImage)
     {
         var copy = Directory.CreateTempSubdirectory("robyn-no-front-image-");
         try
@@ -85,11 +88,20 @@ public sealed class FrontImageTests
                 File.Copy(file, Path.Combine(copy.FullName, Path.GetFileName(file)));
             foreach (var dir in new[] { "python" })
                 CopyTree(Path.Combine(AppContext.BaseDirectory, dir), Path.Combine(copy.FullName, dir));
+            var broken = Path.Combine(copy.FullName, "front", "RobynGateway");
+            if (unusableImage)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(broken)!);
+                File.WriteAllBytes(broken, [0x7f, (byte)'E', (byte)'L', (byte)'F', 0, 0, 0, 0]); // not a program this machine runs
+                File.SetUnixFileMode(broken, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
             await using var gateway = await GatewayProcess.Start(TestApps.PathOf("multiprocess_app.py"), ["--processes", "2"],
                 gatewayDll: Path.Combine(copy.FullName, "RobynGateway.dll")).WaitReadyAsync(TimeSpan.FromSeconds(120));
             Assert.Equal(2, (await PidsSeen(gateway.Client, 2)).Count);
             Assert.EndsWith("/dotnet", Exe(gateway.Pid));
             Assert.DoesNotContain("libpython", await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps"));
+            Assert.Equal(unusableImage, gateway.Output.Contains($"The front's NativeAOT image {broken} could not start ("));
+            Assert.DoesNotContain("could not replace its image", gateway.Output);
             Assert.Equal(0, await Stop(gateway));
         }
         finally

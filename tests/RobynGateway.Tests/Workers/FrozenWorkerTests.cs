@@ -144,8 +144,10 @@ public sealed class FrozenWorkerTests
             // Silence counts from the first probe left unanswered, which may have gone out up to a
             // probe interval (1 s) before the stop: 3 s + 2 s - 1 s at the soonest.
             Assert.True(replacedAt >= TimeSpan.FromSeconds(4), $"gone after {replacedAt}, sooner than 3 s + 2 s - 1 s");
-            Assert.Contains($"(pid {stopped}) has not answered its health checks for ", gateway.Output);
-            Assert.Contains("(--hang-timeout 3 s); killing it and starting a new one", gateway.Output);
+            // Logged before the kill, but read from the front's output on another thread: it can come
+            // a moment after the process tree has changed.
+            await gateway.WaitForOutputAsync($"(pid {stopped}) has not answered its health checks for ", TimeSpan.FromSeconds(5));
+            await gateway.WaitForOutputAsync("(--hang-timeout 3 s); killing it and starting a new one", TimeSpan.FromSeconds(5));
             Assert.DoesNotContain("reports hung", gateway.Output);
 
             // The new worker serves beside the one that was never stopped.
