@@ -22,7 +22,7 @@ namespace RobynGateway.Workers;
 /// * The new image is the front's own NativeAOT build when one lies beside this program
 ///   (<c>front/RobynGateway</c>; scripts/build-front.sh makes it, the wheel and the Docker image
 ///   carry it): the same code compiled ahead of time, with no JIT and no assemblies to map, so an
-///   idle front is about 37 MB of RSS instead of 66 (bench/memory.sh). Without one (a plain
+///   idle front is about 34 MB of RSS instead of 64 (bench/memory.sh). Without one (a plain
 ///   <c>dotnet build</c> or <c>dotnet run</c>) it is this program again, without Python.
 /// * If execve fails, the caller builds the front in this process, as before (with Python mapped).
 /// </summary>

@@ -12,7 +12,8 @@ namespace RobynGateway.Tests.Workers;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")] // --processes is Linux only
 public sealed class FrontImageTests
 {
-    static readonly string Image = Path.Combine(AppContext.BaseDirectory, "front", "RobynGateway");
+    static readonly string Image = Path.Combine(AppContext.BaseDirectory, RobynGateway.Workers.FrontExec.NativeImageFolder,
+        RobynGateway.Workers.FrontExec.NativeImageName);
 
     static void RequireImage() => Assert.True(File.Exists(Image),
         $"no front image at {Image}: run `bash scripts/build-front.sh {AppContext.BaseDirectory}` (scripts/test.sh does)");
