@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Python.Runtime;
 using RobynGateway.Python;
 
 namespace BridgeBench;
@@ -53,21 +52,22 @@ internal static class Bridge
     /// </summary>
     public static (BorrowedRef Empty, BorrowedRef Result, BorrowedRef HeaderTuple) MakeObjects()
     {
-        using (Py.GIL())
+        using (var gil = RobynGateway.Python.Gil.Acquire())
         {
-            var scope = Py.CreateScope();
-            scope.Exec("""
+            using var builtins = PyHandle.Import("builtins", gil.Held);
+            var names = builtins.CallMethod("dict", gil.Held);
+            builtins.CallMethod("exec", gil.Held, """
                 def empty(*args):
                     return None
 
                 headers = ("content-type", "application/json")
                 result = (200, headers, b'{"hello":"world"}')
-                """);
-            var empty = scope.Get("empty");
-            var result = scope.Get("result");
-            var headers = scope.Get("headers");
-            Keep.AddRange([scope, empty, result, headers]);
-            return (PyInterop.Address(empty), PyInterop.Address(result), PyInterop.Address(headers));
+                """, names).Dispose();
+            var empty = names.CallMethod("__getitem__", gil.Held, "empty");
+            var result = names.CallMethod("__getitem__", gil.Held, "result");
+            var headers = names.CallMethod("__getitem__", gil.Held, "headers");
+            Keep.AddRange([names, empty, result, headers]);
+            return (empty.Ref, result.Ref, headers.Ref);
         }
     }
 

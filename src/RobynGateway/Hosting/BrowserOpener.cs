@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Python.Runtime;
 
 namespace RobynGateway.Hosting;
 
@@ -33,11 +32,11 @@ internal sealed class BrowserOpener(IServer server, IHostApplicationLifetime lif
             .Replace("://+:", "://localhost:").Replace("://*:", "://localhost:");
         try
         {
-            using (RobynGateway.Python.Gil.Acquire())
+            using (var gil = RobynGateway.Python.Gil.Acquire())
             {
-                using var webbrowser = Py.Import("webbrowser");
-                using var opened = webbrowser.InvokeMethod("open", new PyString(url));
-                if (!opened.IsTrue()) log.LogWarning("No browser could be opened for {Url}: open it yourself", url);
+                using var webbrowser = RobynGateway.Python.PyHandle.Import("webbrowser", gil.Held);
+                using var opened = webbrowser.CallMethod("open", gil.Held, url);
+                if (!opened.Truth(gil.Held)) log.LogWarning("No browser could be opened for {Url}: open it yourself", url);
                 else log.LogInformation("Opened {Url} in a browser", url);
             }
         }

@@ -136,7 +136,7 @@ internal static partial class DevReloader
 
     /// <summary>
     /// In the child, once the host has stopped (requests drained, shutdown handler run): exits at
-    /// once. The runtime's own teardown after Main (pythonnet's and .NET's exit work) takes about
+    /// once. The runtime's own teardown after Main (.NET's exit work) takes about
     /// a second here and does nothing a reload needs, while the supervisor waits for the exit.
     /// </summary>
     public static void ExitNow()

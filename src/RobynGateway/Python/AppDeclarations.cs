@@ -1,5 +1,3 @@
-using Python.Runtime;
-
 namespace RobynGateway.Python;
 
 /// <summary>A <c>serve_directory</c> mount; <see cref="Directory"/> is absolute.</summary>
@@ -32,29 +30,25 @@ internal sealed record AppDeclarations(
     IReadOnlySet<string> ExcludedPaths,
     IReadOnlyList<HookDeclaration> Hooks)
 {
-    public static AppDeclarations Read(PyObject loaded, GilHeld gil)
+    public static AppDeclarations Read(PyHandle loaded, GilHeld gil)
     {
-        using var mounts = loaded.GetAttr("directories");
-        using var cors = loaded.GetAttr("cors");
-        using var responseHeaders = loaded.GetAttr("response_headers");
-        using var requestHeaders = loaded.GetAttr("request_headers");
-        using var excluded = loaded.GetAttr("excluded_paths");
-        using var hooks = loaded.GetAttr("hooks");
-        var flat = Strings(responseHeaders);
+        using var mounts = loaded.GetAttr("directories", gil);
+        using var cors = loaded.GetAttr("cors", gil);
+        using var responseHeaders = loaded.GetAttr("response_headers", gil);
+        using var requestHeaders = loaded.GetAttr("request_headers", gil);
+        using var excluded = loaded.GetAttr("excluded_paths", gil);
+        using var hooks = loaded.GetAttr("hooks", gil);
+        var flat = responseHeaders.Texts(gil);
         return new AppDeclarations(
-            new PyIterable(mounts).Select(m => new StaticMount(
-                m[0].As<string>(), m[1].As<string>(), m[2].IsNone() ? null : m[2].As<string>(), m[3].As<bool>())).ToList(),
-            cors.IsNone() ? null : new CorsDeclaration(Strings(cors[0]), Strings(cors[1])),
+            mounts.Select(gil, (m, g) => new StaticMount(m.TextAt(0, g), m.TextAt(1, g), m.TextOrNoneAt(2, g), m.TruthAt(3, g))),
+            cors.IsNone ? null : new CorsDeclaration(cors.TextsAt(0, gil), cors.TextsAt(1, gil)),
             Enumerable.Range(0, flat.Count / 2).Select(i => KeyValuePair.Create(flat[2 * i], flat[2 * i + 1])).ToList(),
-            new PyIterable(requestHeaders).Select(h => new RequestHeaderRule(
-                h[0].As<string>(), h[1].As<string>(), h[2].As<bool>())).ToList(),
-            Strings(excluded).ToHashSet(StringComparer.Ordinal),
-            new PyIterable(hooks).Select(h => new HookDeclaration(
-                h[0].As<string>() == "before" ? HookKind.Before : HookKind.After,
-                h[1].IsNone() ? null : h[1].As<string>(),
-                h[2].As<bool>(),
-                h[3].As<int>())).ToList());
+            requestHeaders.Select(gil, (h, g) => new RequestHeaderRule(h.TextAt(0, g), h.TextAt(1, g), h.TruthAt(2, g))),
+            excluded.Texts(gil).ToHashSet(StringComparer.Ordinal),
+            hooks.Select(gil, (h, g) => new HookDeclaration(
+                h.TextAt(0, g) == "before" ? HookKind.Before : HookKind.After,
+                h.TextOrNoneAt(1, g),
+                h.TruthAt(2, g),
+                h.IntAt(3, g))));
     }
-
-    static List<string> Strings(PyObject sequence) => new PyIterable(sequence).Select(s => s.As<string>()).ToList();
 }

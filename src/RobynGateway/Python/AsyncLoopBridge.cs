@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using Python.Runtime;
 
 namespace RobynGateway.Python;
 
@@ -55,7 +54,7 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
         }
         else
         {
-            (ReadFd, _writeFd) = SelfPipe();
+            (ReadFd, _writeFd) = SelfPipe(gil);
             _wakeSize = 1;
         }
         _self = GCHandle.Alloc(this);
@@ -63,16 +62,14 @@ internal sealed unsafe partial class AsyncLoopBridge : IDisposable
     }
 
     /// <summary>Python's os.pipe() (close-on-exec, as every descriptor Python makes), both ends set non-blocking.</summary>
-    static (int Read, int Write) SelfPipe()
+    static (int Read, int Write) SelfPipe(GilHeld gil)
     {
-        using var os = Py.Import("os");
-        using var ends = os.InvokeMethod("pipe");
-        using var readEnd = ends[0];
-        using var writeEnd = ends[1];
-        using var no = false.ToPython();
-        os.InvokeMethod("set_blocking", readEnd, no).Dispose();
-        os.InvokeMethod("set_blocking", writeEnd, no).Dispose();
-        return (readEnd.As<int>(), writeEnd.As<int>());
+        using var os = PyHandle.Import("os", gil);
+        using var ends = os.CallMethod("pipe", gil);
+        var (readEnd, writeEnd) = (ends.IntAt(0, gil), ends.IntAt(1, gil));
+        os.CallMethod("set_blocking", gil, readEnd, false).Dispose();
+        os.CallMethod("set_blocking", gil, writeEnd, false).Dispose();
+        return (readEnd, writeEnd);
     }
 
     public void Enqueue(PythonCall call)

@@ -2,11 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace RobynGateway.Python;
 
-// The CPython C-API entry points used on the per-request path, bound once from the libpython
-// that pythonnet loaded. pythonnet's typed calls cost ~210 ns and its `dynamic` calls ~500 ns;
-// a raw PyObject_Vectorcall costs ~23 ns (docs/bridge-protocol.md). Every call here requires
-// the caller to hold the GIL (callers show it with a GilHeld, see Gil.cs), except the
-// thread-state functions, which Gil.cs alone uses to take it.
+// The CPython C-API entry points the gateway uses, bound once from the libpython it loaded
+// (PythonRuntime) or from the process that loaded it (the TestClient). The per-request path calls
+// them directly (a PyObject_Vectorcall costs ~23 ns; pythonnet's typed calls cost ~210 ns, which is
+// why the bridge left it, docs/bridge-protocol.md); the cold path (start, stop, health runs) goes
+// through PyHandle. Every call here requires the caller to hold the GIL (callers show it with a
+// GilHeld, see Gil.cs), except the start-up functions, which PythonRuntime alone calls before
+// there is a GIL, and the thread-state functions, which Gil.cs alone uses to take it.
 //
 // Every entry keeps the normal GC transition. SuppressGCTransition on the pure getters saved a
 // few nanoseconds per call but, mixed with normal calls in methods that Python calls back
@@ -38,6 +40,29 @@ internal static unsafe class CApi
     public static delegate* unmanaged<nint*, nint*, nint*, void> PyErr_Fetch;
     public static delegate* unmanaged<BorrowedRef, nint, nint, int> PyList_SetItem;
 
+    // The cold path (PyHandle): start, stop, health runs.
+    public static delegate* unmanaged<byte*, NewRef> PyImport_ImportModule;
+    public static delegate* unmanaged<BorrowedRef, byte*, NewRef> PyObject_GetAttrString;
+    public static delegate* unmanaged<BorrowedRef, byte*, BorrowedRef, int> PyObject_SetAttrString;
+    public static delegate* unmanaged<BorrowedRef, BorrowedRef, BorrowedRef, NewRef> PyObject_Call;
+    public static delegate* unmanaged<BorrowedRef, nint, NewRef> PySequence_GetItem;
+    public static delegate* unmanaged<BorrowedRef, NewRef> PyObject_GetIter;
+    public static delegate* unmanaged<BorrowedRef, NewRef> PyIter_Next;
+    public static delegate* unmanaged<BorrowedRef, int> PyObject_IsTrue;
+    public static delegate* unmanaged<nint, NewRef> PyList_New;
+    public static delegate* unmanaged<double, NewRef> PyFloat_FromDouble;
+    public static delegate* unmanaged<BorrowedRef, double> PyFloat_AsDouble;
+    public static delegate* unmanaged<nint*, nint*, nint*, void> PyErr_NormalizeException;
+    public static delegate* unmanaged<BorrowedRef, BorrowedRef, int> PyException_SetTraceback;
+    public static delegate* unmanaged<int> PyGILState_Ensure;
+    public static delegate* unmanaged<int, void> PyGILState_Release;
+
+    // Start-up (PythonRuntime), before the interpreter runs: no GIL yet.
+    public static delegate* unmanaged<int> Py_IsInitialized;
+    public static delegate* unmanaged<int, void> Py_InitializeEx;
+    public static delegate* unmanaged<byte*, nint*, nint> Py_DecodeLocale; // a wchar_t* PyMem_RawMalloc'd
+    public static delegate* unmanaged<nint, void> Py_SetProgramName;    // 3.11 to 3.14; removed in 3.15
+
     // Thread states: one permanent state per Python-running thread we own.
     public static delegate* unmanaged<nint> PyInterpreterState_Main;
     public static delegate* unmanaged<nint, nint> PyThreadState_New;
@@ -63,7 +88,17 @@ internal static unsafe class CApi
     // 3.11 and 3.12 export; null from 3.13 on, where PythonStacks asks faulthandler instead).
     public static delegate* unmanaged<int, nint, nint, byte*> DumpTracebackThreads;
 
-    public static void Bind(string libraryPath) => Bind(NativeLibrary.Load(libraryPath));
+    /// <summary>
+    /// Loads libpython and binds its C-API. The library is loaded RTLD_GLOBAL: extension modules
+    /// (_json, uvloop) are not linked against libpython but find its symbols in the process's
+    /// global scope, as they do in python3 itself.
+    /// </summary>
+    public static void Bind(string libraryPath)
+    {
+        var handle = Dl.Open(libraryPath, Dl.Now | Dl.Global);
+        if (handle == 0) throw new DllNotFoundException($"{libraryPath}: {Marshal.PtrToStringUTF8(Dl.Error())}");
+        Bind(handle);
+    }
 
     /// <summary>
     /// Binds the C-API of the interpreter this process already runs (the TestClient: python3 hosts
@@ -93,6 +128,28 @@ internal static unsafe class CApi
         PyObject_Str = (delegate* unmanaged<BorrowedRef, NewRef>)F("PyObject_Str");
         PyErr_Fetch = (delegate* unmanaged<nint*, nint*, nint*, void>)F("PyErr_Fetch");
         PyList_SetItem = (delegate* unmanaged<BorrowedRef, nint, nint, int>)F("PyList_SetItem");
+
+        PyImport_ImportModule = (delegate* unmanaged<byte*, NewRef>)F("PyImport_ImportModule");
+        PyObject_GetAttrString = (delegate* unmanaged<BorrowedRef, byte*, NewRef>)F("PyObject_GetAttrString");
+        PyObject_SetAttrString = (delegate* unmanaged<BorrowedRef, byte*, BorrowedRef, int>)F("PyObject_SetAttrString");
+        PyObject_Call = (delegate* unmanaged<BorrowedRef, BorrowedRef, BorrowedRef, NewRef>)F("PyObject_Call");
+        PySequence_GetItem = (delegate* unmanaged<BorrowedRef, nint, NewRef>)F("PySequence_GetItem");
+        PyObject_GetIter = (delegate* unmanaged<BorrowedRef, NewRef>)F("PyObject_GetIter");
+        PyIter_Next = (delegate* unmanaged<BorrowedRef, NewRef>)F("PyIter_Next");
+        PyObject_IsTrue = (delegate* unmanaged<BorrowedRef, int>)F("PyObject_IsTrue");
+        PyList_New = (delegate* unmanaged<nint, NewRef>)F("PyList_New");
+        PyFloat_FromDouble = (delegate* unmanaged<double, NewRef>)F("PyFloat_FromDouble");
+        PyFloat_AsDouble = (delegate* unmanaged<BorrowedRef, double>)F("PyFloat_AsDouble");
+        PyErr_NormalizeException = (delegate* unmanaged<nint*, nint*, nint*, void>)F("PyErr_NormalizeException");
+        PyException_SetTraceback = (delegate* unmanaged<BorrowedRef, BorrowedRef, int>)F("PyException_SetTraceback");
+        PyGILState_Ensure = (delegate* unmanaged<int>)F("PyGILState_Ensure");
+        PyGILState_Release = (delegate* unmanaged<int, void>)F("PyGILState_Release");
+
+        Py_IsInitialized = (delegate* unmanaged<int>)F("Py_IsInitialized");
+        Py_InitializeEx = (delegate* unmanaged<int, void>)F("Py_InitializeEx");
+        Py_DecodeLocale = (delegate* unmanaged<byte*, nint*, nint>)F("Py_DecodeLocale");
+        if (NativeLibrary.TryGetExport(h, "Py_SetProgramName", out var setProgramName))
+            Py_SetProgramName = (delegate* unmanaged<nint, void>)setProgramName;
 
         PyInterpreterState_Main = (delegate* unmanaged<nint>)F("PyInterpreterState_Main");
         PyThreadState_New = (delegate* unmanaged<nint, nint>)F("PyThreadState_New");
@@ -158,4 +215,15 @@ internal static unsafe class CApi
         }
         return System.Text.Encoding.UTF8.GetString(utf8, (int)size);
     }
+}
+
+static partial class Dl
+{
+    public const int Now = 2, Global = 0x100;
+
+    [LibraryImport("libc", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "dlerror")]
+    public static partial nint Error();
 }

@@ -1,5 +1,3 @@
-using Python.Runtime;
-
 namespace RobynGateway.Python;
 
 /// <summary>
@@ -27,25 +25,25 @@ internal sealed unsafe class CallStages
     readonly BorrowedRef _continue;     // a before hook's "go on" answer, compared by address
     readonly HeaderCache _headers;
 
-    /// <param name="keep">Keeps a pythonnet object alive for the app's life and gives its address.</param>
-    public CallStages(PyObject loaded, Func<PyObject, BorrowedRef> keep, HeaderCache headers)
+    /// <param name="keep">Keeps an object alive for the app's life and lends it.</param>
+    public CallStages(PyHandle loaded, Func<PyHandle, BorrowedRef> keep, HeaderCache headers, GilHeld gil)
     {
         _headers = headers;
-        _exchangeType = keep(loaded.GetAttr("exchange_type"));
-        _continue = keep(loaded.GetAttr("continue_result"));
+        _exchangeType = keep(loaded.GetAttr("exchange_type", gil));
+        _continue = keep(loaded.GetAttr("continue_result", gil));
         Row Make(string sync, string async, delegate*<CallStages, BorrowedRef, PythonCall, long, GilHeld, NewRef> invoke,
-            delegate*<CallStages, string, BorrowedRef, PythonCall, GilHeld, void> complete, string? syncName = null, string? asyncName = null,
-            string? name = null) =>
-            new(syncName ?? name!, asyncName ?? name!, keep(loaded.GetAttr(sync)), keep(loaded.GetAttr(async)), invoke, complete);
+            delegate*<CallStages, string, BorrowedRef, PythonCall, GilHeld, void> complete, GilHeld gil, string? syncName = null,
+            string? asyncName = null, string? name = null) =>
+            new(syncName ?? name!, asyncName ?? name!, keep(loaded.GetAttr(sync, gil)), keep(loaded.GetAttr(async, gil)), invoke, complete);
 
-        _rows[(int)CallStage.Dispatch] = Make("dispatch_sync", "dispatch_async", &Dispatch, &Answer, "dispatch_sync", "dispatch");
-        _rows[(int)CallStage.Before] = Make("before_sync", "before_async", &Hook, &HookAnswer, name: "the before_request hooks");
-        _rows[(int)CallStage.Handler] = Make("handle_sync", "handle_async", &Hook, &HookAnswer, name: "the handler");
-        _rows[(int)CallStage.After] = Make("after_sync", "after_async", &Hook, &HookAnswer, name: "the after_request hooks");
-        _rows[(int)CallStage.StreamNext] = Make("stream_next", "stream_next_async", &Stream, &Chunk, name: "the streaming response");
-        _rows[(int)CallStage.Socket] = Make("socket_event_sync", "socket_event_async", &Socket, &Session, name: "the websocket event");
+        _rows[(int)CallStage.Dispatch] = Make("dispatch_sync", "dispatch_async", &Dispatch, &Answer, gil, "dispatch_sync", "dispatch");
+        _rows[(int)CallStage.Before] = Make("before_sync", "before_async", &Hook, &HookAnswer, gil, name: "the before_request hooks");
+        _rows[(int)CallStage.Handler] = Make("handle_sync", "handle_async", &Hook, &HookAnswer, gil, name: "the handler");
+        _rows[(int)CallStage.After] = Make("after_sync", "after_async", &Hook, &HookAnswer, gil, name: "the after_request hooks");
+        _rows[(int)CallStage.StreamNext] = Make("stream_next", "stream_next_async", &Stream, &Chunk, gil, name: "the streaming response");
+        _rows[(int)CallStage.Socket] = Make("socket_event_sync", "socket_event_async", &Socket, &Session, gil, name: "the websocket event");
         // Sync only: HookStages fuses a request's stages only when all of them are sync.
-        _rows[(int)CallStage.Hooked] = Make("hooked_sync", "hooked_sync", &Hooked, &HookedAnswer, name: "the hooks and the handler");
+        _rows[(int)CallStage.Hooked] = Make("hooked_sync", "hooked_sync", &Hooked, &HookedAnswer, gil, name: "the hooks and the handler");
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Python.Runtime;
 
 namespace RobynGateway.Python;
 
@@ -10,7 +9,7 @@ namespace RobynGateway.Python;
 //     permanent thread state and take the GIL with PyEval_RestoreThread: Gil.Restore(state),
 //     given back with Gil.Save(held). No per-take allocation: this is the per-request path.
 //  2. Cold paths (load, start, stop, the TestClient's calls, which ctypes makes without the GIL)
-//     use pythonnet's Py.GIL(): `using var gil = Gil.Acquire();`, then gil.Held.
+//     use PyGILState_Ensure: `using var gil = Gil.Acquire();`, then gil.Held.
 //  3. Python calls our builtins (complete, drain, log, the websocket functions) and CPython holds
 //     the GIL around every call into C: GilHeld.InCallback() at the top of each entry.
 //  4. Nothing else: no other code calls PyEval_RestoreThread, PyGILState_Ensure or Py.GIL().
@@ -37,8 +36,7 @@ internal readonly ref struct GilHeld
     [Conditional("DEBUG")]
     static unsafe void Check()
     {
-        // Before CApi is bound (pythonnet's own start-up) there is nothing to ask.
-        if (CApi.PyGILState_Check != null && CApi.PyGILState_Check() == 0)
+        if (CApi.PyGILState_Check() == 0)
             throw new InvalidOperationException("A GilHeld was made on a thread that does not hold the GIL.");
     }
 }
@@ -56,14 +54,17 @@ internal static unsafe class Gil
     /// <summary>Gives the GIL back; this thread keeps its thread state for the next <see cref="Restore"/>.</summary>
     public static void Save(GilHeld held) => CApi.PyEval_SaveThread();
 
-    /// <summary>Cold paths: takes the GIL through pythonnet (PyGILState_Ensure), released on Dispose.</summary>
-    public static Scope Acquire() => new(Py.GIL());
+    /// <summary>
+    /// Cold paths: takes the GIL with the thread's own state (PyGILState_Ensure, which makes one
+    /// for a thread Python has not seen), given back on Dispose. Nests.
+    /// </summary>
+    public static Scope Acquire() => new(CApi.PyGILState_Ensure());
 
     /// <summary>The GIL taken by <see cref="Acquire"/>.</summary>
-    public readonly ref struct Scope(IDisposable state)
+    public readonly ref struct Scope(int state)
     {
         public GilHeld Held => GilHeld.Checked();
 
-        public void Dispose() => state.Dispose();
+        public void Dispose() => CApi.PyGILState_Release(state);
     }
 }

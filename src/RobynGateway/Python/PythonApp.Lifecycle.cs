@@ -1,4 +1,3 @@
-using Python.Runtime;
 using RobynGateway.Http;
 
 namespace RobynGateway.Python;
@@ -15,24 +14,24 @@ internal sealed unsafe partial class PythonApp
     /// </summary>
     public void Start(int workers, TimeSpan hangTimeout = default)
     {
-        using (var gil = Gil.Acquire())
+        using (var scope = Gil.Acquire())
         {
-            _async = new AsyncLoopBridge(this, gil.Held);
+            var gil = scope.Held;
+            _async = new AsyncLoopBridge(this, gil);
             try
             {
-                _loaded.InvokeMethod("start_loop").Dispose();
-                using var drain = PyInterop.Wrap(_async.DrainFunction.Borrow());
-                _loaded.InvokeMethod("attach_wakeup", new PyInt(_async.ReadFd), drain).Dispose();
-                AttachSockets(gil.Held);
-                _loaded.InvokeMethod("run_startup").Dispose();
+                _loaded.CallMethod("start_loop", gil).Dispose();
+                _loaded.CallMethod("attach_wakeup", gil, _async.ReadFd, _async.DrainFunction.Borrow()).Dispose();
+                AttachSockets(gil);
+                _loaded.CallMethod("run_startup", gil).Dispose();
                 _startupRan = true;
-                if (hangTimeout > TimeSpan.Zero) PythonStacks.Prepare(gil.Held); // for the watchdog's log
+                if (hangTimeout > TimeSpan.Zero) PythonStacks.Prepare(gil); // for the watchdog's log
             }
-            catch (PythonException ex)
+            catch (PythonError ex)
             {
                 throw new AppLoadException($"The startup handler of {AppPath} failed:\n{ex.Format().TrimEnd()}");
             }
-            CacheConstRoutes(gil.Held);
+            CacheConstRoutes(gil);
         }
         _sync = new SyncWorkerPool(this, workers);
         _streams = new StreamPullPool(this);
@@ -48,8 +47,7 @@ internal sealed unsafe partial class PythonApp
     public void WatchLoopLag()
     {
         using var gil = Gil.Acquire();
-        using var record = PyInterop.Wrap(NativeCallbacks.LoopLag);
-        _loaded.InvokeMethod("watch_loop_lag", record, new PyFloat(0.5)).Dispose();
+        _loaded.CallMethod("watch_loop_lag", gil.Held, NativeCallbacks.LoopLag, 0.5).Dispose();
     }
 
     /// <summary>
@@ -79,35 +77,40 @@ internal sealed unsafe partial class PythonApp
     {
         if (Sockets.IsEmpty) return;
         _hubHandle = System.Runtime.InteropServices.GCHandle.Alloc(Sockets);
-        var wrapped = WebSockets.SocketCallbacks.Create(_hubHandle, gil).Select(PyInterop.Take).ToArray();
-        _loaded.InvokeMethod("attach_sockets", wrapped).Dispose();
-        foreach (var w in wrapped) w.Dispose();
+        var functions = WebSockets.SocketCallbacks.Create(_hubHandle, gil);
+        try
+        {
+            _loaded.CallMethod("attach_sockets", gil, functions.Select(f => (object?)f.Borrow()).ToArray()).Dispose();
+        }
+        finally
+        {
+            foreach (var f in functions) f.Dispose();
+        }
     }
 
     /// <summary>After the startup handler: runs each const route once and keeps its answer.</summary>
     void CacheConstRoutes(GilHeld gil)
     {
-        PyObject answers;
+        PyHandle answers;
         try
         {
-            answers = _loaded.InvokeMethod("run_consts");
+            answers = _loaded.CallMethod("run_consts", gil);
         }
-        catch (PythonException ex)
+        catch (PythonError ex)
         {
             throw new AppLoadException($"{AppPath}: {ex.Format().TrimEnd()}");
         }
         using (answers)
         {
-            foreach (var item in new PyIterable(answers))
+            foreach (var (index, result) in answers.Select(gil, static (item, g) => (item.IntAt(0, g), item.Item(1, g))))
             {
-                using (item)
+                using (result)
                 {
-                    var route = Routes[item[0].As<int>()];
-                    using var result = item[1];
+                    var route = Routes[index];
                     var scratch = PythonCall.Rent(this, route);
                     try
                     {
-                        if (!CallMarshaller.TryReadResult(PyInterop.Address(result), scratch, _headers, gil))
+                        if (!CallMarshaller.TryReadResult(result.Ref, scratch, _headers, gil))
                             throw new AppLoadException($"{AppPath}: the const route {route} returned an answer that cannot be sent.");
                         route.Const = ConstAnswer.From(scratch);
                     }
@@ -132,27 +135,28 @@ internal sealed unsafe partial class PythonApp
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         string? stuckAt = "(stop_loop failed)";
         _stopLeft = "the shutdown handler had not started: Python did not release the GIL";
-        using (var gil = Gil.Acquire())
+        using (var scope = Gil.Acquire())
         {
+            var gil = scope.Held;
             _stopLeft = "the shutdown handler had not returned";
             try
             {
-                if (_startupRan) _loaded.InvokeMethod("run_shutdown").Dispose();
+                if (_startupRan) _loaded.CallMethod("run_shutdown", gil).Dispose();
             }
-            catch (PythonException ex)
+            catch (PythonError ex)
             {
                 log.Error("The shutdown handler failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }
-            ReleaseFinished(gil.Held);
+            ReleaseFinished(gil);
             // The loop stops now: its heartbeat would stop too, and the watch uses its wake-up.
             _watch?.Dispose();
             _stopLeft = "the event loop had not stopped";
             try
             {
-                using var stuck = _loaded.InvokeMethod("stop_loop");
-                stuckAt = stuck.IsNone() ? null : stuck.As<string>();
+                using var stuck = _loaded.CallMethod("stop_loop", gil);
+                stuckAt = stuck.IsNone ? null : stuck.Text(gil);
             }
-            catch (PythonException ex)
+            catch (PythonError ex)
             {
                 log.Error("Stopping the event loop failed:\n{Traceback:l}", ex.Format().TrimEnd());
             }

@@ -1,5 +1,3 @@
-using Python.Runtime;
-
 namespace RobynGateway.Python;
 
 // Reading the app: running its file (or attaching to the TestClient's app) and what app.start() asked for.
@@ -10,29 +8,26 @@ internal sealed unsafe partial class PythonApp
     {
         lock (LoadGate) // sys.argv and os.environ are process-wide
         {
-            using (var gil = Gil.Acquire())
+            using var scope = Gil.Acquire();
+            var gil = scope.Held;
+            PyConstants.EnsureCreated(gil);
+            NativeCallbacks.EnsureCreated(gil);
+            try
             {
-                PyConstants.EnsureCreated(gil.Held);
-                NativeCallbacks.EnsureCreated(gil.Held);
-                try
-                {
-                    using var os = Py.Import("os");
-                    using var environ = os.GetAttr("environ");
-                    // Tracebacks in 500 bodies follow --dev alone: a ROBYN_DEV=1 left in the
-                    // environment of a production start must not turn them on.
-                    if (dev) environ.SetItem("ROBYN_DEV", new PyString("1"));
-                    else environ.InvokeMethod("pop", new PyString("ROBYN_DEV"), PyObject.None).Dispose();
-                    using var bridge = Py.Import("robyn._bridge");
-                    using var argv = new PyList(appArgs.Select(a => (PyObject)new PyString(a)).ToArray());
-                    using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
-                    using var log = PyInterop.Wrap(NativeCallbacks.Log);
-                    var loaded = bridge.InvokeMethod("load", new PyString(appPath), argv, complete, log);
-                    return new PythonApp(appPath, loaded, gil.Held);
-                }
-                catch (PythonException ex)
-                {
-                    throw new AppLoadException($"Loading {appPath} failed:\n{ex.Format().TrimEnd()}");
-                }
+                using var os = PyHandle.Import("os", gil);
+                using var environ = os.GetAttr("environ", gil);
+                // Tracebacks in 500 bodies follow --dev alone: a ROBYN_DEV=1 left in the
+                // environment of a production start must not turn them on.
+                if (dev) environ.CallMethod("__setitem__", gil, "ROBYN_DEV", "1").Dispose();
+                else environ.CallMethod("pop", gil, "ROBYN_DEV", null).Dispose();
+                using var bridge = PyHandle.Import("robyn._bridge", gil);
+                using var argv = PyHandle.List(gil, appArgs.ToArray<object?>());
+                var loaded = bridge.CallMethod("load", gil, appPath, argv, NativeCallbacks.Complete, NativeCallbacks.Log);
+                return new PythonApp(appPath, loaded, gil);
+            }
+            catch (PythonError ex)
+            {
+                throw new AppLoadException($"Loading {appPath} failed:\n{ex.Format().TrimEnd()}");
             }
         }
     }
@@ -43,53 +38,52 @@ internal sealed unsafe partial class PythonApp
     /// </summary>
     public static PythonApp Attach(BorrowedRef borrowedApp)
     {
-        using (var gil = Gil.Acquire())
+        using var scope = Gil.Acquire();
+        var gil = scope.Held;
+        PyConstants.EnsureCreated(gil);
+        NativeCallbacks.EnsureCreated(gil);
+        try
         {
-            PyConstants.EnsureCreated(gil.Held);
-            NativeCallbacks.EnsureCreated(gil.Held);
-            try
-            {
-                using var app = PyInterop.Wrap(borrowedApp);
-                using var bridge = Py.Import("robyn._bridge");
-                using var complete = PyInterop.Wrap(NativeCallbacks.Complete);
-                var loaded = bridge.InvokeMethod("attach", app, complete);
-                using var path = app.GetAttr("file_path");
-                return new PythonApp(path.ToString() ?? "", loaded, gil.Held);
-            }
-            catch (PythonException ex)
-            {
-                throw new AppLoadException($"Reading the app failed:\n{ex.Format().TrimEnd()}");
-            }
+            using var app = PyHandle.Borrow(borrowedApp, gil);
+            using var bridge = PyHandle.Import("robyn._bridge", gil);
+            var loaded = bridge.CallMethod("attach", gil, app, NativeCallbacks.Complete);
+            using var path = app.GetAttr("file_path", gil);
+            return new PythonApp(path.Str(gil), loaded, gil);
+        }
+        catch (PythonError ex)
+        {
+            throw new AppLoadException($"Reading the app failed:\n{ex.Format().TrimEnd()}");
         }
     }
 
-    BorrowedRef Keep(PyObject o)
+    /// <summary>Keeps <paramref name="o"/> for the app's life (released at stop) and lends it.</summary>
+    BorrowedRef Keep(PyHandle o)
     {
         _keepAlive.Add(o);
-        return PyInterop.Address(o);
+        return o.Ref;
     }
 
-    static string? GetText(PyObject dict, string key)
+    static string? GetText(PyHandle dict, string key, GilHeld gil)
     {
-        using var value = dict.InvokeMethod("get", new PyString(key));
-        return value.IsNone() ? null : value.As<string>();
+        using var value = dict.CallMethod("get", gil, key);
+        return value.IsNone ? null : value.Text(gil);
     }
 
-    static double? GetSeconds(PyObject dict, string key)
+    static double? GetSeconds(PyHandle dict, string key, GilHeld gil)
     {
-        using var value = dict.InvokeMethod("get", new PyString(key));
-        return value.IsNone() ? null : value.As<double>();
+        using var value = dict.CallMethod("get", gil, key);
+        return value.IsNone ? null : value.Double(gil);
     }
 
-    static bool GetFlag(PyObject dict, string key)
+    static bool GetFlag(PyHandle dict, string key, GilHeld gil)
     {
-        using var value = dict.InvokeMethod("get", new PyString(key));
-        return value.IsTrue();
+        using var value = dict.CallMethod("get", gil, key);
+        return value.Truth(gil);
     }
 
-    static int? GetNumber(PyObject dict, string key)
+    static int? GetNumber(PyHandle dict, string key, GilHeld gil)
     {
-        using var value = dict.InvokeMethod("get", new PyString(key));
-        return value.IsNone() ? null : value.As<int>();
+        using var value = dict.CallMethod("get", gil, key);
+        return value.IsNone ? null : value.Int(gil);
     }
 }

@@ -1,5 +1,3 @@
-using Python.Runtime;
-
 namespace RobynGateway.Python;
 
 /// <summary>What the app's <c>app.start(...)</c> call and its Config asked for (null where they were silent).</summary>
@@ -25,12 +23,14 @@ internal sealed unsafe partial class PythonApp
 {
     static readonly object LoadGate = new();
 
-    readonly PyObject _loaded;
+    // The bridge's LoadedApp and every object the app calls through, kept for the process's life:
+    // a stopped app's loop thread may still be inside them (Stop leaves a stuck one running).
+    readonly PyHandle _loaded;
     readonly CallStages _stages;
     readonly BorrowedRef _cancelTask; // borrowed: _keepAlive owns it, as every object the app calls
     int _onLoop; // calls submitted to the loop and not yet completed (the async side of --max-queue)
     readonly System.Collections.Concurrent.ConcurrentQueue<NewRef> _released = new();
-    readonly List<PyObject> _keepAlive = [];
+    readonly List<PyHandle> _keepAlive = [];
     readonly HeaderCache _headers;
     SyncWorkerPool? _sync;
     StreamPullPool? _streams;
@@ -60,47 +60,35 @@ internal sealed unsafe partial class PythonApp
     /// <summary>The app's websocket endpoints and their open connections.</summary>
     public WebSockets.WebSocketHub Sockets { get; }
 
-    PythonApp(string appPath, PyObject loaded, GilHeld gil)
+    PythonApp(string appPath, PyHandle loaded, GilHeld gil)
     {
         AppPath = appPath;
         _loaded = loaded;
-        _cancelTask = Keep(loaded.GetAttr("cancel_task"));
+        _cancelTask = Keep(loaded.GetAttr("cancel_task", gil));
         Sockets = new WebSockets.WebSocketHub(WebSockets.SocketEndpoint.Read(loaded, gil));
 
-        var routes = new List<RouteEntry>();
-        foreach (var route in new PyIterable(loaded.GetAttr("routes")))
-        {
-            var index = route[2];
-            _keepAlive.Add(index);
-            routes.Add(new RouteEntry(
-                index.As<int>(),
-                route[0].As<string>(),
-                route[1].As<string>(),
-                route[3].As<bool>(),
-                new PyIterable(route[4]).Select(p => p.As<string>()).ToArray(),
-                PyInterop.Address(index),
-                route[5].IsNone() ? null : route[5].As<double>()));
-        }
-        Routes = routes;
+        using (var routes = loaded.GetAttr("routes", gil))
+            Routes = routes.Select(gil, (route, g) =>
+            {
+                var index = Keep(route.Item(2, g)); // the route's number as Python's int, passed with each call
+                return new RouteEntry(
+                    route.IntAt(2, g), route.TextAt(0, g), route.TextAt(1, g), route.TruthAt(3, g),
+                    route.TextsAt(4, g).ToArray(), index, route.DoubleOrNoneAt(5, g));
+            });
 
-        var constants = new List<BorrowedRef>();
-        foreach (var tuple in new PyIterable(loaded.GetAttr("const_headers")))
-        {
-            _keepAlive.Add(tuple);
-            constants.Add(PyInterop.Address(tuple));
-        }
-        _headers = new HeaderCache(constants, gil);
-        _stages = new CallStages(loaded, Keep, _headers);
+        using (var constHeaders = loaded.GetAttr("const_headers", gil))
+            _headers = new HeaderCache(constHeaders.Select(gil, (tuple, g) => Keep(PyHandle.Borrow(tuple.Ref, g))), gil);
+        _stages = new CallStages(loaded, Keep, _headers, gil);
 
         Declarations = AppDeclarations.Read(loaded, gil);
-        HealthChecks = new PyIterable(loaded.GetAttr("health_checks"))
-            .Select(c => new AppHealthCheck(c[0].As<string>(), TimeSpan.FromSeconds(c[1].As<double>()))).ToList();
-        if (HealthChecks.Count > 0) HealthRunner = new PythonHealthRunner(loaded.GetAttr("run_health_checks"));
+        using (var checks = loaded.GetAttr("health_checks", gil))
+            HealthChecks = checks.Select(gil, (c, g) => new AppHealthCheck(c.TextAt(0, g), TimeSpan.FromSeconds(c.DoubleAt(1, g))));
+        if (HealthChecks.Count > 0) HealthRunner = new PythonHealthRunner(loaded.GetAttr("run_health_checks", gil));
 
-        using var start = loaded.GetAttr("start_args");
+        using var start = loaded.GetAttr("start_args", gil);
         StartArgs = new StartArgs(
-            GetText(start, "host"), GetNumber(start, "port"), GetNumber(start, "processes"), GetNumber(start, "workers"),
-            GetText(start, "log_level"), GetSeconds(start, "client_timeout"), GetSeconds(start, "keep_alive_timeout"),
-            GetFlag(start, "open_browser"), GetSeconds(start, "timeout"), GetNumber(start, "max_queue"));
+            GetText(start, "host", gil), GetNumber(start, "port", gil), GetNumber(start, "processes", gil), GetNumber(start, "workers", gil),
+            GetText(start, "log_level", gil), GetSeconds(start, "client_timeout", gil), GetSeconds(start, "keep_alive_timeout", gil),
+            GetFlag(start, "open_browser", gil), GetSeconds(start, "timeout", gil), GetNumber(start, "max_queue", gil));
     }
 }

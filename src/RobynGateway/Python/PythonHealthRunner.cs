@@ -1,5 +1,3 @@
-using Python.Runtime;
-
 namespace RobynGateway.Python;
 
 /// <summary>An <c>@app.health_check</c>: its name and how long it may take.</summary>
@@ -21,13 +19,13 @@ internal readonly record struct AppHealthOutcome(bool Healthy, string Text);
 /// </summary>
 internal sealed class PythonHealthRunner
 {
-    readonly PyObject _run;
+    readonly PyHandle _run;
     readonly object _gate = new();
     readonly SemaphoreSlim _wake = new(0);
     TaskCompletionSource<IReadOnlyDictionary<string, AppHealthOutcome>>? _next;
     Thread? _thread;
 
-    public PythonHealthRunner(PyObject run) => _run = run;
+    public PythonHealthRunner(PyHandle run) => _run = run;
 
     /// <summary>The outcome of a run that starts now, or of the one in flight.</summary>
     public Task<IReadOnlyDictionary<string, AppHealthOutcome>> RunAsync()
@@ -72,14 +70,13 @@ internal sealed class PythonHealthRunner
 
     Dictionary<string, AppHealthOutcome> RunOnce()
     {
-        using var gil = Gil.Acquire();
+        using var scope = Gil.Acquire();
+        var gil = scope.Held;
+        using var answer = _run.Call(gil);
         var outcomes = new Dictionary<string, AppHealthOutcome>(StringComparer.Ordinal);
-        using var answer = _run.Invoke();
-        foreach (var item in new PyIterable(answer))
-        {
-            using (item)
-                outcomes[item[0].As<string>()] = new AppHealthOutcome(item[1].As<bool>(), item[2].As<string>());
-        }
+        foreach (var (name, outcome) in answer.Select(gil, static (item, g) =>
+                     (item.TextAt(0, g), new AppHealthOutcome(item.TruthAt(1, g), item.TextAt(2, g)))))
+            outcomes[name] = outcome;
         return outcomes;
     }
 }

@@ -98,7 +98,7 @@ internal static class PythonLocator
         if (version < Minimum)
             throw new PythonNotUsableException(
                 $"{executable} is Python {version}; the gateway needs CPython {Minimum} or newer " +
-                "(pythonnet's range). Use --python or ROBYN_PYTHON to pick another interpreter.");
+                "(the versions it is tested on). Use --python or ROBYN_PYTHON to pick another interpreter.");
         if (S("shared") != "1")
             throw new PythonNotUsableException(
                 $"{executable} was built without a shared libpython (Py_ENABLE_SHARED=0), so it cannot be " +

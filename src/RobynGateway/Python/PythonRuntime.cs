@@ -1,15 +1,14 @@
-using Python.Runtime;
-
 namespace RobynGateway.Python;
 
 /// <summary>
 /// The one owner of the embedded interpreter. An interpreter can be started once per process and
 /// never restarted (re-initialising throws on .NET 10), so this starts it on first use, under a
 /// lock, and never shuts it down: Python clean-up (shutdown handlers, the event loop) is driven
-/// from the host's stop instead, because pythonnet does not run Py_Finalize.
+/// from the host's stop instead, and Py_Finalize never runs (threads we do not own, the loop's
+/// among them, may still be inside Python when the process exits).
 ///
 /// After start-up no thread holds the GIL: threads that run Python take it through Gil.cs, with
-/// their own permanent thread state (sync workers) or pythonnet's (cold paths), or are Python's
+/// their own permanent thread state (sync workers) or PyGILState's (cold paths), or are Python's
 /// own (the event loop), which call in holding it.
 /// </summary>
 internal static class PythonRuntime
@@ -30,23 +29,34 @@ internal static class PythonRuntime
             var install = locate();
             announce(install);
 
-            Runtime.PythonDLL = install.LibraryPath;
-            // Without ProgramName a pyenv libpython found Debian's stdlib through PATH and crashed,
-            // and a virtualenv's site-packages were never added.
-            PythonEngine.ProgramName = install.Executable;
-            // initSigs: false leaves SIGINT and SIGTERM to .NET, which drains requests first.
-            PythonEngine.Initialize(Array.Empty<string>(), setSysArgv: true, initSigs: false);
-            using (Gil.Acquire())
-            {
-                using var sys = Py.Import("sys");
-                using var path = sys.GetAttr("path");
-                using var dir = new PyString(PackageDirectory);
-                path.InvokeMethod("insert", new PyInt(0), dir).Dispose();
-            }
             CApi.Bind(install.LibraryPath);
-            // Release the GIL held by this thread since Initialize; otherwise every other thread
+            unsafe
+            {
+                // Without the program name a pyenv libpython found Debian's stdlib through PATH
+                // and crashed, and a virtualenv's site-packages were never added: Python finds its
+                // prefix (and pyvenv.cfg) from it, as when python3 itself starts.
+                var name = System.Text.Encoding.UTF8.GetBytes(install.Executable + "\0");
+                fixed (byte* utf8 = name)
+                {
+                    var wide = CApi.Py_DecodeLocale(utf8, null); // kept: Python reads it for its whole life
+                    if (wide != 0 && CApi.Py_SetProgramName != null) CApi.Py_SetProgramName(wide);
+                }
+                // 0: no signal handlers, so SIGINT and SIGTERM stay .NET's, which drains requests first.
+                CApi.Py_InitializeEx(0);
+            }
+            // The thread that initialised the interpreter holds the GIL until it saves its state.
+            var gil = GilHeld.Checked();
+            using (var sys = PyHandle.Import("sys", gil))
+            {
+                // As python3 -c: an argv of one empty string until the bridge sets the app's own.
+                using (var argv = PyHandle.List(gil, ""))
+                    sys.SetAttr("argv", argv, gil);
+                using var path = sys.GetAttr("path", gil);
+                path.CallMethod("insert", gil, 0, PackageDirectory).Dispose();
+            }
+            // Release the GIL held by this thread since start-up; otherwise every other thread
             // blocks forever on its first call into Python.
-            PythonEngine.BeginAllowThreads();
+            unsafe { CApi.PyEval_SaveThread(); }
             _install = install;
             return install;
         }
@@ -57,42 +67,42 @@ internal static class PythonRuntime
     {
         if (_install is null) return;
         using var gil = Gil.Acquire();
-        using var sys = Py.Import("sys");
+        using var sys = PyHandle.Import("sys", gil.Held);
         foreach (var name in new[] { "stdout", "stderr" })
         {
-            using var stream = sys.GetAttr(name);
-            if (!stream.IsNone()) stream.InvokeMethod("flush").Dispose();
+            using var stream = sys.GetAttr(name, gil.Held);
+            if (!stream.IsNone) stream.CallMethod("flush", gil.Held).Dispose();
         }
     }
 
     /// <summary>
     /// Attaches to the interpreter of the process that loaded us (the TestClient: python3 hosts .NET
-    /// through hostfxr). The caller holds no GIL: ctypes releases it around a call into C#. pythonnet
-    /// finds the interpreter initialised, so it only takes the GIL (PyGILState_Ensure on this
-    /// thread's own state) and leaves sys.argv and signals alone; the C-API is bound from the
-    /// program itself. The GIL is released again before returning, as after <see cref="EnsureStarted"/>.
+    /// through hostfxr). The caller holds no GIL: ctypes releases it around a call into C#. The
+    /// interpreter is running, so this only binds its C-API from the program itself and reads what
+    /// it is; sys.argv and signals are the process's.
     /// </summary>
     public static PythonInstall EnsureAttached()
     {
         lock (Gate)
         {
             if (_install is not null) return _install;
-            Runtime.PythonDLL = null; // null: resolve from the process, whatever PYTHONNET_PYDLL says
-            PythonEngine.Initialize(setSysArgv: false, initSigs: false);
             CApi.BindProcess();
-            using (Gil.Acquire())
+            using (var scope = Gil.Acquire())
             {
-                using var sys = Py.Import("sys");
-                using var info = sys.GetAttr("version_info");
+                var gil = scope.Held;
+                using var sys = PyHandle.Import("sys", gil);
+                using var info = sys.GetAttr("version_info", gil);
+                using var executable = sys.GetAttr("executable", gil);
+                using var prefix = sys.GetAttr("prefix", gil);
+                using var basePrefix = sys.GetAttr("base_prefix", gil);
                 _install = new PythonInstall(
-                    sys.GetAttr("executable").As<string>(),
-                    new Version(info[0].As<int>(), info[1].As<int>(), info[2].As<int>()),
+                    executable.Text(gil),
+                    new Version(info.IntAt(0, gil), info.IntAt(1, gil), info.IntAt(2, gil)),
                     "(the running process)",
-                    sys.GetAttr("prefix").As<string>(),
-                    sys.GetAttr("base_prefix").As<string>(),
+                    prefix.Text(gil),
+                    basePrefix.Text(gil),
                     "the process that loaded the gateway");
             }
-            PythonEngine.BeginAllowThreads();
             return _install;
         }
     }

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using Python.Runtime;
 
 namespace RobynGateway.Python;
 
@@ -44,21 +43,16 @@ internal static partial class PythonStacks
             }
             try
             {
-                using var faulthandler = Py.Import("faulthandler");
-                using var signal = Py.Import("signal");
-                using var max = signal.GetAttr("SIGRTMAX");
-                var signum = max.As<int>() - 1;
-                using var register = faulthandler.GetAttr("register");
-                using var args = new PyTuple([new PyInt(signum)]);
-                using var kw = new PyDict();
-                kw["file"] = new PyInt(fd);
-                kw["all_threads"] = true.ToPython();
-                kw["chain"] = false.ToPython();
-                register.Invoke(args, kw).Dispose();
+                using var faulthandler = PyHandle.Import("faulthandler", gil);
+                using var signal = PyHandle.Import("signal", gil);
+                using var max = signal.GetAttr("SIGRTMAX", gil);
+                var signum = max.Int(gil) - 1;
+                // register(signum, file, all_threads, chain)
+                faulthandler.CallMethod("register", gil, signum, fd, true, false).Dispose();
                 _signal = signum;
                 _fd = fd;
             }
-            catch (PythonException)
+            catch (PythonError)
             {
                 close(fd);
             }

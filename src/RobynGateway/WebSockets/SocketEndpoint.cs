@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Python.Runtime;
 
 namespace RobynGateway.WebSockets;
 
@@ -20,11 +19,12 @@ internal sealed class SocketEndpoint(int index, string path, bool openOnLoop, bo
     public ConcurrentDictionary<string, SocketConnection> Connections { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Reads <c>LoadedApp.websockets</c>.</summary>
-    public static IReadOnlyList<SocketEndpoint> Read(PyObject loaded, Python.GilHeld gil)
+    public static IReadOnlyList<SocketEndpoint> Read(Python.PyHandle loaded, Python.GilHeld gil)
     {
-        using var declared = loaded.GetAttr("websockets");
-        return new PyIterable(declared).Select((e, i) => new SocketEndpoint(
-            i, e[0].As<string>(), e[1].As<bool>(), e[2].As<bool>(), e[3].As<bool>())).ToList();
+        using var declared = loaded.GetAttr("websockets", gil);
+        var index = 0;
+        return declared.Select(gil, (e, g) => new SocketEndpoint(
+            index++, e.TextAt(0, g), e.TruthAt(1, g), e.TruthAt(2, g), e.TruthAt(3, g)));
     }
 
     public override string ToString() => $"websocket {Path}";

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using Python.Runtime;
 using RobynGateway.Python;
 using RobynGateway.Routing;
 using RobynGateway.Tests.Infrastructure;
@@ -37,9 +36,10 @@ public sealed class BridgeCoreTests(CoreAppFactory factory) : IClassFixture<Core
 
     static unsafe long RefCount(BorrowedRef o)
     {
-        using var sys = Py.Import("sys");
-        using var getrefcount = sys.GetAttr("getrefcount");
-        using var count = CApi.PyObject_CallOneArg(PyInterop.Address(getrefcount), o);
+        var gil = GilHeld.Checked(); // every caller holds it
+        using var sys = PyHandle.Import("sys", gil);
+        using var getrefcount = sys.GetAttr("getrefcount", gil);
+        using var count = CApi.PyObject_CallOneArg(getrefcount.Ref, o);
         Assert.False(count.IsNull);
         return CApi.PyLong_AsLongLong(count.Borrow());
     }
@@ -61,9 +61,9 @@ public sealed class BridgeCoreTests(CoreAppFactory factory) : IClassFixture<Core
         // the interpreter hands them the GIL every 5 ms while they wait: CI once saw the route
         // index's count drop by 161 during the loop. With a switch interval of a second (the loop takes
         // milliseconds), nobody else runs once the threads already waiting have had their turn.
-        using var sys = Py.Import("sys");
-        var interval = sys.InvokeMethod("getswitchinterval");
-        sys.InvokeMethod("setswitchinterval", new PyFloat(1)).Dispose();
+        using var sys = PyHandle.Import("sys", gil.Held);
+        using var interval = sys.CallMethod("getswitchinterval", gil.Held);
+        sys.CallMethod("setswitchinterval", gil.Held, 1.0).Dispose();
         try
         {
             // Calls for 20 ms first: whatever the handler caches on its first run is not a leak,
@@ -76,8 +76,7 @@ public sealed class BridgeCoreTests(CoreAppFactory factory) : IClassFixture<Core
         }
         finally
         {
-            sys.InvokeMethod("setswitchinterval", interval).Dispose();
-            interval.Dispose();
+            sys.CallMethod("setswitchinterval", gil.Held, interval).Dispose();
         }
 
         void RunOnce(GilHeld held)
@@ -114,9 +113,9 @@ public sealed class BridgeCoreTests(CoreAppFactory factory) : IClassFixture<Core
             if (tries > 0) await Task.Delay(50);
             using var gil = Gil.Acquire();
             App.ReleaseFinished(gil.Held); // what the next trip into Python would drop
-            using var scope = Py.CreateScope();
-            scope.Exec("import gc\nfrom robyn.hooks import Exchange\ngc.collect()\nalive = sum(1 for o in gc.get_objects() if type(o) is Exchange)");
-            alive = scope.Get<int>("alive");
+            using var names = PythonCode.Exec("import gc\nfrom robyn.hooks import Exchange\ngc.collect()\nalive = sum(1 for o in gc.get_objects() if type(o) is Exchange)", gil.Held);
+            using var count = names.Get("alive", gil.Held);
+            alive = count.Int(gil.Held);
         }
         Assert.Equal(0, alive);
     }
@@ -141,8 +140,8 @@ public sealed class BridgeCoreTests(CoreAppFactory factory) : IClassFixture<Core
     {
         var app = App;
         using var gil = Gil.Acquire();
-        using var result = PythonEngine.Eval(expression);
-        var address = PyInterop.Address(result);
+        using var result = PythonCode.Eval(expression, gil.Held);
+        var address = result.Ref;
         var headers = new HeaderCache([], gil.Held);
         var before = RefCount(address);
         var call = PythonCall.Rent(app, null);

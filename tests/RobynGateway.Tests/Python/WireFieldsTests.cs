@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using Python.Runtime;
 using RobynGateway.Python;
 
 namespace RobynGateway.Tests.Python;
@@ -17,14 +16,18 @@ public sealed class WireFieldsTests(CoreAppFactory factory) : IClassFixture<Core
     public void Both_sides_declare_the_same_request_fields_result_fields_and_kinds()
     {
         _ = factory.Services.GetRequiredService<PythonApp>(); // the interpreter, with the robyn package on its path
-        using var gil = Gil.Acquire();
-        using var wire = Py.Import("robyn._wire");
-        Assert.Equal(Enum.GetNames<RequestField>().Select(Snake), wire.GetAttr("REQUEST_FIELDS").As<string[]>());
-        Assert.Equal(WireFields.RequestCount, wire.GetAttr("REQUEST_FIELDS").Length());
-        Assert.Equal(Enum.GetNames<ResultField>().Select(Snake), wire.GetAttr("RESULT_FIELDS").As<string[]>());
-        using var declared = wire.GetAttr("RESULT_KINDS");
-        var kinds = new PyIterable(declared.InvokeMethod("items"))
-            .ToDictionary(item => item[0].As<string>(), item => item[1].As<int>());
+        using var scope = Gil.Acquire();
+        var gil = scope.Held;
+        using var wire = PyHandle.Import("robyn._wire", gil);
+        using var requestFields = wire.GetAttr("REQUEST_FIELDS", gil);
+        using var resultFields = wire.GetAttr("RESULT_FIELDS", gil);
+        Assert.Equal(Enum.GetNames<RequestField>().Select(Snake), requestFields.Texts(gil));
+        Assert.Equal(WireFields.RequestCount, requestFields.Texts(gil).Count);
+        Assert.Equal(Enum.GetNames<ResultField>().Select(Snake), resultFields.Texts(gil));
+        using var declared = wire.GetAttr("RESULT_KINDS", gil);
+        using var items = declared.CallMethod("items", gil);
+        var kinds = items.Select(gil, static (item, g) => KeyValuePair.Create(item.TextAt(0, g), item.IntAt(1, g)))
+            .ToDictionary();
         Assert.Equal(Enum.GetValues<ResultKind>().ToDictionary(k => Snake(k.ToString()).ToUpperInvariant(), k => (int)k), kinds);
     }
 }
