@@ -4,6 +4,7 @@
 # over the run, divided by the requests wrk counted).
 #
 #   bash bench/ab.sh BEFORE_DIR AFTER_DIR            # two build outputs (…/bin/Release/net10.0 copies)
+#   bash bench/ab.sh DIR DIR/front/RobynGateway      # the JIT build against its NativeAOT image
 #   PATHS='/json /async-json' REPS=3 DURATION=5 bash bench/ab.sh /tmp/a src/RobynGateway/bin/Release/net10.0
 #   AFTER_ENV='DOTNET_X=1' bash bench/ab.sh DIR DIR   # one build, a runtime setting on and off
 #   STARTS=3 PATHS=/json bash bench/ab.sh A B          # every server started fresh 3 times, figures summed
@@ -44,8 +45,10 @@ TICK=$(getconf CLK_TCK)
 names=(before after bare)
 declare -A CMD PID PORT
 # --log-level WARNING keeps the access log off unless *_ARGS turn it on (a later flag wins).
-CMD[before]="env ${BEFORE_ENV:-} dotnet $BEFORE/RobynGateway.dll $APP --log-level WARNING ${BEFORE_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
-CMD[after]="env ${AFTER_ENV:-} dotnet $AFTER/RobynGateway.dll $APP --log-level WARNING ${AFTER_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
+# A build output runs through dotnet; a program (the NativeAOT image, DIR/front/RobynGateway) runs itself.
+program() { if [[ -f $1 && -x $1 ]]; then echo "$1"; else echo "dotnet $1/RobynGateway.dll"; fi; }
+CMD[before]="env ${BEFORE_ENV:-} $(program "$BEFORE") $APP --log-level WARNING ${BEFORE_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
+CMD[after]="env ${AFTER_ENV:-} $(program "$AFTER") $APP --log-level WARNING ${AFTER_ARGS:-} --python $PYTHON --host 127.0.0.1 --port"
 CMD[bare]="dotnet $BARE --static $ROOT/bench/apps/static --host 127.0.0.1 --port"
 
 cleanup() {

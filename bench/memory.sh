@@ -5,12 +5,14 @@
 # workers share the runtime's and Python's files, so PSS is what one more worker really costs),
 # private (pages no other process maps), and the file-backed part of RSS (mapped assemblies and
 # libraries). Whether the process has libpython mapped is shown too, and its runtime: jit (the
-# .NET runtime and its JIT) or aot (the front's NativeAOT image, which the front becomes when OUT
-# has one in front/: `bash scripts/build-front.sh OUT`; this script builds none).
+# .NET runtime and its JIT) or aot (the gateway's NativeAOT image, which the front of
+# --processes becomes, and starts its workers with, when OUT has one in front/:
+# `bash scripts/build-front.sh OUT`; this script builds none).
 #
 #   bash bench/memory.sh                         # the Release build
 #   OUT=/tmp/other-build bash bench/memory.sh    # another build output (…/bin/Release/net10.0)
 #   ENV='DOTNET_GCgen0size=0x400000' bash bench/memory.sh   # a runtime setting for every process
+#   PROGRAM=$OUT/front/RobynGateway bash bench/memory.sh      # the NativeAOT image started by itself
 #   BREAKDOWN=1 bash bench/memory.sh             # and, per process, RSS/PSS/private by kind of mapping
 #
 # With PYTHONDONTWRITEBYTECODE in the environment (this machine's shell sets it), every process
@@ -62,7 +64,7 @@ breakdown() {
             if (name ~ /System\.Private\.CoreLib/) return "CoreLib"
             if (name ~ /Microsoft\.(NETCore|AspNetCore)\.App\/.*\.dll$/) return "other framework assemblies"
             if (name ~ /\.dll$/) return "our and NuGet assemblies"
-            if (name ~ /\/front\/RobynGateway$/) return "the front'"'"'s NativeAOT image"
+            if (name ~ /\/front\/RobynGateway$/) return "the NativeAOT image"
             if (name ~ /libpython/) return "libpython"
             if (name ~ /cpython-|python3/) return "Python extension modules"
             if (name ~ /doublemapper/) return "JIT code and stubs"
@@ -92,7 +94,7 @@ report() {
 }
 
 for n in $PROCESSES; do
-    env ${ENV:-} dotnet "$OUT/RobynGateway.dll" "$APP" --processes "$n" --python "$PYTHON" \
+    env ${ENV:-} ${PROGRAM:-dotnet $OUT/RobynGateway.dll} "$APP" --processes "$n" --python "$PYTHON" \
         --host 127.0.0.1 --port "$PORT" --log-level WARNING --no-access-log >"/tmp/memory-$n.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 240); do curl -fs "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.25; done

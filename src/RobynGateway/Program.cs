@@ -34,12 +34,6 @@ public partial class Program
             return 0;
         }
 
-        // The front's NativeAOT image (Workers/FrontExec) has no JIT, so it cannot run Python: only the
-        // gateway starts it, as the front of --processes, with the plan it learnt from the app.
-        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported && cli.Get(GatewayFlags.FrontPlan) is null)
-            return Fail(2, "this is the front image of --processes, which runs no Python; start the RobynGateway program "
-                + "in the folder above it instead.");
-
         try
         {
             // --dev: this process supervises a child gateway that it restarts on changes (DevReloader).

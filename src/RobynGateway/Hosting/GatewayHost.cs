@@ -62,10 +62,6 @@ internal static class GatewayHost
             return FrontHost.Build(builder, options, plan.WorkerProgram, plan.Python, plan.PythonVersion, plan.HealthChecks, log);
         }
 
-        // The front's NativeAOT image never gets here (Program refuses to start it without a plan).
-        // Saying so makes the rest constant-dead there, so the AOT compiler leaves it out: Python,
-        // routing and the app's pipeline are not in the image.
-        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported) throw new System.Diagnostics.UnreachableException();
         var (app, python) = LoadApp(options, env, log);
         options = WithAppStart(options, cli, env, app.StartArgs, builder, ref log);
         // The program's own signals (the TestClient's and the tests' hosts, with no app path, keep the host's).

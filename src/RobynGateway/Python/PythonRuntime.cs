@@ -16,8 +16,20 @@ internal static class PythonRuntime
     static readonly object Gate = new();
     static PythonInstall? _install;
 
-    /// <summary>The folder holding our `robyn` package; it goes first on sys.path.</summary>
-    public static string PackageDirectory => Path.Combine(AppContext.BaseDirectory, "python");
+    /// <summary>
+    /// The folder holding our `robyn` package; it goes first on sys.path. It lies beside the program,
+    /// or one folder up for the NativeAOT image, which lives in a folder of its own inside the build
+    /// (Workers/FrontExec.NativeImageFolder).
+    /// </summary>
+    public static string PackageDirectory
+    {
+        get
+        {
+            var beside = Path.Combine(AppContext.BaseDirectory, "python");
+            var above = Path.Combine(AppContext.BaseDirectory, "..", "python");
+            return !Directory.Exists(beside) && Directory.Exists(above) ? Path.GetFullPath(above) : beside;
+        }
+    }
 
     public static PythonInstall Install => _install ?? throw new InvalidOperationException("Python is not started.");
 

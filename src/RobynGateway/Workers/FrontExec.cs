@@ -19,11 +19,13 @@ namespace RobynGateway.Workers;
 /// * Before the call: output still buffered (Python's sys.stdout, .NET's Console) is written, and
 ///   this thread's signal mask is cleared, since execve keeps it. Other threads simply end; .NET
 ///   and Python open their files and sockets close-on-exec, so nothing else leaks into the front.
-/// * The new image is the front's own NativeAOT build when one lies beside this program
+/// * The new image is the gateway's NativeAOT build when one lies beside this program
 ///   (<c>front/RobynGateway</c>; scripts/build-front.sh makes it, the wheel and the Docker image
 ///   carry it): the same code compiled ahead of time, with no JIT and no assemblies to map, so an
-///   idle front is about 34 MB of RSS instead of 64 (bench/memory.sh). Without one (a plain
-///   <c>dotnet build</c> or <c>dotnet run</c>) it is this program again, without Python.
+///   idle front is about 34 MB of RSS instead of 64 (bench/memory.sh). The front then starts its
+///   workers with that image too (their Python is embedded through the C-API alone, which needs no
+///   JIT). Without one (a plain <c>dotnet build</c> or <c>dotnet run</c>) the front is this program
+///   again, without Python, and so are the workers.
 /// * If execve fails, the caller builds the front in this process, as before (with Python mapped).
 /// </summary>
 internal static partial class FrontExec
@@ -33,7 +35,7 @@ internal static partial class FrontExec
     {
         if (!OperatingSystem.IsLinux()) return "--processes needs Linux";
         if (Environment.ProcessPath is null) return "the path of this program is unknown";
-        List<string> tail = [Hosting.GatewayFlags.FrontPlan.Name, plan.ToJson(), .. args];
+        List<string> Tail(FrontPlan p) => [Hosting.GatewayFlags.FrontPlan.Name, p.ToJson(), .. args];
 
         // The environment .NET started with (an app's os.environ changes never reached the workers either).
         var env = new List<string>();
@@ -47,11 +49,12 @@ internal static partial class FrontExec
         {
             // It can fail where the gateway runs (an image built for another CPU, a folder mounted
             // noexec): the gateway's own image is the front then, as without one.
-            var why = Exec([image, .. tail], env);
+            // The workers run it too: it embeds Python as well as the JIT build does, in half the memory.
+            var why = Exec([image, .. Tail(plan with { WorkerProgram = [image] })], env);
             Serilog.Log.Warning("The front's NativeAOT image {Image} could not start ({Reason}): the front runs on the gateway's own image",
                 image, why);
         }
-        return Exec([.. WorkerLaunch.ThisProgram(), .. tail], env);
+        return Exec([.. WorkerLaunch.ThisProgram(), .. Tail(plan)], env);
     }
 
     /// <summary>execve; returns only if it failed, with the reason.</summary>

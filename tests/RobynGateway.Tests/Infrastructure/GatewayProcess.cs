@@ -43,21 +43,24 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the gateway (<paramref name="gatewayDll"/>, or the build beside the tests); with
-    /// <paramref name="port"/> null a free port is passed as --port.
+    /// Starts the gateway (<paramref name="gatewayDll"/>, or the build beside the tests; a program
+    /// that is not a .dll, the NativeAOT image, runs itself); with <paramref name="port"/> null a
+    /// free port is passed as --port.
     /// </summary>
     public static GatewayProcess Start(string appFile, IEnumerable<string>? args = null, int? port = null,
         IDictionary<string, string>? env = null, bool passPort = true, string? gatewayDll = null)
     {
         var p = port ?? FreePort();
-        var psi = new ProcessStartInfo("dotnet")
+        var program = gatewayDll ?? TestApps.GatewayDll;
+        var viaDotnet = program.EndsWith(".dll", StringComparison.Ordinal);
+        var psi = new ProcessStartInfo(viaDotnet ? "dotnet" : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        psi.ArgumentList.Add(gatewayDll ?? TestApps.GatewayDll);
+        if (viaDotnet) psi.ArgumentList.Add(program);
         psi.ArgumentList.Add(Path.IsPathRooted(appFile) || appFile.StartsWith('-') ? appFile : TestApps.PathOf(appFile));
         if (passPort)
         {

@@ -6,8 +6,8 @@ namespace RobynGateway.Tests.Workers;
 /// <summary>
 /// The front of <c>--processes</c> reads the app with Python, then replaces its image (same pid)
 /// with one that has no interpreter: it only proxies (Workers/FrontExec). That image is the
-/// front's NativeAOT build beside the gateway (scripts/build-front.sh; scripts/test.sh puts one
-/// beside the tests' gateway), else the gateway's own.
+/// gateway's NativeAOT build beside it (scripts/build-front.sh; scripts/test.sh puts one beside
+/// the tests' gateway), which then runs the workers too; else the gateway's own, for both.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")] // --processes is Linux only
 public sealed class FrontImageTests
@@ -19,7 +19,7 @@ public sealed class FrontImageTests
         $"no front image at {Image}: run `bash scripts/build-front.sh {AppContext.BaseDirectory}` (scripts/test.sh does)");
 
     [Fact]
-    public async Task The_front_runs_its_NativeAOT_image_with_no_JIT_in_under_50_MB_and_starts_workers_of_the_gateway()
+    public async Task The_front_and_its_workers_run_the_NativeAOT_image_with_no_JIT_the_front_in_under_50_MB()
     {
         RequireImage();
         await using var gateway = await GatewayProcess.Start("multiprocess_app.py", ["--processes", "2", "--balance", "front"])
@@ -34,9 +34,11 @@ public sealed class FrontImageTests
         Assert.DoesNotContain(".dll", maps);
         foreach (var worker in workers)
         {
-            // A worker is the program that read the app (here `dotnet RobynGateway.dll`), never the image.
-            Assert.NotEqual(Image, Exe(worker));
-            Assert.Contains("libpython", await File.ReadAllTextAsync($"/proc/{worker}/maps"));
+            // The image embeds Python too, through the C-API alone (no JIT needed).
+            Assert.Equal(Image, Exe(worker));
+            var workerMaps = await File.ReadAllTextAsync($"/proc/{worker}/maps");
+            Assert.Contains("libpython", workerMaps);
+            Assert.DoesNotContain("libclrjit", workerMaps);
         }
         // Idle after start, with the requests above served through it (bench/memory.sh measures the same).
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -98,8 +100,10 @@ public sealed class FrontImageTests
             }
             await using var gateway = await GatewayProcess.Start(TestApps.PathOf("multiprocess_app.py"), ["--processes", "2"],
                 gatewayDll: Path.Combine(copy.FullName, "RobynGateway.dll")).WaitReadyAsync(TimeSpan.FromSeconds(120));
-            Assert.Equal(2, (await PidsSeen(gateway.Client, 2)).Count);
+            var workers = await PidsSeen(gateway.Client, 2);
+            Assert.Equal(2, workers.Count);
             Assert.EndsWith("/dotnet", Exe(gateway.Pid));
+            Assert.All(workers, w => Assert.EndsWith("/dotnet", Exe(w)));
             Assert.DoesNotContain("libpython", await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps"));
             Assert.Equal(unusableImage, gateway.Output.Contains($"The front's NativeAOT image {broken} could not start ("));
             Assert.DoesNotContain("could not replace its image", gateway.Output);
@@ -112,16 +116,20 @@ public sealed class FrontImageTests
     }
 
     [Fact]
-    public async Task The_image_alone_refuses_to_serve_an_app_and_says_what_to_run()
+    public async Task The_image_alone_serves_an_app_as_one_process_with_no_JIT()
     {
         RequireImage();
-        var psi = new System.Diagnostics.ProcessStartInfo(Image, [TestApps.PathOf("multiprocess_app.py")])
-            { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains("this is the front image of --processes, which runs no Python", error);
+        await using var gateway = await GatewayProcess.Start("multiprocess_app.py", gatewayDll: Image)
+            .WaitReadyAsync(TimeSpan.FromSeconds(60));
+        var pids = await PidsSeen(gateway.Client, 1);
+        Assert.Equal([gateway.Pid], pids);
+        var maps = await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps");
+        Assert.Contains("libpython", maps);
+        Assert.DoesNotContain("libclrjit", maps);
+        Assert.Equal(0, await Stop(gateway));
+        // The app's lifecycle ran in the image (its robyn package is the build's, one folder up).
+        Assert.Contains($"startup handler ran in {gateway.Pid}", gateway.Output);
+        Assert.Contains($"shutdown handler ran in {gateway.Pid}", gateway.Output);
     }
 
     static Task<int> Stop(GatewayProcess gateway)
