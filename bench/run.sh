@@ -475,9 +475,9 @@ build() {
 }
 initial_load_check
 build src/RobynGateway
-# The front of --processes as users deploy it (the wheel and the Docker image carry this image).
+# The front and workers of --processes as users deploy them (the wheel and the Docker image carry this image).
 if has_target '^gateway-p'; then
-    log "the front's NativeAOT image (scripts/build-front.sh)"
+    log "the gateway's NativeAOT image (scripts/build-front.sh)"
     bash scripts/build-front.sh "$(dirname "$GATEWAY_DLL")" >/dev/null 2>&1 \
         || { echo "error: scripts/build-front.sh failed (NativeAOT needs clang and zlib1g-dev)" >&2; exit 1; }
 fi

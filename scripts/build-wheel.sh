@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds dist/robyn_gateway-<version>-py3-none-linux_x86_64.whl: the robyn package, plus a
 # self-contained `dotnet publish` of the gateway (no .NET runtime needed where it is installed)
-# with the front's NativeAOT image (scripts/build-front.sh), and the `robyn` console script.
+# with its NativeAOT image (scripts/build-front.sh), and the `robyn` console script.
 # Install it with `pip install --no-index <wheel>`.
 #
 #   bash scripts/build-wheel.sh [OUT_DIR]        (default dist/)
@@ -31,7 +31,7 @@ if [ ! -x "$publish/RobynGateway" ]; then
     rm -rf "$publish.tmp"
     dotnet publish src/RobynGateway -c Release -r "$rid" --self-contained true -nologo -v q \
         -p:UseAppHost=true -p:GenerateDocumentationFile=false -o "$publish.tmp" >&2
-    # The front of --processes becomes its NativeAOT image (Workers/FrontExec), which lives beside the program.
+    # The front and workers of --processes run the NativeAOT image (Workers/FrontExec), which lives beside the program.
     RID=$rid bash scripts/build-front.sh "$publish.tmp"
     # Keep only this key's publish: the cache holds one gateway, not every one ever built.
     find "$cache" -maxdepth 1 -name 'publish-*' -not -name "publish-$key.tmp" -exec rm -rf {} + 2>/dev/null || true

@@ -30,7 +30,7 @@ dpkg -s python3-venv >/dev/null 2>&1 || missing+=(python3-venv)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 # scripts/test.sh runs its concurrent runners each on a loopback of its own (unshare -n, then `ip link set lo up`).
 command -v ip >/dev/null || missing+=(iproute2)
-# The front's NativeAOT image (scripts/build-front.sh) links with clang against zlib.
+# The gateway's NativeAOT image (scripts/build-front.sh) links with clang against zlib.
 compgen -c clang | grep -qE '^clang(-[0-9]+)?$' || missing+=(clang)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }

@@ -73,9 +73,9 @@ done
 # never builds on its own. A failed build fails the xunit runs.
 run build dotnet build RobynGateway.sln -nologo
 gateway_dll="$PWD/src/RobynGateway/bin/Debug/net10.0/RobynGateway.dll"
-# The front's NativeAOT image beside that build and the xunit tests' copy of it, as the wheel and
-# the Docker image carry it, so every --processes test runs the front users deploy
-# (FrontImageTests check it is the one). The second call copies the first's.
+# The gateway's NativeAOT image beside that build and the xunit tests' copy of it, as the wheel and
+# the Docker image carry it, so every --processes test runs the front and workers users deploy
+# (FrontImageTests check they are). The second call copies the first's.
 run front bash -c 'bash scripts/build-front.sh "$1" && bash scripts/build-front.sh "$2"' front \
     "$(dirname "$gateway_dll")" tests/RobynGateway.Tests/bin/Debug/net10.0
 

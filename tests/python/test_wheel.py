@@ -82,10 +82,11 @@ def test_the_console_script_serves_an_app_with_two_processes(venv, project):
         while len(pids) < 2 and time.monotonic() < deadline:
             pids.add(server.get_json("/")["pid"])
         assert len(pids) == 2, server.output
-        # the workers are the wheel's self-contained gateway, and the front its NativeAOT image
+        # the front and its workers run the wheel's NativeAOT image (the console script started the
+        # self-contained gateway, which read the app and replaced its image)
         for pid in pids:
             exe = os.readlink(f"/proc/{pid}/exe")
-            assert exe.startswith(str(venv)) and exe.endswith("robyn_gateway/bin/RobynGateway"), exe
+            assert exe.startswith(str(venv)) and exe.endswith("robyn_gateway/bin/front/RobynGateway"), exe
         exe = os.readlink(f"/proc/{server.pid}/exe")
         assert exe.startswith(str(venv)) and exe.endswith("robyn_gateway/bin/front/RobynGateway"), exe
         assert server.stop() == 0, server.output

@@ -67,7 +67,7 @@ internal static class Logging
 
     /// <summary>
     /// Where a Serilog section's names (sinks, enrichers) are looked up. The JIT-compiled gateway
-    /// finds them by scanning its assemblies, as Serilog does by default; the front's NativeAOT image
+    /// finds them by scanning its assemblies, as Serilog does by default; the NativeAOT image
     /// (Workers/FrontExec) has no assembly files to scan, so it names the Serilog assemblies it was
     /// built with (kept whole by the project file).
     /// </summary>

@@ -51,7 +51,7 @@ internal static partial class FrontExec
             // noexec): the gateway's own image is the front then, as without one.
             // The workers run it too: it embeds Python as well as the JIT build does, in half the memory.
             var why = Exec([image, .. Tail(plan with { WorkerProgram = [image] })], env);
-            Serilog.Log.Warning("The front's NativeAOT image {Image} could not start ({Reason}): the front runs on the gateway's own image",
+            Serilog.Log.Warning("The NativeAOT image {Image} could not start ({Reason}): the front and its workers run on the gateway's own image",
                 image, why);
         }
         return Exec([.. WorkerLaunch.ThisProgram(), .. Tail(plan)], env);
@@ -76,7 +76,7 @@ internal static partial class FrontExec
         }
     }
 
-    /// <summary>The front's NativeAOT image beside this program, if it was built.</summary>
+    /// <summary>The gateway's NativeAOT image beside this program, if it was built.</summary>
     public static string? NativeImage()
     {
         var path = Path.Combine(AppContext.BaseDirectory, NativeImageFolder, NativeImageName);

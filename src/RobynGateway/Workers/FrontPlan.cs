@@ -7,8 +7,8 @@ namespace RobynGateway.Workers;
 /// <summary>
 /// What the front of <c>--processes</c> learnt from the app file, handed to the front's own image
 /// (<see cref="FrontExec"/>) so that it never starts Python: the app's <c>app.start(...)</c>
-/// arguments, the program that runs the workers (its own: the front's image may be a NativeAOT build
-/// that cannot), the interpreter they embed (and its version, for the start banner), how long the
+/// arguments, the program that runs the workers (the NativeAOT image when the front runs it, else
+/// the program that read the app), the interpreter they embed (and its version, for the start banner), how long the
 /// proxy outwaits a worker (the longest route timeout), and the app's health checks (the front asks
 /// the workers for them). It travels as JSON in the internal <c>--front-plan</c> option.
 /// </summary>

@@ -51,9 +51,9 @@ internal sealed class WorkerLaunch(string fileName, IReadOnlyList<string> prefix
     }
 
     /// <summary>
-    /// The command that runs this program: <c>dotnet x.dll</c> through the muxer, else the apphost.
-    /// The process that read the app computes it and hands it to the front's own image in its plan:
-    /// that image (a NativeAOT build, Workers/FrontExec) cannot run Python, so it must not start itself.
+    /// The command that runs this program: <c>dotnet x.dll</c> through the muxer, else the apphost
+    /// (or the NativeAOT image, which is its own program). The process that read the app computes
+    /// it and hands it to the front in its plan (Workers/FrontExec), where the image replaces it.
     /// </summary>
     public static IReadOnlyList<string> ThisProgram()
     {

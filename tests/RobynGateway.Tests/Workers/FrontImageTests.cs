@@ -105,7 +105,7 @@ public sealed class FrontImageTests
             Assert.EndsWith("/dotnet", Exe(gateway.Pid));
             Assert.All(workers, w => Assert.EndsWith("/dotnet", Exe(w)));
             Assert.DoesNotContain("libpython", await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps"));
-            Assert.Equal(unusableImage, gateway.Output.Contains($"The front's NativeAOT image {broken} could not start ("));
+            Assert.Equal(unusableImage, gateway.Output.Contains($"The NativeAOT image {broken} could not start ("));
             Assert.DoesNotContain("could not replace its image", gateway.Output);
             Assert.Equal(0, await Stop(gateway));
         }
