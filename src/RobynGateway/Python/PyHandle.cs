@@ -43,7 +43,7 @@ internal sealed unsafe class PyHandle : IDisposable
         null => new(CApi.NewNone()),
         PyHandle h => Borrow(h.Ref, gil),
         BorrowedRef r => Borrow(r, gil),
-        string s => Str(s, gil),
+        string s => Take(PyConstants.Str(s), gil),
         bool b => new(CApi.NewBool(b)),
         int i => Take(CApi.PyLong_FromLongLong(i), gil),
         long l => Take(CApi.PyLong_FromLongLong(l), gil),
@@ -61,12 +61,6 @@ internal sealed unsafe class PyHandle : IDisposable
             CApi.PyList_SetItem(list.Ref, i, item.Release().Steal()); // steals: the list owns it now
         }
         return list;
-    }
-
-    static PyHandle Str(string s, GilHeld gil)
-    {
-        var utf8 = Encoding.UTF8.GetBytes(s);
-        fixed (byte* p = utf8) return Take(CApi.PyUnicode_DecodeUTF8(p, utf8.Length, null), gil);
     }
 
     /// <summary><c>self.name</c></summary>
