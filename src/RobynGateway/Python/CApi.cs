@@ -58,7 +58,6 @@ internal static unsafe class CApi
     public static delegate* unmanaged<int, void> PyGILState_Release;
 
     // Start-up (PythonRuntime), before the interpreter runs: no GIL yet.
-    public static delegate* unmanaged<int> Py_IsInitialized;
     public static delegate* unmanaged<int, void> Py_InitializeEx;
     public static delegate* unmanaged<byte*, nint*, nint> Py_DecodeLocale; // a wchar_t* PyMem_RawMalloc'd
     public static delegate* unmanaged<nint, void> Py_SetProgramName;    // 3.11 to 3.14; removed in 3.15
@@ -145,7 +144,6 @@ internal static unsafe class CApi
         PyGILState_Ensure = (delegate* unmanaged<int>)F("PyGILState_Ensure");
         PyGILState_Release = (delegate* unmanaged<int, void>)F("PyGILState_Release");
 
-        Py_IsInitialized = (delegate* unmanaged<int>)F("Py_IsInitialized");
         Py_InitializeEx = (delegate* unmanaged<int, void>)F("Py_InitializeEx");
         Py_DecodeLocale = (delegate* unmanaged<byte*, nint*, nint>)F("Py_DecodeLocale");
         if (NativeLibrary.TryGetExport(h, "Py_SetProgramName", out var setProgramName))

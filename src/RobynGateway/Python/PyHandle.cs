@@ -170,8 +170,8 @@ internal sealed unsafe class PyHandle : IDisposable
     /// <summary>An iterable of str as a list.</summary>
     public List<string> Texts(GilHeld gil) => Select(gil, static (s, g) => s.Text(g));
 
-    /// <summary>Hands the reference on (to a field that a later release drops); this handle is empty after.</summary>
-    public NewRef Release()
+    /// <summary>Hands the reference on, to a tuple or list slot that steals it; this handle is empty after.</summary>
+    NewRef Release()
     {
         var owned = _ref;
         _ref = default;

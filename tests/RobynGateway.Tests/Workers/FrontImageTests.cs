@@ -132,6 +132,23 @@ public sealed class FrontImageTests
         Assert.Contains($"shutdown handler ran in {gateway.Pid}", gateway.Output);
     }
 
+    [Fact]
+    public async Task The_image_alone_with_processes_becomes_its_own_front_and_starts_workers_of_itself()
+    {
+        // As a user runs it from the wheel's or the Docker image's folder: no front/ beside it, so
+        // the process that read the app execs itself as the front, with itself as the workers' program.
+        RequireImage();
+        await using var gateway = await GatewayProcess.Start("multiprocess_app.py", ["--processes", "2"], gatewayDll: Image)
+            .WaitReadyAsync(TimeSpan.FromSeconds(120));
+        var workers = await PidsSeen(gateway.Client, 2);
+        Assert.Equal(2, workers.Count);
+        Assert.Equal(Image, Exe(gateway.Pid));
+        Assert.DoesNotContain("libpython", await File.ReadAllTextAsync($"/proc/{gateway.Pid}/maps"));
+        Assert.All(workers, w => Assert.Equal(Image, Exe(w)));
+        Assert.DoesNotContain("could not replace its image", gateway.Output);
+        Assert.Equal(0, await Stop(gateway));
+    }
+
     static Task<int> Stop(GatewayProcess gateway)
     {
         gateway.Signal(GatewayProcess.SIGTERM);
