@@ -54,7 +54,8 @@ profile() {
     wrk -t1 -c"$CONNECTIONS" -d"$((DURATION + 2))s" "http://127.0.0.1:$PORT$path" >"$work/$name.wrk" &
     local load=$!
     sleep 1
-    perf record -q -F "$FREQ" -p "$server" -o "$work/$name.data" -- sleep "$DURATION" 2>/dev/null
+    perf record -q -F "$FREQ" -p "$server" -o "$work/$name.data" -- sleep "$DURATION" ||
+        { echo "perf record failed (perf_event_paranoid is $(cat /proc/sys/kernel/perf_event_paranoid); needs <= 1, or root)" >&2; exit 1; }
     wait "$load"
     perf report -i "$work/$name.data" -n --no-children --sort comm,dso,sym -g none --field-separator='|' \
         >"$work/$name.report" 2>/dev/null
