@@ -11,14 +11,14 @@ gives microseconds per request.
 import re
 import sys
 from collections import Counter
-from typing import Dict, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 # Whose code a managed method is, by its assembly (perf names JIT'd code "[Assembly] Type::Method").
 # First match wins; the request-timeout rows come before the general ones they would fall into.
 MANAGED = [
     ("ASP.NET request timeouts", ("[Microsoft.AspNetCore.Http] Microsoft.AspNetCore.Http.Timeouts",
                                   "Microsoft.AspNetCore.Internal.CancellationTokenSourcePool")),
-    ("cancellation tokens, timers", ("System.Threading.CancellationToken", "System.Threading.TimerQueue",
+    ("cancellation tokens, timers, locks", ("System.Threading.CancellationToken", "System.Threading.TimerQueue",
                                      "System.Threading.Lock")),
     ("gateway C#", ("[RobynGateway]",)),
     ("Kestrel", ("[Microsoft.AspNetCore.Server.Kestrel",)),

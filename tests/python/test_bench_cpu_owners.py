@@ -56,7 +56,7 @@ def test_each_sample_goes_to_its_thread_and_owner_in_microseconds_per_request(tm
     assert rows["Python (libpython, extensions)"] == (60.0, 0.0, 60.0)  # libpython and uvloop
     assert rows["gateway C#"] == (20.0, 0.0, 20.0)
     assert rows["ASP.NET request timeouts"] == (20.0, 0.0, 20.0)
-    assert rows["cancellation tokens, timers"] == (20.0, 0.0, 20.0)
+    assert rows["cancellation tokens, timers, locks"] == (20.0, 0.0, 20.0)
     assert rows["Kestrel"] == (40.0, 100.0, -60.0)
     assert rows["kernel (system calls, switches, TCP)"] == (240.0, 100.0, 140.0)
 
