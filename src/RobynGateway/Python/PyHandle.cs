@@ -52,15 +52,27 @@ internal sealed unsafe class PyHandle : IDisposable
     };
 
     /// <summary>A new list of the values, each as <see cref="From"/> makes it.</summary>
-    public static PyHandle List(GilHeld gil, params object?[] items)
+    public static PyHandle List(GilHeld gil, params object?[] items) =>
+        Filled(CApi.PyList_New(items.Length), CApi.PyList_SetItem, items, gil);
+
+    /// <summary>
+    /// Fills a new tuple or list (<paramref name="setItem"/> steals each item); a value that cannot
+    /// be converted releases the container and the items converted so far, then throws.
+    /// </summary>
+    static PyHandle Filled(NewRef made, delegate* unmanaged<BorrowedRef, nint, nint, int> setItem, object?[] values, GilHeld gil)
     {
-        var list = Take(CApi.PyList_New(items.Length), gil);
-        for (var i = 0; i < items.Length; i++)
+        var container = Take(made, gil);
+        try
         {
-            var item = From(items[i], gil);
-            CApi.PyList_SetItem(list.Ref, i, item.Release().Steal()); // steals: the list owns it now
+            for (var i = 0; i < values.Length; i++)
+                setItem(container.Ref, i, From(values[i], gil).Release().Steal()); // the container owns it now
+            return container;
         }
-        return list;
+        catch
+        {
+            container.Dispose();
+            throw;
+        }
     }
 
     /// <summary><c>self.name</c></summary>
@@ -80,12 +92,7 @@ internal sealed unsafe class PyHandle : IDisposable
     /// <summary><c>self(*args)</c>, each argument as <see cref="From"/> makes it.</summary>
     public PyHandle Call(GilHeld gil, params object?[] args)
     {
-        using var tuple = Take(CApi.PyTuple_New(args.Length), gil);
-        for (var i = 0; i < args.Length; i++)
-        {
-            var item = From(args[i], gil);
-            CApi.PyTuple_SetItem(tuple.Ref, i, item.Release().Steal()); // steals: the tuple owns it now
-        }
+        using var tuple = Filled(CApi.PyTuple_New(args.Length), CApi.PyTuple_SetItem, args, gil);
         return Take(CApi.PyObject_Call(Ref, tuple.Ref, default), gil);
     }
 

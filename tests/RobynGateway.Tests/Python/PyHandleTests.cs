@@ -128,5 +128,17 @@ public sealed class PyHandleTests(CoreAppFactory factory) : IClassFixture<CoreAp
         catch (ArgumentException) { refused = true; }
         Assert.True(refused);
         Assert.Equal(before, Count(gil));
+        // The same for a list: the list made so far, and what it held, are released.
+        refused = false;
+        try { PyHandle.List(gil, kept, kept, new object()).Dispose(); }
+        catch (ArgumentException) { refused = true; }
+        Assert.True(refused);
+        Assert.Equal(before, Count(gil));
+        using (var list = PyHandle.List(gil, kept, "text"))
+        {
+            Assert.Equal(before + 1, Count(gil));
+            Assert.Equal("text", list.TextAt(1, gil));
+        }
+        Assert.Equal(before, Count(gil));
     }
 }
