@@ -47,7 +47,7 @@ class Server:
 
     def __init__(self, command: List[str], port: int, cwd: str, env: Dict[str, str], pass_fds=()) -> None:
         self.port = port
-        self._log = tempfile.TemporaryFile(mode="w+")
+        self._log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, text=True,
                                         pass_fds=pass_fds)
 
@@ -57,9 +57,11 @@ class Server:
 
     @property
     def output(self) -> str:
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read()
+        # The child writes through this same open file, so the two share one file offset: seeking it
+        # back to read made the child's next line land at the start, over the first lines (CI lost the
+        # "Using .../libpython" line so). pread reads at its own offset and leaves the shared one alone.
+        fd = self._log.fileno()
+        return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
