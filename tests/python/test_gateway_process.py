@@ -11,7 +11,7 @@ pytestmark = pytest.mark.version_independent
 
 def test_reading_the_output_while_the_server_writes_loses_no_line():
     # The child shares the log file with the reader; a read must not move where the child writes next.
-    printer = "import sys, time\nfor n in range(400):\n    print(f'line {n}', flush=True)\n    time.sleep(0.0005)\n"
+    printer = "import time\nfor n in range(400):\n    print(f'line {n}', flush=True)\n    time.sleep(0.0005)\n"
     server = Server([sys.executable, "-c", printer], 0, ".", {})
     with server:
         while server.process.poll() is None:
