@@ -7,6 +7,8 @@ internal static class PlainText
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain";
+        // With its length, as the app's answers have: not chunked, and the access log counts its bytes.
+        context.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(text);
         return context.Response.WriteAsync(text);
     }
 }

@@ -129,6 +129,10 @@ public sealed class AccessLogProcessTests
         Assert.Contains("127.0.0.1 \"GET /async/ann\" 200", line);
         Assert.Contains("route /async/:name id txt-1", line);
         Assert.Matches(@"in \d+\.\d{3} ms \(Python \d+\.\d{3} ms, wait \d+\.\d{3} ms\)", line);
+        // The gateway's own answers count their bytes too ("Not found": 9), never "-1 B".
+        Assert.Equal(HttpStatusCode.NotFound, (await Get(gateway.Client, "/nowhere", "txt-404")).StatusCode);
+        output = await WaitForOutput(gateway, o => o.Contains("txt-404"));
+        Assert.Contains("127.0.0.1 \"GET /nowhere\" 404 9 B in ", Assert.Single(output.Split('\n'), l => l.Contains("txt-404")));
 
         await using var quiet = await GatewayProcess.Start("observability_app.py", ["--no-access-log"]).WaitReadyAsync();
         (await Get(quiet.Client, "/users/1", "quiet-1")).EnsureSuccessStatusCode();
