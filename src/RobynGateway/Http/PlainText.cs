@@ -1,6 +1,6 @@
 namespace RobynGateway.Http;
 
-/// <summary>The gateway's own short answers (405, 404, 413, 400): a status and a line of text/plain.</summary>
+/// <summary>The gateway's own short answers (405, 404, 413, 400, 503): a status and a line of text/plain.</summary>
 internal static class PlainText
 {
     public static Task WriteAsync(HttpContext context, int status, string text)

@@ -147,11 +147,10 @@ internal static class RequestReader
     static Task Reject(HttpContext context, long maxPayload, GlobalHeaders globals)
     {
         globals.ApplyTo(context);
-        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        context.Response.ContentType = "text/plain";
         // The rest of an oversized body is not read; don't offer to keep the connection.
         context.Response.Headers.Connection = "close";
-        return context.Response.WriteAsync($"Payload too large: the limit is {maxPayload} bytes (ROBYN_MAX_PAYLOAD_SIZE)");
+        return PlainText.WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
+            $"Payload too large: the limit is {maxPayload} bytes (ROBYN_MAX_PAYLOAD_SIZE)");
     }
 
     /// <summary>

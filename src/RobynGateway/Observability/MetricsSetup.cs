@@ -107,11 +107,8 @@ internal static class MetricsSetup
         }));
     }
 
-    static Task NotFound(HttpContext context)
-    {
-        context.Response.StatusCode = StatusCodes.Status404NotFound;
-        return context.Response.WriteAsync("Not found: this port serves /metrics only");
-    }
+    static Task NotFound(HttpContext context) =>
+        Http.PlainText.WriteAsync(context, StatusCodes.Status404NotFound, "Not found: this port serves /metrics only");
 
     /// <summary>The exporter's answer for this process, written into a buffer instead of the response.</summary>
     static async Task<string> OwnAsync(RequestDelegate exporter, HttpContext context)

@@ -44,10 +44,8 @@ internal static class WebSocketSetup
                 if (!context.WebSockets.IsWebSocketRequest || !hub.TryGetEndpoint(context.Request.Path.Value ?? "/", out var endpoint))
                     return next(context);
                 if (hub.Stopping)
-                {
-                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                    return context.Response.WriteAsync("Service unavailable: the server is shutting down");
-                }
+                    return PlainText.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                        "Service unavailable: the server is shutting down");
                 return session.RunAsync(context, endpoint);
             });
         });

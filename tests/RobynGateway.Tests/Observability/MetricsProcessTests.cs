@@ -75,6 +75,8 @@ public sealed partial class MetricsProcessTests
         using var client = new HttpClient();
         var other = await client.GetAsync($"http://127.0.0.1:{metricsPort}/users/1");
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal("Not found: this port serves /metrics only", await other.Content.ReadAsStringAsync());
+        Assert.NotEqual(true, other.Headers.TransferEncodingChunked); // sent with its length, as our other answers
     }
 
     [Fact]
