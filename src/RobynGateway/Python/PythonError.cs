@@ -13,9 +13,16 @@ internal sealed class PythonError(string type, string message, string formatted)
     /// <summary>The traceback as <c>traceback.format_exception</c> writes it.</summary>
     public string Format() => formatted;
 
+    // Set while this thread formats an error: formatting goes through PyHandle, whose failures
+    // fetch their own error, and an error that formatting raised is not formatted in turn (when
+    // formatting failed every time, each failure fetched the next: on 3.15 an app whose import
+    // failed overflowed the stack instead of saying why).
+    [ThreadStatic] static bool t_formatting;
+
     /// <summary>Takes the pending Python error (clearing it) into a PythonError.</summary>
     public static unsafe PythonError Fetch(GilHeld gil)
     {
+        if (t_formatting) return new PythonError("Exception", CApi.TakeErrorText(gil), "");
         nint type, value, traceback;
         CApi.PyErr_Fetch(&type, &value, &traceback);
         if (type == 0) return new PythonError("SystemError", "a Python call failed without an error set", "");
@@ -25,18 +32,44 @@ internal sealed class PythonError(string type, string message, string formatted)
         using var tracebackRef = new NewRef(traceback);
         if (traceback != 0) CApi.PyException_SetTraceback(valueRef.Borrow(), tracebackRef.Borrow());
         using var exception = PyHandle.Borrow(valueRef.Borrow(), gil);
+        t_formatting = true;
         try
         {
             using var cls = exception.GetAttr("__class__", gil);
             using var name = cls.GetAttr("__name__", gil);
+            var (typeName, message) = (name.Text(gil), exception.Str(gil));
             using var tb = PyHandle.Import("traceback", gil);
-            using var lines = tb.CallMethod("format_exception", gil, exception);
-            return new PythonError(name.Text(gil), exception.Str(gil), string.Concat(lines.Texts(gil)));
+            return new PythonError(typeName, message, Formatted(tb, exception, typeName, message, gil));
         }
         catch (PythonError inner)
         {
             // The exception's own __str__ or the traceback module failed: say what is known.
             return new PythonError("Exception", inner.Message, inner.Message);
+        }
+        finally
+        {
+            t_formatting = false;
+        }
+    }
+
+    /// <summary>
+    /// What <c>traceback.format_exception</c> writes; when that raises itself (3.15.0's looks for an
+    /// incompatible extension module by importing the failed import's package, which fails again),
+    /// the frames and the last line alone, as Python's own excepthook falls back to.
+    /// </summary>
+    static string Formatted(PyHandle tb, PyHandle exception, string typeName, string message, GilHeld gil)
+    {
+        try
+        {
+            using var lines = tb.CallMethod("format_exception", gil, exception);
+            return string.Concat(lines.Texts(gil));
+        }
+        catch (PythonError)
+        {
+            using var frames = exception.GetAttr("__traceback__", gil);
+            using var lines = tb.CallMethod("format_tb", gil, frames);
+            var stack = string.Concat(lines.Texts(gil));
+            return (stack.Length > 0 ? "Traceback (most recent call last):\n" + stack : "") + $"{typeName}: {message}\n";
         }
     }
 }

@@ -55,6 +55,36 @@ public sealed class PyHandleTests(CoreAppFactory factory) : IClassFixture<CoreAp
     }
 
     [Fact]
+    public unsafe void When_formatting_the_traceback_raises_in_turn_the_error_is_still_told_with_its_frames()
+    {
+        // As 3.15.0's traceback module does for a failed import of a broken package: it imports the
+        // package again to look for an incompatible extension module, and that raises too. Each
+        // failure used to fetch the next, until the stack overflowed.
+        Started();
+        using var scope = Gil.Acquire();
+        var gil = scope.Held;
+        using var names = PythonCode.Exec(
+            "import traceback\n" +
+            "def fail(n):\n    raise ValueError(f'bad {n}')\n" +
+            "def broken(*args, **kwargs):\n    raise ImportError('the traceback module is broken')\n" +
+            "def formatting_breaks():\n    traceback.format_exception, kept = broken, traceback.format_exception\n    return kept\n" +
+            "def formatting_works(kept):\n    traceback.format_exception = kept\n", gil);
+        using var fail = names.Get("fail", gil);
+        using var breaks = names.Get("formatting_breaks", gil);
+        using var works = names.Get("formatting_works", gil);
+        using var kept = breaks.Call(gil);
+        PythonError error;
+        try { error = Raises(g => fail.Call(g, 7)); }
+        finally { works.Call(gil, kept).Dispose(); }
+        Assert.Equal("ValueError", error.Type);
+        Assert.Equal("ValueError: bad 7", error.Message);
+        Assert.StartsWith("Traceback (most recent call last):\n", error.Format());
+        Assert.Contains("in fail", error.Format());
+        Assert.EndsWith("ValueError: bad 7\n", error.Format());
+        Assert.True(CApi.PyErr_Occurred().IsNull);
+    }
+
+    [Fact]
     public unsafe void Reading_a_value_of_the_wrong_type_throws_instead_of_returning_garbage()
     {
         Started();
