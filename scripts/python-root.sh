@@ -5,7 +5,11 @@
 #   bash scripts/python-root.sh 3.14 -- python3 -V        # run a command inside it
 #   bash scripts/python-root.sh 3.13 -- dotnet test RobynGateway.sln --no-build
 #
-# 3.13 is Debian 13 (trixie), 3.14 Debian testing. The root is made with debootstrap under
+# 3.13 is Debian 13 (trixie); 3.14 and 3.15 are Debian testing, whose python3 is one of them and
+# which ships the other as python3.X beside it (as it does while it moves from one to the next). A
+# version that is not the suite's python3 is installed beside it, with its libpython, and the
+# command finds it first on PATH as python3 (the test packages' compiled parts, uvloop or
+# pydantic-core, may exist for the default one only). The root is made with debootstrap under
 # .cache/roots/<suite> (git-ignored) and reused while its stamp matches the package list below;
 # making it needs the Debian mirror once (about 1-3 minutes), a made root needs no network.
 # The command runs chrooted in a mount namespace of its own (unshare), so every mount (/proc,
@@ -22,8 +26,8 @@ version=${1:-}
 shift || true
 case "$version" in
     3.13) suite=trixie ;;
-    3.14) suite=testing ;;
-    *) echo "usage: $0 3.13|3.14 [-- command ...]" >&2; exit 2 ;;
+    3.14|3.15) suite=testing ;;
+    *) echo "usage: $0 3.13|3.14|3.15 [-- command ...]" >&2; exit 2 ;;
 esac
 [ "${1:-}" = "--" ] && shift
 
@@ -78,6 +82,19 @@ in_root() {   # in_root ENV... -- COMMAND...: a command in the root, with mounts
     ' in-root "$root" "$repo" "$dotnet_root" "$nuget" "$PWD" "${ROBYN_ROOT_SHARE_TMP:-0}" "${#envs[@]}" "${envs[@]}" "$@"
 }
 
+default_python() { chroot "$root" /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])'; }
+
+beside_default() {   # python$version and its libpython, beside the suite's own python3
+    echo "python-root: installing Python $version (and its venv) beside $suite's python3 ($(default_python))"
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    (in_root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive -- sh -c '
+        timeout 900 apt-get -o Acquire::http::Timeout=30 -o Acquire::Check-Valid-Until=false update -qq &&
+        timeout 1800 apt-get -o Acquire::http::Timeout=30 install -y -qq --no-install-recommends '"python$version libpython$version python$version-venv"' >/dev/null &&
+        apt-get clean') || fail "could not install python$version into the $suite root (no network? or Debian $suite has none any more: then update the map in $0)"
+    mkdir -p "$root/opt/python$version/bin"
+    ln -sf "/usr/bin/python$version" "$root/opt/python$version/bin/python3"
+}
+
 make_root() {
     # Fail fast without the mirror, instead of debootstrap's wget retrying for many minutes.
     command -v debootstrap >/dev/null || {
@@ -93,8 +110,7 @@ make_root() {
     fi
     local py
     cp /etc/resolv.conf "$root/etc/resolv.conf"   # apt inside the root uses the host's resolver
-    py=$(chroot "$root" /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-    [ "$py" = "$version" ] || fail "Debian $suite now has Python $py, not $version: update the map in $0"
+    py=$(default_python)
     echo "python-root: installing the test packages into $suite"
     (in_root PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive -- sh -c '
         # No service may start while apt runs (nginx), as in install-test-deps.sh. Testing`s
@@ -112,6 +128,14 @@ if [ ! -f "$root/.robyn-root" ] || [ "$(cat "$root/.robyn-root")" != "$stamp_tex
     make_root
 fi
 
+# The suite's python3, or the version installed beside it, first on the command's PATH.
+first=
+if [ "$(default_python)" != "$version" ]; then
+    # (The link is the root's: checked from out here, its target is the root's file.)
+    [ -L "$root/opt/python$version/bin/python3" ] && [ -x "$root/usr/bin/python$version" ] || beside_default
+    first=/opt/python$version/bin:
+fi
+
 if [ $# -eq 0 ]; then
     echo "$root"
     exit 0
@@ -120,7 +144,7 @@ fi
 # (InvariantGlobalization in Directory.Build.props).
 # ROBYN_* settings and PYTHONPATH pass through (ROBYN_GATEWAY_DLL, ...); others go by `env`.
 mapfile -t passed < <(env | grep -E '^(ROBYN_[A-Z0-9_]*|PYTHONPATH)=' | grep -vE '^ROBYN_ROOTS?_' || true)
-in_root PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+in_root PATH=$first/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 DOTNET_ROOT=/usr/share/dotnet DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 NUGET_PACKAGES="$nuget" \
     DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \

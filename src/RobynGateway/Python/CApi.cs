@@ -60,7 +60,7 @@ internal static unsafe class CApi
     // Start-up (PythonRuntime), before the interpreter runs: no GIL yet.
     public static delegate* unmanaged<int, void> Py_InitializeEx;
     public static delegate* unmanaged<byte*, nint*, nint> Py_DecodeLocale; // a wchar_t* PyMem_RawMalloc'd
-    public static delegate* unmanaged<nint, void> Py_SetProgramName;    // 3.11 to 3.14; removed in 3.15
+    public static delegate* unmanaged<nint, void> Py_SetProgramName;    // deprecated since 3.11, still in 3.15.0; may go
 
     // Thread states: one permanent state per Python-running thread we own.
     public static delegate* unmanaged<nint> PyInterpreterState_Main;
