@@ -14,6 +14,7 @@ public partial class Program
 {
     public static int Main(string[] args)
     {
+        SocketScheduling.DefaultToInline(); // before any socket exists
         CommandLine cli;
         try
         {

@@ -36,6 +36,7 @@ internal static class GatewayHost
         // 3-4 MB less per process (bench/memory.sh). One process keeps the full builder.
         var slim = cli.Get(GatewayFlags.FrontPlan) is not null || cli.IsWorker;
         var builder = slim ? WebApplication.CreateSlimBuilder(hosting) : WebApplication.CreateBuilder(hosting);
+        builder.WebHost.UseRobynSocketScheduling();
         var appPath = cli.AppPath ?? builder.Configuration[GatewayOptions.AppPathKey];
         // ASP.NET users keep appsettings.json beside their code: the app's folder, after the binary's.
         // Its Robyn section sets options (AppSettings), its Serilog section the logging.
