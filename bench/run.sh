@@ -155,6 +155,9 @@ if [[ -n ${BEFORE_DLL:-} ]]; then
     target gateway-before dotnet dotnet "$BEFORE_DLL" "${BEFORE_APP:-$APP}" --host 127.0.0.1 --port '{port}' --log-level WARNING --python "$BENCH_PYTHON"
 fi
 target bare-kestrel dotnet dotnet "$BARE_DLL" --host 127.0.0.1 --port '{port}' --static bench/apps/static
+# The same with the socket scheduling the gateway runs with (Hosting/SocketScheduling.cs): the ceiling
+# under equal transport settings, beside Kestrel as an ASP.NET Core app gets it (the ratios' baseline).
+target bare-kestrel-inline dotnet dotnet "$BARE_DLL" --host 127.0.0.1 --port '{port}' --static bench/apps/static --inline
 target uvicorn-fastapi python "${UVICORN[@]}" fastapi_app:app
 target uvicorn-fastapi-w2 python "${UVICORN[@]}" fastapi_app:app --workers 2
 target uvicorn-starlette python "${UVICORN[@]}" starlette_app:app
@@ -162,8 +165,10 @@ target "$SYNC_NAME" python "${GUNICORN[@]}" flask_app:app --workers "$SYNC_WORKE
 target "$GTHREAD_NAME" python "${GUNICORN[@]}" flask_app:app --worker-class gthread --workers "$GTHREAD_WORKERS" --threads "$GTHREAD_THREADS"
 (( ${#TARGETS[@]} )) || { echo "error: ONLY_TARGETS=$ONLY_TARGETS matches no target" >&2; exit 2; }
 
-na bare-kestrel '^CPU' 'no Python in bare Kestrel: a C# loop would not be the same work'
-na bare-kestrel '^DB' 'no database client in bare Kestrel'
+for name in bare-kestrel bare-kestrel-inline; do
+    na "$name" '^CPU' 'no Python in bare Kestrel: a C# loop would not be the same work'
+    na "$name" '^DB' 'no database client in bare Kestrel'
+done
 for name in uvicorn-fastapi uvicorn-fastapi-w2 uvicorn-starlette; do
     na "$name" 'seed API' "Robyn's seed websocket API has no FastAPI/Starlette equivalent (the 0.88 row is their websocket route)"
 done
@@ -481,10 +486,10 @@ if has_target '^gateway-p'; then
     bash scripts/build-front.sh "$(dirname "$GATEWAY_DLL")" >/dev/null 2>&1 \
         || { echo "error: scripts/build-front.sh failed (NativeAOT needs clang and zlib1g-dev)" >&2; exit 1; }
 fi
-has_target '^bare-kestrel$' && build bench/BareKestrel
+has_target '^bare-kestrel' && build bench/BareKestrel
 (( ${#WS_WORKLOADS[@]} == 0 )) || build bench/WsLoad
 [[ -f $GATEWAY_DLL ]] || { echo "error: $GATEWAY_DLL not found after the build" >&2; exit 1; }
-if has_target '^bare-kestrel$'; then [[ -f $BARE_DLL ]] || { echo "error: $BARE_DLL not found after the build" >&2; exit 1; }; fi
+if has_target '^bare-kestrel'; then [[ -f $BARE_DLL ]] || { echo "error: $BARE_DLL not found after the build" >&2; exit 1; }; fi
 if (( ${#WS_WORKLOADS[@]} )); then [[ -f $WSLOAD_DLL ]] || { echo "error: $WSLOAD_DLL not found after the build" >&2; exit 1; }; fi
 
 mkdir -p "$RESULTS"

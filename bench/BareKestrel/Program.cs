@@ -1,5 +1,5 @@
 // Bare Kestrel: the upper bound the gateway is compared against in bench/run.sh.
-// usage: dotnet BareKestrel.dll [--port PORT] [--host HOST] [--static DIR]   (defaults 127.0.0.1:8080)
+// usage: dotnet BareKestrel.dll [--port PORT] [--host HOST] [--static DIR] [--inline]   (defaults 127.0.0.1:8080)
 // /ws/legacy and /ws/echo echo websocket messages. GET /json, /async-json and /hooked/json answer exactly what the gateway answers for
 // bench/apps/bench_app.py: 200, Content-Type: application/json, Content-Length: 17, body
 // {"hello":"world"} (pre-encoded once; no serializer and no logging per request). /async-sleep
@@ -7,13 +7,16 @@
 // holding a thread. There is no /cpu or /db/users: a C# loop or an ADO.NET query would not be the
 // same work as the Python the other servers run, so the bench reports n/a there. With --static,
 // /static/* are the files of DIR through ASP.NET Core's StaticFileMiddleware, as the gateway serves
-// serve_directory mounts.
+// serve_directory mounts. --inline runs socket work where it completes, as the gateway does by default
+// (src/RobynGateway/Hosting/SocketScheduling.cs): the runtime's inline socket completions and Kestrel's
+// UnsafePreferInlineScheduling; without it this is Kestrel as an ASP.NET Core app gets it.
 using System.Globalization;
 using System.Net;
 
 var port = 8080;
 var host = IPAddress.Loopback;
 string? staticDir = null;
+var inline = false;
 for (var i = 0; i < args.Length; i++)
 {
     var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -31,13 +34,19 @@ for (var i = 0; i < args.Length; i++)
             staticDir = Path.GetFullPath(value);
             i++;
             break;
+        case "--inline":
+            inline = true;
+            break;
         default:
-            Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. usage: BareKestrel [--port PORT] [--host IP] [--static DIR]");
+            Console.Error.WriteLine($"error: unexpected argument '{args[i]}'. usage: BareKestrel [--port PORT] [--host IP] [--static DIR] [--inline]");
             return 2;
     }
 }
 
+// The runtime reads its switch once, when the first socket is made: before the builder.
+if (inline) Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
 var builder = WebApplication.CreateSlimBuilder();
+if (inline) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
 builder.Logging.ClearProviders();
 builder.Logging.AddConsole();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
