@@ -48,7 +48,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
     /// free port is passed as --port.
     /// </summary>
     public static GatewayProcess Start(string appFile, IEnumerable<string>? args = null, int? port = null,
-        IDictionary<string, string>? env = null, bool passPort = true, string? gatewayDll = null)
+        IDictionary<string, string>? env = null, bool passPort = true, string? gatewayDll = null, IEnumerable<string>? unset = null)
     {
         var p = port ?? FreePort();
         var program = gatewayDll ?? TestApps.GatewayDll;
@@ -71,6 +71,7 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         psi.Environment.Remove("ROBYN_PORT");
         psi.Environment.Remove("ROBYN_HOST");
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        foreach (var name in unset ?? []) psi.Environment.Remove(name);
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var argList = (args ?? []).ToList();
