@@ -9,12 +9,12 @@ namespace RobynGateway.Hosting;
 /// What runs where, then: an engine thread reads a request, parses it and runs the middleware up to
 /// the hand-off to Python; a sync worker writes and sends the last answer of its run itself once it
 /// has let go of the GIL (PythonCall.EndDeferring); the other answers go to the thread pool, which
-/// writes and sends them. Without it every request crossed the pool twice more (the engine thread hands each read to
-/// the pool, Kestrel hands each send to it again), and every crossing that finds the pool asleep
-/// wakes a thread. On this project's 2-core bench machine (bench/ab.sh, two starts each, same
-/// minutes, bare Kestrel at its defaults) sync JSON went from 0.78 to 0.97 of bare Kestrel's req/s
-/// and from 18.2 to 14.9 µs of CPU per request, async JSON from 0.75 to 0.83, hooked JSON from 0.71
-/// to 0.82; under --processes 2 from 0.85, 0.77 and 0.70 to 0.95, 0.84 and 0.81. The DB page, whose
+/// writes and sends them. Without it every request crossed the pool twice more (the engine thread
+/// hands each read to the pool, Kestrel hands each send to it again), and every crossing that finds
+/// the pool asleep wakes a thread. On this project's 2-core bench machine (bench/ab.sh, two starts
+/// each, same minutes, bare Kestrel at its defaults) sync JSON went from 0.78 to 0.97 of bare
+/// Kestrel's req/s and from 18.2 to 14.9 µs of CPU per request, async JSON from 0.75 to 0.83,
+/// hooked JSON from 0.71 to 0.82; under --processes 2 from 0.85, 0.77 and 0.70 to 0.95, 0.84 and 0.81. The DB page, whose
 /// requests mostly wait for PostgreSQL, did not move (184 against 187 µs per request).
 /// </para>
 /// <para>
@@ -40,7 +40,10 @@ internal static class SocketScheduling
         if (Environment.GetEnvironmentVariable(Variable) is null) Environment.SetEnvironmentVariable(Variable, "1");
     }
 
-    /// <summary>Kestrel inline too, whenever the runtime's completions are (never in a test host, which has no Main of ours).</summary>
+    /// <summary>
+    /// Kestrel inline too, whenever the runtime's completions are. (A test host has the variable
+    /// only once a WebApplicationFactory&lt;Program&gt; has run Main in it.)
+    /// </summary>
     public static void UseRobynSocketScheduling(this IWebHostBuilder web)
     {
         if (Environment.GetEnvironmentVariable(Variable) == "1") web.UseSockets(o => o.UnsafePreferInlineScheduling = true);
