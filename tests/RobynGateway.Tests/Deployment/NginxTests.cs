@@ -163,7 +163,8 @@ public sealed class NginxFailoverTests
 
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
             front.First.Signal(GatewayProcess.SIGTERM);
-            Assert.Equal(0, await front.First.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            var exitCode = await front.First.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(exitCode == 0, $"the stopped gateway exited with {exitCode}:\n{front.First.Output}");
             var atExit = answers.Count;
             await Until(() => answers.Count > atExit + 200);
             stop.Cancel();
