@@ -8,8 +8,9 @@ namespace RobynGateway.Hosting;
 /// <para>
 /// What runs where, then: an engine thread reads a request, parses it and runs the middleware up to
 /// the hand-off to Python; a sync worker writes and sends the last answer of its run itself once it
-/// has let go of the GIL (PythonCall.EndDeferring); the other answers go to the thread pool, which
-/// writes and sends them. Without it every request crossed the pool twice more (the engine thread
+/// has let go of the GIL (PythonCall.EndDeferring), and so does the loop when no sync worker wants
+/// the GIL (PythonApp.CompleteAsync); the other answers go to the thread pool, which writes and
+/// sends them. Without it every request crossed the pool twice more (the engine thread
 /// hands each read to the pool, Kestrel hands each send to it again), and every crossing that finds
 /// the pool asleep wakes a thread. On this project's 2-core bench machine (bench/ab.sh, two starts
 /// each, same minutes, bare Kestrel at its defaults) sync JSON went from 0.78 to 0.97 of bare

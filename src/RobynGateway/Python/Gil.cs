@@ -11,7 +11,9 @@ namespace RobynGateway.Python;
 //  2. Cold paths (load, start, stop, the TestClient's calls, which ctypes makes without the GIL)
 //     use PyGILState_Ensure: `using var gil = Gil.Acquire();`, then gil.Held.
 //  3. Python calls our builtins (complete, drain, log, the websocket functions) and CPython holds
-//     the GIL around every call into C: GilHeld.InCallback() at the top of each entry.
+//     the GIL around every call into C: GilHeld.InCallback() at the top of each entry. One of
+//     them, complete(), may let it go for a stretch of C# work (Gil.Release) and takes it back
+//     with Gil.Restore before it returns to Python.
 //  4. Nothing else: no other code calls PyEval_RestoreThread, PyGILState_Ensure or Py.GIL().
 //
 // Every function that needs the GIL takes a GilHeld parameter. GilHeld is an empty ref struct: it
@@ -53,6 +55,14 @@ internal static unsafe class Gil
 
     /// <summary>Gives the GIL back; this thread keeps its thread state for the next <see cref="Restore"/>.</summary>
     public static void Save(GilHeld held) => CApi.PyEval_SaveThread();
+
+    /// <summary>
+    /// In a builtin Python called: lets the GIL go for a stretch of C# work, as a C extension's
+    /// Py_BEGIN_ALLOW_THREADS does. The GilHeld of the callback means nothing until
+    /// <see cref="Restore"/>(the state this returns) takes it back, which must happen before the
+    /// builtin returns to Python.
+    /// </summary>
+    public static nint Release(GilHeld held) => CApi.PyEval_SaveThread();
 
     /// <summary>
     /// Cold paths: takes the GIL with the thread's own state (PyGILState_Ensure, which makes one

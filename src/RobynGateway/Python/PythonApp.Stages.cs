@@ -26,8 +26,42 @@ internal sealed unsafe partial class PythonApp
         call.CompleteWith(500, "Internal server error", ResultKind.Error, $"{_stages.Name(call.Stage)} raised: {CApi.TakeErrorText(gil)}");
     }
 
-    /// <summary>In complete(), on the loop thread: completes an async call from the answer Python passed.</summary>
-    internal void CompleteAsync(BorrowedRef answer, PythonCall call, GilHeld gil) => _stages.Complete(answer, call, onLoop: true, gil);
+    [ThreadStatic] static List<PythonCall>? t_answered;
+
+    /// <summary>
+    /// In complete(), on the loop thread: completes an async call from the answer Python passed.
+    /// When no sync worker wants the GIL, the loop lets it go and writes the answer itself (and,
+    /// with sockets inline, sends it), then takes the GIL back: a thread-pool thread would have to
+    /// be woken for that write, and on a request that waits on a database most of its cost was
+    /// those wake-ups. With sync workers busy the write goes to the thread pool as before, so the
+    /// loop never queues for the GIL behind a worker's batch.
+    /// </summary>
+    internal void CompleteAsync(BorrowedRef answer, PythonCall call, GilHeld gil)
+    {
+        if (_sync is not { Idle: true })
+        {
+            _stages.Complete(answer, call, onLoop: true, gil);
+            return;
+        }
+        var answered = t_answered ??= new(1);
+        PythonCall.BeginDeferring(answered);
+        try
+        {
+            _stages.Complete(answer, call, onLoop: true, gil);
+        }
+        finally
+        {
+            var state = answered.Count > 0 ? Gil.Release(gil) : 0;
+            try
+            {
+                PythonCall.EndDeferring(answered); // the continuations run here, inline
+            }
+            finally
+            {
+                if (state != 0) Gil.Restore(state);
+            }
+        }
+    }
 
     /// <summary>On the loop thread: cancels the call's task (its finally blocks run).</summary>
     internal void CancelTask(PythonCall call, GilHeld gil)

@@ -26,8 +26,9 @@ internal enum CallStage { Dispatch, Before, Handler, After, StreamNext, Socket, 
 ///
 /// The Kestrel thread fills the request side (all text already UTF-8 encoded, so the Python thread
 /// holding the GIL only wraps bytes into objects), hands the call to a sync worker or the event
-/// loop, and awaits it. The Python thread fills the result side and completes it; continuations
-/// run asynchronously, never on the Python thread.
+/// loop, and awaits it. The Python thread fills the result side and completes it; the continuation
+/// (the answer's write) runs on the thread pool, or on the Python thread itself once it has let go
+/// of the GIL (EndDeferring), never while it holds it.
 /// </summary>
 internal sealed class PythonCall : IValueTaskSource
 {

@@ -35,6 +35,12 @@ internal sealed class SyncWorkerPool : IDisposable
 
     public int Waiting => Volatile.Read(ref _waiting);
 
+    /// <summary>
+    /// No worker runs a call and none is queued: nothing here wants the GIL right now. (A worker
+    /// counts itself asleep a moment before it sleeps; that moment can only make this say busy.)
+    /// </summary>
+    public bool Idle => Volatile.Read(ref _sleepers) == _threads.Length && Volatile.Read(ref _waiting) == 0;
+
     /// <summary>What each worker runs now, for the watchdog.</summary>
     public IReadOnlyList<TripSlot> Trips => _trips;
 
