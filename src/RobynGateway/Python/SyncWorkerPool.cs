@@ -37,7 +37,8 @@ internal sealed class SyncWorkerPool : IDisposable
 
     /// <summary>
     /// No worker runs a call and none is queued: nothing here wants the GIL right now. (A worker
-    /// counts itself asleep a moment before it sleeps; that moment can only make this say busy.)
+    /// woken only to drop released references still counts as asleep until it takes the GIL for
+    /// them; the loop that let the GIL go then waits those few microseconds to have it back.)
     /// </summary>
     public bool Idle => Volatile.Read(ref _sleepers) == _threads.Length && Volatile.Read(ref _waiting) == 0;
 
